@@ -1,0 +1,245 @@
+"""Tool results: structured content (pydantic, so clients get an outputSchema) and the text a
+model reads (numbered code, failures before passes, no JSON dumps)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from mcp_server.views import SyntaxIssue
+
+MAX_PASSES_LISTED = 50
+
+
+class SandboxInfo(BaseModel):
+    backend: str = Field(description="docker or local")
+    isolation: str = Field(description="container, or process (not a security boundary)")
+
+
+class Submission(BaseModel):
+    score: float = Field(description="hidden tests passed / hidden tests total")
+    resolved: bool = Field(description="score == 1")
+    hidden_passed: int
+    hidden_total: int
+    end_reason: str
+
+    def summary(self) -> str:
+        verdict = "RESOLVED" if self.resolved else "not resolved"
+        return f"Submitted: score {self.score:.2f} ({self.hidden_passed}/{self.hidden_total} hidden tests passed), {verdict}."
+
+
+class EpisodeStatus(BaseModel):
+    episode_id: str
+    step: int = Field(description="steps used so far")
+    steps_remaining: int
+    reward: float = Field(description="reward of this call")
+    done: bool
+    submission: Submission | None = Field(default=None, description="set when this call spent the budget and submitted")
+
+    def footer(self) -> str:
+        line = f"[step {self.step}, {self.steps_remaining} left, reward {self.reward:.2f}]"
+        if self.submission is not None:
+            line = f"Step budget spent. {self.submission.summary()}\n{line}"
+        return line
+
+
+class TaskEntry(BaseModel):
+    task_id: str
+    title: str
+    difficulty: str
+    tags: list[str]
+    kind: str
+
+
+class TaskList(BaseModel):
+    tasks: list[TaskEntry]
+    count: int
+
+    def text(self) -> str:
+        if not self.tasks:
+            return "No tasks match. Call list_tasks without filters to see them all."
+        rows = [f"- {t.task_id} [{t.difficulty}] {t.title} (tags: {', '.join(t.tags) or '-'})" for t in self.tasks]
+        return f"{self.count} tasks:\n" + "\n".join(rows) + "\n\nCall start_task with a task_id to begin."
+
+
+class FileInfo(BaseModel):
+    path: str
+    role: Literal["editable", "readonly", "test"]
+    lines: int
+
+
+class StartTaskResult(EpisodeStatus):
+    task_id: str
+    title: str
+    difficulty: str
+    kind: str
+    description: str
+    main_file: str
+    files: list[FileInfo]
+    code: str = Field(description="the main file, numbered N|text")
+    max_steps: int
+    sandbox: SandboxInfo
+
+    def text(self) -> str:
+        files = "\n".join(f"- {f.path} ({f.role}, {f.lines} lines)" for f in self.files)
+        warning = ""
+        if self.sandbox.isolation == "process":
+            warning = "\nNote: this server runs code with process isolation only (no container).\n"
+        return (
+            f"Episode {self.episode_id} started: {self.title} [{self.difficulty}]\n\n"
+            f"{self.description.strip()}\n\nFiles:\n{files}\n{warning}\n"
+            f"{self.main_file}:\n{self.code}\n\n"
+            f"You have {self.max_steps} steps. Tools: view_code, replace_lines, run_tests, run_python, undo, reset_code, submit.\n"
+            + self.footer()
+        )
+
+
+class ViewCodeResult(EpisodeStatus):
+    path: str
+    start_line: int
+    end_line: int
+    lines_total: int
+    code: str
+
+    def text(self) -> str:
+        if self.lines_total == 0:
+            return f"{self.path} is empty.\n{self.footer()}"
+        return f"{self.path} lines {self.start_line}-{self.end_line} of {self.lines_total}:\n{self.code}\n{self.footer()}"
+
+
+class ReplaceLinesResult(EpisodeStatus):
+    path: str
+    start_line: int
+    end_line: int
+    lines_total: int
+    diff: str
+    window: str = Field(description="numbered lines around the edit, after it")
+    syntax_ok: bool
+    syntax_error: SyntaxIssue | None = None
+
+    def text(self) -> str:
+        parts = [self.diff.rstrip() or f"No change: {self.path} already had that content."]
+        if self.syntax_error is not None:
+            e = self.syntax_error
+            parts.append(
+                f"SYNTAX ERROR in {self.path} line {e.line}, column {e.column}: {e.message}\n"
+                f"{e.line}|{e.text}\nThe edit was applied; fix it with replace_lines (or undo)."
+            )
+        else:
+            parts.append("Syntax OK.")
+        parts.append(f"{self.path} now ({self.lines_total} lines), around the edit:\n{self.window}")
+        parts.append(self.footer())
+        return "\n\n".join(parts)
+
+
+class TestReport(BaseModel):
+    test: str
+    outcome: str
+    message: str = ""
+    details: str = ""
+    location: str | None = Field(default=None, description="deepest traceback line in an editable file, path:line")
+    context: str | None = Field(default=None, description="numbered lines around that location")
+
+    def text(self) -> str:
+        lines = [f"{self.outcome.upper()} {self.test}" + (f": {self.message}" if self.message else "")]
+        if self.details:
+            lines.append(self.details.rstrip())
+        if self.location and self.context:
+            lines.append(f"Around {self.location}:\n{self.context}")
+        return "\n".join(lines)
+
+
+class RunTestsResult(EpisodeStatus):
+    summary: str = Field(description="'Tests Passed: N/M'")
+    passed: int
+    failed: int
+    errors: int
+    timed_out: int
+    skipped: int
+    not_run: int
+    total: int
+    status: str = Field(description="ok, timeout (the run hit its time limit) or crashed")
+    failures: list[TestReport] = Field(description="failing, erroring and timed-out tests, first")
+    collection_errors: list[TestReport]
+    passing: list[str]
+    output_tail: str
+    output_truncated: bool
+    duration_s: float
+
+    def text(self) -> str:
+        parts = [self.summary]
+        if self.status == "timeout":
+            parts.append("The run hit its time limit; tests that did not finish count as failed.")
+        parts += [r.text() for r in self.collection_errors]
+        parts += [r.text() for r in self.failures]
+        if self.passing:
+            shown = self.passing[:MAX_PASSES_LISTED]
+            more = f" (+{len(self.passing) - len(shown)} more)" if len(self.passing) > len(shown) else ""
+            parts.append("PASSED: " + ", ".join(shown) + more)
+        if self.output_tail.strip() and (self.failures or self.collection_errors):
+            marker = "[output truncated; last part shown]\n" if self.output_truncated else ""
+            parts.append(f"Output:\n{marker}{self.output_tail.rstrip()}")
+        parts.append(self.footer())
+        return "\n\n".join(parts)
+
+
+class RunPythonResult(EpisodeStatus):
+    stdout: str
+    stderr: str
+    exception: str | None = Field(default=None, description="'Type: message' if the snippet raised")
+    traceback: str | None = None
+    location: str | None = None
+    context: str | None = None
+    exit_code: int | None = None
+    timed_out: bool
+    output_truncated: bool
+    duration_s: float
+
+    def text(self) -> str:
+        parts = []
+        if self.timed_out:
+            parts.append("TIMED OUT: the snippet was stopped at its time limit.")
+        marker = "[output truncated; last part shown]\n" if self.output_truncated else ""
+        parts.append(f"stdout:\n{marker}{self.stdout.rstrip()}" if self.stdout.strip() else "stdout: (empty)")
+        if self.stderr.strip():
+            parts.append(f"stderr:\n{self.stderr.rstrip()}")
+        if self.traceback:
+            parts.append(self.traceback.rstrip())
+        if self.location and self.context:
+            parts.append(f"Around {self.location}:\n{self.context}")
+        parts.append(self.footer())
+        return "\n\n".join(parts)
+
+
+class UndoResult(EpisodeStatus):
+    undone: str
+    diff: str
+
+    def text(self) -> str:
+        return f"Undid {self.undone}.\n{self.diff.rstrip() or '(no textual change)'}\n{self.footer()}"
+
+
+class ResetResult(EpisodeStatus):
+    changed: bool
+    diff: str
+
+    def text(self) -> str:
+        if not self.changed:
+            return f"The files were already original; nothing changed.\n{self.footer()}"
+        return f"Restored the original files (undo reverts this).\n{self.diff.rstrip()}\n{self.footer()}"
+
+
+class SubmitResult(EpisodeStatus):
+    score: float
+    resolved: bool
+    hidden_passed: int
+    hidden_total: int
+    end_reason: str
+
+    def text(self) -> str:
+        verdict = "RESOLVED" if self.resolved else "not resolved"
+        return (
+            f"Submitted: score {self.score:.2f} ({self.hidden_passed}/{self.hidden_total} hidden tests passed), {verdict}. "
+            f"The episode is over.\n{self.footer()}"
+        )

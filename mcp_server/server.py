@@ -1,0 +1,196 @@
+"""The MCP surface: tools, resources and the prompt of DESIGN.md, over a DebugService."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, Field
+
+from mcp_server import results as r
+from mcp_server.errors import DebugboxError
+from mcp_server.service import DebugService
+from sandbox.base import SandboxError
+
+log = logging.getLogger(__name__)
+
+INSTRUCTIONS = """debugbox: fix buggy Python programs in a sandbox.
+Call list_tasks, then start_task(task_id) to get an episode_id. Read code with view_code, edit with
+replace_lines (inclusive 1-based line ranges), check with run_tests and run_python, revert with undo or
+reset_code, and call submit when the visible tests pass: submit scores hidden tests and ends the episode.
+Every call costs one step of the episode's budget."""
+
+EpisodeId = Annotated[str, Field(description="the episode_id that start_task returned")]
+READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
+RUNS_CODE = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=False, openWorldHint=False)
+STARTS = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=False, openWorldHint=False)
+EDITS = ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=False)
+
+
+def _result(model: BaseModel) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=model.text())], structured_content=model.model_dump(mode="json"))
+
+
+async def _call(coro) -> CallToolResult:
+    """Domain errors become tool errors the model can act on; the episode is unchanged."""
+    try:
+        return _result(await coro)
+    except DebugboxError as exc:
+        raise ToolError(str(exc)) from None
+    except SandboxError as exc:
+        raise ToolError(f"The sandbox failed and was replaced, but the call could not complete: {exc}. The step was not counted; retry the call.") from None
+
+
+def build_server(service: DebugService, *, name: str = "debugbox") -> MCPServer:
+    @asynccontextmanager
+    async def lifespan(_: MCPServer) -> AsyncIterator[dict[str, Any]]:
+        try:
+            yield {}
+        finally:
+            await service.aclose()
+
+    mcp = MCPServer(name, instructions=INSTRUCTIONS, version="0.1.0", lifespan=lifespan)
+
+    @mcp.tool(annotations=READ_ONLY)
+    async def list_tasks(
+        difficulty: Annotated[str | None, Field(description="only tasks of this difficulty: easy, medium or hard")] = None,
+        tag: Annotated[str | None, Field(description="only tasks carrying this tag")] = None,
+    ) -> Annotated[CallToolResult, r.TaskList]:
+        """List the debugging tasks: task_id, title, difficulty and tags."""
+        try:
+            return _result(service.list_tasks(difficulty, tag))
+        except DebugboxError as exc:
+            raise ToolError(str(exc)) from None
+
+    @mcp.tool(annotations=STARTS)
+    async def start_task(
+        task_id: Annotated[str, Field(description="a task_id from list_tasks")],
+        max_steps: Annotated[int | None, Field(description="step budget (default: the task's own)")] = None,
+    ) -> Annotated[CallToolResult, r.StartTaskResult]:
+        """Start an episode of a task in a fresh sandbox. Returns the episode_id that every other tool
+        needs, the task description, the file list, the numbered main file and the step budget."""
+        return await _call(service.start_task(task_id, max_steps))
+
+    @mcp.tool(annotations=READ_ONLY)
+    async def view_code(
+        episode_id: EpisodeId,
+        path: Annotated[str | None, Field(description="a source or visible test file (default: the main file)")] = None,
+        start_line: Annotated[int | None, Field(description="first line, 1-based (default 1)")] = None,
+        end_line: Annotated[int | None, Field(description="last line, inclusive (default: end of file)")] = None,
+    ) -> Annotated[CallToolResult, r.ViewCodeResult]:
+        """Show numbered lines `N|text` of a source file or a visible test file."""
+        return await _call(service.view_code(episode_id, path, start_line, end_line))
+
+    @mcp.tool(annotations=EDITS)
+    async def replace_lines(
+        episode_id: EpisodeId,
+        start_line: Annotated[int, Field(description="first line to replace, 1-based")],
+        end_line: Annotated[int, Field(description="last line to replace, inclusive; start_line - 1 inserts before start_line")],
+        new_code: Annotated[str, Field(description="the replacement lines (empty deletes the range)")],
+        path: Annotated[str | None, Field(description="an editable file (default: the main file)")] = None,
+    ) -> Annotated[CallToolResult, r.ReplaceLinesResult]:
+        """Replace an inclusive range of lines in an editable file. Returns a unified diff, the lines
+        around the edit and a syntax check (a syntax error is reported, and the edit still applies)."""
+        return await _call(service.replace_lines(episode_id, start_line, end_line, new_code, path))
+
+    @mcp.tool(annotations=RUNS_CODE)
+    async def run_tests(episode_id: EpisodeId, ctx: Context) -> Annotated[CallToolResult, r.RunTestsResult]:
+        """Run the visible tests. Reports `Tests Passed: N/M`, failures first with the code around the
+        failing line, then the passing tests. Reward: progress beyond the best pass rate so far."""
+
+        async def progress(done: int, total: int, message: str) -> None:
+            await ctx.report_progress(done, total, message)
+
+        return await _call(service.run_tests(episode_id, progress))
+
+    @mcp.tool(annotations=RUNS_CODE)
+    async def run_python(
+        episode_id: EpisodeId,
+        code: Annotated[str, Field(description="Python to run with the episode's files importable")],
+        timeout_s: Annotated[float | None, Field(description="time limit in seconds (default 10, at most 60)")] = None,
+    ) -> Annotated[CallToolResult, r.RunPythonResult]:
+        """Run a Python snippet in a scratch copy of the episode's files (like a REPL). Returns stdout,
+        stderr and any exception. Files it writes are discarded after the run."""
+        return await _call(service.run_python(episode_id, code, timeout_s))
+
+    @mcp.tool(annotations=EDITS)
+    async def undo(episode_id: EpisodeId) -> Annotated[CallToolResult, r.UndoResult]:
+        """Revert the last edit (replace_lines or reset_code)."""
+        return await _call(service.undo(episode_id))
+
+    @mcp.tool(annotations=EDITS)
+    async def reset_code(episode_id: EpisodeId) -> Annotated[CallToolResult, r.ResetResult]:
+        """Restore every editable file to its original content. undo reverts this."""
+        return await _call(service.reset_code(episode_id))
+
+    @mcp.tool(annotations=EDITS)
+    async def submit(episode_id: EpisodeId) -> Annotated[CallToolResult, r.SubmitResult]:
+        """Score the code against the hidden tests and end the episode. Reward = score = the fraction of
+        hidden tests passed; resolved when all pass."""
+        return await _call(service.submit(episode_id))
+
+    @mcp.resource("tasks://catalog", mime_type="application/json", description="every task: id, title, difficulty, tags")
+    def task_catalog() -> str:
+        return service.list_tasks().model_dump_json(indent=2)
+
+    @mcp.resource("tasks://{task_id}", mime_type="text/markdown", description="one task's description and files")
+    def task_page(task_id: str) -> str:
+        task = service.catalog.get(task_id)
+        if task is None:
+            raise ValueError(f"No task {task_id!r}; read tasks://catalog for the ids.")
+        spec = task.spec
+        files = [f"- {p} (editable)" for p in spec.editable] + [f"- {p} (visible test)" for p in sorted(task.test_files)]
+        return (
+            f"# {spec.title}\n\n- id: {spec.id}\n- difficulty: {spec.difficulty.value}\n- kind: {spec.kind.value}\n"
+            f"- tags: {', '.join(spec.tags) or '-'}\n- step budget: {spec.max_steps}\n\n"
+            f"{task.description.strip()}\n\n## Files\n" + "\n".join(files) + "\n"
+        )
+
+    @mcp.resource("episodes://{episode_id}", mime_type="application/json", description="an episode's state, history and rewards")
+    def episode_state(episode_id: str) -> str:
+        try:
+            ep = service.episode(episode_id)
+        except DebugboxError as exc:
+            raise ValueError(str(exc)) from None
+        return json.dumps(
+            {
+                "episode_id": ep.episode_id,
+                "task_id": ep.task.id,
+                "step": ep.step,
+                "max_steps": ep.max_steps,
+                "steps_remaining": ep.steps_remaining,
+                "done": ep.done,
+                "end_reason": ep.end_reason,
+                "score": ep.score,
+                "resolved": ep.resolved,
+                "rewards": ep.rewards,
+                "history": [h.model_dump() for h in ep.history],
+                "files": ep.files,
+            },
+            indent=2,
+        )
+
+    @mcp.prompt(description="instructions for an agent to solve one task")
+    def solve_task(task_id: str) -> str:
+        task = service.catalog.get(task_id)
+        if task is None:
+            raise ValueError(f"No task {task_id!r}; call list_tasks for the ids.")
+        return (
+            "You are debugging a Python program in the debugbox sandbox.\n"
+            f"Task: {task.spec.title} ({task.spec.difficulty.value}).\n\n{task.description.strip()}\n\n"
+            f"1. Call start_task with task_id={task.id!r}; keep the episode_id it returns.\n"
+            "2. Read the code (view_code) and run the visible tests (run_tests) to see the failures.\n"
+            "3. Fix the code with replace_lines, using the line numbers view_code shows (N|text).\n"
+            "4. Run the tests again; use run_python to try ideas; undo or reset_code to back out.\n"
+            "5. When the visible tests pass, call submit: hidden tests decide the score, so fix the general\n"
+            "   behaviour the description asks for, not just the visible cases.\n"
+            f"Every call costs one step; you have {task.spec.max_steps}."
+        )
+
+    return mcp

@@ -1,0 +1,341 @@
+"""The episode service: episodes by id, each with its sandbox; every tool's behaviour.
+
+It joins the pure engine (Episode, scoring) to a SandboxProvider. It knows nothing of MCP:
+the server module maps its results and DebugboxErrors onto tools.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import anyio
+
+from mcp_server import results as r
+from mcp_server import scoring, views
+from mcp_server.episode import MAX_CODE_CHARS, Episode, check_text
+from mcp_server.errors import BadArgument, CapacityReached, UnknownEpisode, UnknownTask
+from sandbox.base import Frame, Limits, RunRequest, RunResult, Sandbox, SandboxError, SandboxProvider, TestResult
+from tasks.loader import Catalog
+from tasks.model import count_tests
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    max_episodes: int = 256
+    max_output_bytes: int = 16_000
+    python_timeout_s: float = 10.0
+    max_python_timeout_s: float = 60.0
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass
+class EpisodeHandle:
+    episode: Episode
+    sandbox: Sandbox | None
+    lock: anyio.Lock = field(default_factory=anyio.Lock)
+    last_used: float = field(default_factory=time.monotonic)
+
+
+class DebugService:
+    def __init__(self, catalog: Catalog, provider: SandboxProvider, settings: ServiceSettings | None = None):
+        self.catalog = catalog
+        self.provider = provider
+        self.settings = settings or ServiceSettings()
+        self._handles: dict[str, EpisodeHandle] = {}
+        self._starting = 0
+
+    # -- catalog -------------------------------------------------------------------------
+
+    def list_tasks(self, difficulty: str | None = None, tag: str | None = None) -> r.TaskList:
+        if difficulty is not None and difficulty not in ("easy", "medium", "hard"):
+            raise BadArgument(f"difficulty must be easy, medium or hard, not {difficulty!r}.")
+        entries = [
+            r.TaskEntry(task_id=t.id, title=t.spec.title, difficulty=t.spec.difficulty.value, tags=list(t.spec.tags), kind=t.spec.kind.value)
+            for t in self.catalog.select(difficulty, tag)
+        ]
+        return r.TaskList(tasks=entries, count=len(entries))
+
+    def episode(self, episode_id: str) -> Episode:
+        handle = self._handles.get(episode_id)
+        if handle is None:
+            raise UnknownEpisode(f"No episode {episode_id!r}. Call start_task to begin one.")
+        return handle.episode
+
+    def episode_ids(self) -> list[str]:
+        return list(self._handles)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start_task(self, task_id: str, max_steps: int | None = None) -> r.StartTaskResult:
+        task = self.catalog.get(task_id)
+        if task is None:
+            raise UnknownTask(f"No task {task_id!r}. Call list_tasks to see the available task ids.")
+        live = sum(1 for h in self._handles.values() if not h.episode.done) + self._starting
+        if live >= self.settings.max_episodes:
+            raise CapacityReached(
+                f"This server already runs {live} episodes, its limit. Submit a finished episode (or wait) and retry."
+            )
+        episode_id = "ep_" + secrets.token_urlsafe(16)
+        episode = Episode.create(episode_id, task, max_steps)
+        self._starting += 1
+        try:
+            sandbox = await self.provider.acquire(episode_id)
+        finally:
+            self._starting -= 1
+        self._handles[episode_id] = EpisodeHandle(episode, sandbox)
+        main = episode.view(None, None, None)
+        files = [
+            r.FileInfo(path=p, role=self._role(episode, p), lines=len(views.split_lines(t)))
+            for p, t in sorted(episode.readable_files().items())
+        ]
+        return r.StartTaskResult(
+            **self._status(episode),
+            task_id=task.id,
+            title=task.spec.title,
+            difficulty=task.spec.difficulty.value,
+            kind=task.spec.kind.value,
+            description=task.description,
+            main_file=task.spec.main_file,
+            files=files,
+            code=main.code,
+            max_steps=episode.max_steps,
+            sandbox=r.SandboxInfo(backend=sandbox.backend, isolation=sandbox.isolation),
+        )
+
+    async def close_episode(self, episode_id: str, reason: str = "server_shutdown") -> None:
+        handle = self._handles.get(episode_id)
+        if handle is None:
+            return
+        if not handle.episode.done:
+            handle.episode.end_without_score(reason)  # type: ignore[arg-type]
+        await self._release(handle)
+
+    async def aclose(self) -> None:
+        with anyio.CancelScope(shield=True):
+            for episode_id in list(self._handles):
+                await self.close_episode(episode_id)
+
+    # -- tools ---------------------------------------------------------------------------
+
+    async def view_code(self, episode_id: str, path: str | None, start_line: int | None, end_line: int | None) -> r.ViewCodeResult:
+        async with self._active(episode_id) as handle:
+            ep = handle.episode
+            view = ep.view(path, start_line, end_line)
+            ep.charge("view_code", f"{view.path}:{view.start_line}-{view.end_line}")
+            return r.ViewCodeResult(**await self._after_step(handle), **view.model_dump())
+
+    async def replace_lines(self, episode_id: str, start_line: int, end_line: int, new_code: str, path: str | None) -> r.ReplaceLinesResult:
+        async with self._active(episode_id) as handle:
+            ep = handle.episode
+            edit = ep.replace_lines(path, start_line, end_line, new_code)
+            ep.charge("replace_lines", f"{edit.path}:{start_line}-{end_line}")
+            return r.ReplaceLinesResult(
+                **await self._after_step(handle),
+                path=edit.path,
+                start_line=edit.start_line,
+                end_line=edit.end_line,
+                lines_total=edit.lines_total,
+                diff=edit.diff,
+                window=edit.window,
+                syntax_ok=edit.syntax_error is None,
+                syntax_error=edit.syntax_error,
+            )
+
+    async def run_tests(self, episode_id: str, progress: ProgressCallback | None = None) -> r.RunTestsResult:
+        async with self._active(episode_id) as handle:
+            ep = handle.episode
+            spec = ep.task.spec
+            request = RunRequest(
+                kind="pytest",
+                files=ep.workspace_files(),
+                targets=sorted(ep.task.test_files),
+                timeout_s=spec.run_timeout_s,
+                test_timeout_s=spec.test_timeout_s,
+                max_output_bytes=self.settings.max_output_bytes,
+                limits=self.settings.limits,
+            )
+            result = await self._run(handle, request, self._progress_relay(progress))
+            counts = scoring.count(result, count_tests(ep.task.test_files))
+            reward = ep.record_visible_run(counts.fraction)
+            ep.charge("run_tests", f"{counts.passed}/{counts.total} passed", reward)
+            failures = [self._test_report(ep, t) for t in result.tests if t.outcome not in ("passed", "skipped")]
+            failures += [r.TestReport(test=n, outcome="not run", message="the run ended before this test finished") for n in result.not_run]
+            return r.RunTestsResult(
+                **await self._after_step(handle),
+                summary=f"Tests Passed: {counts.passed}/{counts.total}",
+                passed=counts.passed,
+                failed=counts.failed,
+                errors=counts.errors,
+                timed_out=counts.timed_out,
+                skipped=counts.skipped,
+                not_run=counts.not_run,
+                total=counts.total,
+                status=result.status,
+                failures=failures,
+                collection_errors=[self._located(ep, e.nodeid, "collection error", "", e.longrepr, e.frames) for e in result.collect_errors],
+                passing=[t.nodeid for t in result.tests if t.outcome == "passed"],
+                output_tail=result.stdout,
+                output_truncated=result.stdout_dropped_bytes > 0,
+                duration_s=result.duration_s,
+            )
+
+    async def run_python(self, episode_id: str, code: str, timeout_s: float | None) -> r.RunPythonResult:
+        code = check_text("code", code, MAX_CODE_CHARS)
+        limit = self.settings.max_python_timeout_s
+        if timeout_s is not None and not 0 < timeout_s <= limit:
+            raise BadArgument(f"timeout_s must be more than 0 and at most {limit:g} seconds, got {timeout_s}.")
+        async with self._active(episode_id) as handle:
+            ep = handle.episode
+            request = RunRequest(
+                kind="python",
+                files=ep.workspace_files(),
+                code=code,
+                timeout_s=timeout_s or self.settings.python_timeout_s,
+                max_output_bytes=self.settings.max_output_bytes,
+                limits=self.settings.limits,
+            )
+            result = await self._run(handle, request)
+            ep.charge("run_python", code.strip().splitlines()[0][:80] if code.strip() else "(empty)")
+            exc = result.exception
+            located = self._located(ep, "", "", "", "", exc.frames) if exc else None
+            return r.RunPythonResult(
+                **await self._after_step(handle),
+                stdout=result.stdout,
+                stderr=result.stderr,
+                exception=f"{exc.type}: {exc.message}" if exc else None,
+                traceback=exc.traceback if exc else None,
+                location=located.location if located else None,
+                context=located.context if located else None,
+                exit_code=result.exit_code,
+                timed_out=result.timed_out,
+                output_truncated=result.stdout_dropped_bytes > 0 or result.stderr_dropped_bytes > 0,
+                duration_s=result.duration_s,
+            )
+
+    async def undo(self, episode_id: str) -> r.UndoResult:
+        async with self._active(episode_id) as handle:
+            label, diff = handle.episode.undo()
+            handle.episode.charge("undo", label)
+            return r.UndoResult(**await self._after_step(handle), undone=label, diff=diff)
+
+    async def reset_code(self, episode_id: str) -> r.ResetResult:
+        async with self._active(episode_id) as handle:
+            diff = handle.episode.reset()
+            handle.episode.charge("reset_code", "restore original files")
+            return r.ResetResult(**await self._after_step(handle), changed=bool(diff), diff=diff)
+
+    async def submit(self, episode_id: str) -> r.SubmitResult:
+        async with self._active(episode_id) as handle:
+            submission = await self._score(handle)
+            handle.episode.charge("submit", f"score {submission.score:.2f}", submission.score)
+            status = self._status(handle.episode)
+            await self._release(handle)
+            return r.SubmitResult(**status, **submission.model_dump())
+
+    # -- internals -----------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _active(self, episode_id: str) -> AsyncIterator[EpisodeHandle]:
+        handle = self._handles.get(episode_id)
+        if handle is None:
+            raise UnknownEpisode(f"No episode {episode_id!r}. Call start_task to begin one (it returns the episode_id).")
+        async with handle.lock:
+            handle.episode.ensure_active()
+            handle.last_used = time.monotonic()
+            yield handle
+
+    async def _after_step(self, handle: EpisodeHandle) -> dict:
+        """The status fields of a step's result; submits first if this step spent the budget."""
+        ep = handle.episode
+        submission = None
+        if ep.budget_spent and not ep.done:
+            submission = await self._score(handle, reason="budget_spent")
+            ep.rewards[-1] = round(ep.rewards[-1] + submission.score, 6)
+            ep.history[-1].reward = ep.rewards[-1]
+            await self._release(handle)
+        return {**self._status(ep), "submission": submission}
+
+    def _status(self, ep: Episode) -> dict:
+        return {"episode_id": ep.episode_id, "step": ep.step, "steps_remaining": ep.steps_remaining, "reward": ep.last_reward, "done": ep.done}
+
+    async def _score(self, handle: EpisodeHandle, reason: str = "submitted") -> r.Submission:
+        ep = handle.episode
+        spec = ep.task.spec
+        request = RunRequest(
+            kind="pytest",
+            files=ep.scoring_files(),
+            targets=sorted(ep.task.hidden_test_files),
+            timeout_s=spec.run_timeout_s,
+            test_timeout_s=spec.test_timeout_s,
+            max_output_bytes=self.settings.max_output_bytes,
+            limits=self.settings.limits,
+        )
+        result = await self._run(handle, request)
+        counts = scoring.count(result, count_tests(ep.task.hidden_test_files))
+        score = ep.finish(round(counts.fraction, 6), reason)  # type: ignore[arg-type]
+        return r.Submission(score=score, resolved=bool(ep.resolved), hidden_passed=counts.passed, hidden_total=counts.total, end_reason=reason)
+
+    async def _run(self, handle: EpisodeHandle, request: RunRequest, on_event=None) -> RunResult:
+        """Run in the episode's sandbox. A sandbox is disposable (the episode holds the code), so a
+        broken one is replaced once before the call fails; a failed call costs no step."""
+        for attempt in (1, 2):
+            if handle.sandbox is None:
+                handle.sandbox = await self.provider.acquire(handle.episode.episode_id)
+            try:
+                return await handle.sandbox.run(request, on_event)
+            except SandboxError as exc:
+                log.warning("episode %s: sandbox failed (%s); attempt %d", handle.episode.episode_id, exc, attempt)
+                broken, handle.sandbox = handle.sandbox, None
+                await broken.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _release(self, handle: EpisodeHandle) -> None:
+        sandbox, handle.sandbox = handle.sandbox, None
+        if sandbox is not None:
+            await sandbox.close()
+
+    @staticmethod
+    def _progress_relay(progress: ProgressCallback | None):
+        if progress is None:
+            return None
+        state = {"total": 0, "done": 0}
+
+        async def on_event(event: dict) -> None:
+            if event.get("event") == "collected":
+                state["total"] = len(event.get("nodeids") or [])
+            elif event.get("event") == "test":
+                state["done"] += 1
+                await progress(state["done"], max(state["total"], state["done"]), f"{event.get('outcome')} {event.get('nodeid')}")
+
+        return on_event
+
+    @staticmethod
+    def _role(ep: Episode, path: str) -> str:
+        if path in ep.files:
+            return "editable"
+        return "test" if path in ep.task.test_files else "readonly"
+
+    def _test_report(self, ep: Episode, test: TestResult) -> r.TestReport:
+        return self._located(ep, test.nodeid, test.outcome, test.message or "", test.longrepr or "", test.frames)
+
+    @staticmethod
+    def _located(ep: Episode, name: str, outcome: str, message: str, details: str, frames: list[Frame] | None) -> r.TestReport:
+        frame = scoring.deepest_frame(frames, ep.files)
+        location = context = None
+        if frame is not None:
+            lines = views.split_lines(ep.files[frame.path])
+            if 1 <= frame.line <= len(lines):
+                location = f"{frame.path}:{frame.line}"
+                context = views.window(lines, frame.line, frame.line)[2]
+        return r.TestReport(test=name, outcome=outcome, message=message, details=details, location=location, context=context)

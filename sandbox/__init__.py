@@ -1,0 +1,1 @@
+"""Isolated execution: the Sandbox interface, the backends, the runner and the image build."""

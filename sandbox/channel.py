@@ -1,0 +1,92 @@
+"""The server's side of the runner protocol: JSON lines over any pair of anyio byte streams.
+
+Both backends talk to the same runner through this class: the local one over a subprocess's
+pipes, the Docker one over the container's attached stream.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from typing import Any
+
+import anyio
+from anyio.abc import ByteReceiveStream, ByteSendStream
+from anyio.streams.buffered import BufferedByteReceiveStream
+from pydantic import ValidationError
+
+from sandbox.base import EventCallback, RunRequest, RunResult, SandboxError
+
+log = logging.getLogger(__name__)
+
+MAX_EVENT_BYTES = 32 * 1024 * 1024
+# The runner enforces the run's own timeout; this margin covers forking, a hard kill and cleanup.
+SUPERVISION_MARGIN_S = 15.0
+
+
+class RunnerChannel:
+    def __init__(self, send: ByteSendStream, receive: ByteReceiveStream, *, name: str = "runner"):
+        self._send = send
+        self._receive = BufferedByteReceiveStream(receive)
+        self._lock = anyio.Lock()
+        self._ids = itertools.count(1)
+        self._broken: str | None = None
+        self.name = name
+
+    @property
+    def broken(self) -> str | None:
+        return self._broken
+
+    async def ping(self, timeout_s: float = 10.0) -> dict[str, Any]:
+        return await self._exchange({"op": "ping"}, timeout_s, None)
+
+    async def run(self, request: RunRequest, on_event: EventCallback | None = None) -> RunResult:
+        payload = {"op": "run", **request.model_dump(mode="json")}
+        done = await self._exchange(payload, request.timeout_s + SUPERVISION_MARGIN_S, on_event)
+        try:
+            return RunResult.model_validate(done)
+        except ValidationError as exc:
+            self._broken = f"runner sent a malformed result: {exc}"
+            raise SandboxError(self._broken) from exc
+
+    async def _exchange(self, payload: dict[str, Any], timeout_s: float, on_event: EventCallback | None) -> dict[str, Any]:
+        async with self._lock:
+            if self._broken:
+                raise SandboxError(f"{self.name} is unusable: {self._broken}")
+            request_id = next(self._ids)
+            try:
+                with anyio.fail_after(timeout_s):
+                    await self._send.send((json.dumps({**payload, "id": request_id}) + "\n").encode())
+                    while True:
+                        event = await self._next_event()
+                        if event.get("id") != request_id:
+                            continue  # a late event of a request whose caller was cancelled
+                        kind = event.get("event")
+                        if kind in ("done", "pong"):
+                            return event
+                        if kind == "error":
+                            raise SandboxError(f"{self.name} refused the request: {event.get('message')}")
+                        if on_event is not None:
+                            await on_event(event)
+            except TimeoutError:
+                self._broken = f"no answer within {timeout_s:.0f} s"
+                raise SandboxError(f"{self.name} did not answer within {timeout_s:.0f} s") from None
+            except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
+                self._broken = f"connection lost ({type(exc).__name__})"
+                raise SandboxError(f"{self.name} connection lost: the sandbox process ended") from exc
+
+    async def _next_event(self) -> dict[str, Any]:
+        try:
+            line = await self._receive.receive_until(b"\n", MAX_EVENT_BYTES)
+        except anyio.DelimiterNotFound:
+            self._broken = "an event exceeded the size limit"
+            raise SandboxError(f"{self.name} sent an oversized event") from None
+        except anyio.IncompleteRead:
+            raise anyio.EndOfStream from None
+        try:
+            event = json.loads(line)
+        except ValueError:
+            log.warning("%s: ignoring a non-JSON line: %r", self.name, line[:200])
+            return {}
+        return event if isinstance(event, dict) else {}

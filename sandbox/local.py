@@ -1,0 +1,97 @@
+"""The local backend: the runner as a subprocess in a temporary directory, with rlimits.
+
+This is process isolation only, not a security boundary: the code runs as the server's user
+and can see the host. `--backend auto` picks it only when no Docker engine answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import anyio
+from anyio.abc import Process
+
+from sandbox.base import EventCallback, Limits, RunRequest, RunResult, SandboxError
+from sandbox.channel import RunnerChannel
+
+log = logging.getLogger(__name__)
+
+RUNNER_PATH = Path(__file__).with_name("runner.py")
+
+
+def _processes_of_current_user() -> int:
+    uid = os.getuid()
+    count = 0
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                count += os.stat(f"/proc/{name}").st_uid == uid
+            except OSError:
+                pass
+    return count
+
+
+class LocalSandbox:
+    backend = "local"
+    isolation = "process"
+
+    def __init__(self, process: Process, channel: RunnerChannel, root: Path, nproc: int):
+        self._process = process
+        self._channel = channel
+        self._root = root
+        self._nproc = nproc
+
+    @classmethod
+    async def start(cls, episode_id: str, nproc: int) -> LocalSandbox:
+        root = Path(tempfile.mkdtemp(prefix=f"debugbox-{episode_id[:12]}-"))
+        process = await anyio.open_process(
+            [sys.executable, "-u", "-I", str(RUNNER_PATH), "--workdir", str(root / "workspace")],
+            stderr=None,  # the runner's own complaints belong in the server log (stderr)
+            cwd=str(root),
+        )
+        assert process.stdin is not None and process.stdout is not None
+        channel = RunnerChannel(process.stdin, process.stdout, name=f"local runner of {episode_id}")
+        sandbox = cls(process, channel, root, nproc)
+        try:
+            await channel.ping(timeout_s=30)
+        except SandboxError:
+            await sandbox.close()
+            raise
+        return sandbox
+
+    async def run(self, request: RunRequest, on_event: EventCallback | None = None) -> RunResult:
+        limits = request.limits
+        if os.getuid() != 0:
+            # RLIMIT_NPROC counts every process of the user, so the cap sits above what already runs.
+            limits = limits.model_copy(update={"nproc": _processes_of_current_user() + self._nproc})
+        return await self._channel.run(request.model_copy(update={"limits": limits}), on_event)
+
+    async def close(self) -> None:
+        with anyio.CancelScope(shield=True):
+            if self._process.returncode is None:
+                self._process.kill()
+                with anyio.move_on_after(5):
+                    await self._process.wait()
+            await self._process.aclose()
+            shutil.rmtree(self._root, ignore_errors=True)
+
+
+class LocalProvider:
+    backend = "local"
+
+    def __init__(self, nproc: int = 64):
+        self._nproc = nproc
+
+    async def acquire(self, episode_id: str) -> LocalSandbox:
+        return await LocalSandbox.start(episode_id, self._nproc)
+
+    async def aclose(self) -> None:
+        return None
+
+
+__all__ = ["LocalProvider", "LocalSandbox", "Limits"]

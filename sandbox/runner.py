@@ -1,0 +1,651 @@
+#!/usr/bin/env python3
+"""The debugbox runner: the one program that runs inside a sandbox.
+
+It imports pytest once, then reads line-delimited JSON requests on stdin and answers with
+line-delimited JSON events on stdout. Every run happens in a child forked from this
+pristine process, in a freshly written workspace, so no run sees another's modules,
+files or processes. Standard library and pytest only: it runs on any Python 3.11 image.
+
+Requests:
+  {"op": "ping", "id": ...}
+  {"op": "run", "id": ..., "kind": "pytest" | "python", "files": {path: text},
+   "targets": [paths or node ids], "code": str, "timeout_s": float, "test_timeout_s": float,
+   "max_output_bytes": int, "limits": {"memory_mb": int, "nproc": int, "fsize_mb": int}}
+  {"op": "shutdown"}
+Events (each carries the request id):
+  pong | collected {nodeids} | test {nodeid, outcome, ...} | done {the whole result} | error {message}
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import os
+import re
+import resource
+import select
+import shutil
+import signal
+import sys
+import time
+import traceback
+
+import pytest
+
+PROTOCOL_VERSION = 1
+MAX_REQUEST_BYTES = 64 * 1024 * 1024
+MAX_TEXT_PER_TEST = 4000
+MAX_RESTARTS = 100  # re-forks after a test hangs or kills its process
+HARD_KILL_GRACE_S = 2.0  # past the per-test alarm, the parent kills the child
+PR_SET_CHILD_SUBREAPER = 36
+
+OUTCOMES = ("passed", "failed", "error", "skipped", "timeout")
+
+
+# ---------------------------------------------------------------------------
+# Process hygiene: every process a run starts is dead when the run returns.
+
+
+def become_subreaper() -> None:
+    """Orphans of a run (daemons, double forks) are re-parented to us, so we can kill them."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # PID 1 in a container is the reaper anyway
+
+
+def _parent_map() -> dict[int, int]:
+    parents: dict[int, int] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # The command name may hold spaces or parentheses: parse after the last ')'.
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields) > 1:
+            parents[int(name)] = int(fields[1])
+    return parents
+
+
+def descendants(root: int) -> list[int]:
+    parents = _parent_map()
+    found: set[int] = set()
+    frontier = {root}
+    while frontier:
+        frontier = {pid for pid, ppid in parents.items() if ppid in frontier and pid not in found}
+        found |= frontier
+    return sorted(found)
+
+
+def reap(statuses: dict[int, int]) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        statuses[pid] = status
+
+
+def kill_everything_started(statuses: dict[int, int]) -> None:
+    """SIGKILL every descendant until none is left; a fork bomb gets several sweeps."""
+    me = os.getpid()
+    for _ in range(200):
+        pids = descendants(me)
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.002)
+        reap(statuses)
+    reap(statuses)
+
+
+# ---------------------------------------------------------------------------
+# Output: keep the tail, say how much was dropped.
+
+
+class Tail:
+    def __init__(self, limit: int):
+        self.limit = max(0, limit)
+        self.buffer = bytearray()
+        self.total = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        self.buffer += chunk
+        if len(self.buffer) > 2 * self.limit + 65536:
+            del self.buffer[: len(self.buffer) - self.limit]
+
+    def text(self) -> tuple[str, int]:
+        kept = bytes(self.buffer[-self.limit :]) if self.limit else b""
+        dropped = self.total - len(kept)
+        return kept.decode("utf-8", errors="replace"), dropped
+
+
+def cap(text: str, limit: int = MAX_TEXT_PER_TEST) -> str:
+    if len(text) <= limit:
+        return text
+    return f"[... {len(text) - limit} characters truncated ...]\n" + text[-limit:]
+
+
+# ---------------------------------------------------------------------------
+# Inside the child.
+
+
+class TestTimeout(BaseException):
+    """Raised by the per-test alarm. A BaseException so `except Exception` in agent code can't swallow it."""
+
+
+def _frames(tb_entries, workspace: str) -> list[dict]:
+    frames = []
+    for path, lineno, name in tb_entries:
+        path = os.path.realpath(str(path))
+        if path.startswith(workspace + os.sep):
+            frames.append({"path": os.path.relpath(path, workspace), "line": lineno, "function": name})
+    return frames
+
+
+def _exception_frames(exc: BaseException, workspace: str) -> list[dict]:
+    entries = [(f.filename, f.lineno, f.name) for f in traceback.extract_tb(exc.__traceback__)]
+    if isinstance(exc, SyntaxError) and exc.filename:
+        entries.append((exc.filename, exc.lineno or 1, "<module>"))
+    return _frames(entries, workspace)
+
+
+_LOCATION_PATTERNS = (re.compile(r'File "([^"]+)", line (\d+)'), re.compile(r"^(/[^:\s]+\.py):(\d+)", re.M))
+
+
+def _frames_in_text(text: str, workspace: str) -> list[dict]:
+    """Collection errors reach pytest hooks only as text: pick the file:line locations out of it."""
+    found = []
+    for pattern in _LOCATION_PATTERNS:
+        found += [(m.start(), m.group(1), int(m.group(2))) for m in pattern.finditer(text)]
+    return _frames([(path, line, "<module>") for _, path, line in sorted(found)], workspace)
+
+
+class Reporter:
+    """A pytest plugin that streams each test's outcome to the parent as it finishes."""
+
+    def __init__(self, send, workspace: str, test_timeout_s: float):
+        self.send = send
+        self.workspace = workspace
+        self.test_timeout_s = test_timeout_s
+        self.results: dict[str, dict] = {}
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            text = report.longreprtext
+            self.send({"event": "collect_error", "nodeid": report.nodeid, "longrepr": cap(text), "frames": _frames_in_text(text, self.workspace)})
+
+    def pytest_collection_finish(self, session):
+        self.send({"event": "collected", "nodeids": [item.nodeid for item in session.items]})
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.send({"event": "start", "nodeid": nodeid})
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        def on_alarm(signum, frame):
+            raise TestTimeout(f"test exceeded its {self.test_timeout_s:g} s time limit")
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, self.test_timeout_s)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if call.excinfo is None or report.passed:
+            return
+        result = self.results.setdefault(item.nodeid, {"nodeid": item.nodeid})
+        if result.get("message"):
+            return  # the first failing phase explains the test best
+        exc = call.excinfo.value
+        result["message"] = cap(call.excinfo.exconly().strip(), 500)
+        result["frames"] = _exception_frames(exc, self.workspace)
+        if isinstance(exc, TestTimeout):
+            result["timed_out"] = True
+
+    def pytest_runtest_logreport(self, report):
+        result = self.results.setdefault(report.nodeid, {"nodeid": report.nodeid})
+        result["duration"] = round(result.get("duration", 0.0) + report.duration, 4)
+        if report.when == "call":
+            result["outcome"] = "timeout" if result.get("timed_out") else report.outcome
+        elif report.failed:
+            result["outcome"] = "error"  # setup or teardown failed
+        elif report.skipped and "outcome" not in result:
+            result["outcome"] = "skipped"
+        if report.failed and not result.get("longrepr"):
+            result["longrepr"] = cap(report.longreprtext)
+        if report.when == "teardown":
+            result.setdefault("outcome", "error")
+            result.pop("timed_out", None)
+            self.send({"event": "test", **result})
+
+
+def _apply_limits(limits: dict) -> None:
+    def set_limit(which: int, value: int) -> None:
+        soft, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        try:
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            pass
+
+    if limits.get("memory_mb"):
+        set_limit(resource.RLIMIT_AS, int(limits["memory_mb"]) * 1024 * 1024)
+    if limits.get("nproc"):
+        set_limit(resource.RLIMIT_NPROC, int(limits["nproc"]))
+    if limits.get("fsize_mb"):
+        set_limit(resource.RLIMIT_FSIZE, int(limits["fsize_mb"]) * 1024 * 1024)
+    if limits.get("cpu_s"):
+        set_limit(resource.RLIMIT_CPU, int(limits["cpu_s"]))
+    set_limit(resource.RLIMIT_CORE, 0)
+
+
+def child_main(request: dict, workspace: str, targets: list[str], event_fd: int) -> int:
+    events = os.fdopen(event_fd, "w", buffering=1)
+
+    def send(event: dict) -> None:
+        events.write(json.dumps(event) + "\n")
+        events.flush()
+
+    os.chdir(workspace)
+    sys.path.insert(0, workspace)
+    os.environ.update(HOME=workspace, TMPDIR=workspace, PYTHONDONTWRITEBYTECODE="1", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+    sys.dont_write_bytecode = True
+    _apply_limits(request.get("limits") or {})
+    if request["kind"] == "python":
+        return _run_snippet(request.get("code", ""), workspace, send)
+    args = [
+        *targets,
+        "-q",
+        "--rootdir",
+        workspace,
+        "--import-mode=importlib",
+        "-p",
+        "no:cacheprovider",
+        "--color=no",
+        "--tb=short",
+        "-o",
+        "console_output_style=classic",
+    ]
+    reporter = Reporter(send, workspace, float(request.get("test_timeout_s") or 10))
+    return int(pytest.main(args, plugins=[reporter]))
+
+
+def _run_snippet(code: str, workspace: str, send) -> int:
+    sys.argv = ["<snippet>"]
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    try:
+        exec(compile(code, "<snippet>", "exec"), namespace)  # noqa: S102 - running the agent's code is the job
+    except SystemExit as exc:
+        code_ = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        send({"event": "exit", "code": code_})
+        return code_
+    except BaseException as exc:  # noqa: BLE001 - report whatever the snippet raised
+        # Drop the runner's own frame: the agent should see only its snippet and its files.
+        exc.__traceback__ = exc.__traceback__.tb_next if exc.__traceback__ else None
+        tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
+        send(
+            {
+                "event": "exception",
+                "type": type(exc).__name__,
+                "message": cap(str(exc), 1000),
+                "traceback": cap("".join(tb)),
+                "frames": _exception_frames(exc, workspace),
+            }
+        )
+        return 1
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# In the parent: one run, supervised.
+
+
+def _safe_relative(path: str) -> bool:
+    parts = path.split("/")
+    return bool(path) and not path.startswith("/") and ".." not in parts and "\x00" not in path and "\\" not in path
+
+
+def prepare_workspace(root: str, files: dict[str, str]) -> str:
+    workspace = os.path.join(root, "run")
+    shutil.rmtree(workspace, ignore_errors=True)
+    os.makedirs(workspace, mode=0o755)
+    for path, text in files.items():
+        if not _safe_relative(path):
+            raise ValueError(f"refusing file path {path!r}")
+        full = os.path.join(workspace, path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "w", encoding="utf-8", errors="surrogateescape") as f:
+            f.write(text)
+    return os.path.realpath(workspace)
+
+
+def wipe(paths: list[str]) -> None:
+    """Empty scratch directories (the workspace root, /tmp in a container) between runs."""
+    for root in paths:
+        try:
+            entries = os.listdir(root)
+        except OSError:
+            continue
+        for name in entries:
+            full = os.path.join(root, name)
+            if os.path.isdir(full) and not os.path.islink(full):
+                shutil.rmtree(full, ignore_errors=True)
+            else:
+                try:
+                    os.unlink(full)
+                except OSError:
+                    pass
+
+
+class Run:
+    def __init__(self, request: dict, workspace: str, emit):
+        self.request = request
+        self.workspace = workspace
+        self.emit = emit
+        self.kind = request.get("kind", "pytest")
+        self.started = time.monotonic()
+        self.deadline = self.started + float(request.get("timeout_s") or 30)
+        self.test_timeout = float(request.get("test_timeout_s") or 10)
+        limit = int(request.get("max_output_bytes") or 20000)
+        self.stdout = Tail(limit)
+        self.stderr = Tail(limit)
+        self.collected: list[str] | None = None
+        self.results: dict[str, dict] = {}
+        self.collect_errors: list[dict] = []
+        self.exception: dict | None = None
+        self.exit_code: int | None = None
+        self.signal: int | None = None
+        self.timed_out = False
+        self.statuses: dict[int, int] = {}
+
+    def execute(self) -> dict:
+        targets = list(self.request.get("targets") or [])
+        for _ in range(MAX_RESTARTS):
+            in_progress = self._attempt(targets)
+            if in_progress is None or self.timed_out or self.collected is None:
+                break
+            remaining = [n for n in self.collected if n not in self.results]
+            if not remaining:
+                break
+            targets = remaining
+        return self._result()
+
+    def _attempt(self, targets: list[str]) -> str | None:
+        """Fork one child and supervise it. Returns the node id of a test that it did not finish."""
+        event_r, event_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child
+            code = 70
+            try:
+                os.setsid()
+                devnull = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(devnull, 0)
+                os.dup2(out_w, 1)
+                os.dup2(err_w, 2)
+                keep = event_w
+                os.closerange(3, keep)
+                os.closerange(keep + 1, 1 << 16)
+                sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
+                sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
+                code = child_main(self.request, self.workspace, targets, keep)
+            except BaseException:  # noqa: BLE001 - the child must never return into the runner loop
+                traceback.print_exc()
+            finally:
+                try:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                except BaseException:  # noqa: BLE001
+                    pass
+                os._exit(code if isinstance(code, int) else 70)
+        for fd in (event_w, out_w, err_w):
+            os.close(fd)
+        try:
+            return self._supervise(pid, event_r, out_r, err_r)
+        finally:
+            kill_everything_started(self.statuses)
+            for fd in (event_r, out_r, err_r):
+                os.close(fd)
+
+    def _supervise(self, pid: int, event_r: int, out_r: int, err_r: int) -> str | None:
+        pending = b""
+        current: tuple[str, float] | None = None
+        open_fds = {event_r, out_r, err_r}
+        child_done = False
+        while True:
+            now = time.monotonic()
+            if now >= self.deadline:
+                self.timed_out = True
+                return current[0] if current else None
+            if current and now >= current[1] + self.test_timeout + HARD_KILL_GRACE_S:
+                self._record_lost(current[0], "timeout", f"test exceeded its {self.test_timeout:g} s time limit and was killed")
+                return current[0]
+            wait = min(self.deadline - now, 0.05 if child_done else 0.5)
+            readable = select.select(list(open_fds), [], [], max(0.0, wait))[0] if open_fds else []
+            for fd in readable:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    open_fds.discard(fd)
+                elif fd == out_r:
+                    self.stdout.feed(chunk)
+                elif fd == err_r:
+                    self.stderr.feed(chunk)
+                else:
+                    pending += chunk
+                    *lines, pending = pending.split(b"\n")
+                    for line in lines:
+                        current = self._on_event(line, current)
+            if not child_done:
+                reap(self.statuses)
+                if pid in self.statuses:
+                    child_done = True
+                    status = self.statuses[pid]
+                    if os.WIFSIGNALED(status):
+                        self.signal = os.WTERMSIG(status)
+                    else:
+                        self.exit_code = os.WEXITSTATUS(status)
+            # The child is gone and its pipes are drained (or held open by an orphan it left behind).
+            if child_done and (not open_fds or not readable):
+                if current:
+                    how = f"killed by signal {self.signal}" if self.signal else f"exited with code {self.exit_code}"
+                    self._record_lost(current[0], "error", f"the test process {how} during this test")
+                    return current[0]
+                return None
+
+    def _on_event(self, line: bytes, current):
+        try:
+            event = json.loads(line)
+            kind = event["event"]
+        except (ValueError, KeyError, TypeError):
+            return current  # not ours (or forged garbage): ignore
+        if kind == "collected":
+            if self.collected is None:
+                self.collected = [str(n) for n in event.get("nodeids", [])]
+                self.emit({"event": "collected", "nodeids": self.collected})
+        elif kind == "start":
+            return (str(event.get("nodeid")), time.monotonic())
+        elif kind == "test":
+            nodeid = str(event.get("nodeid"))
+            if event.get("outcome") not in OUTCOMES:
+                event["outcome"] = "error"
+            self.results[nodeid] = {k: event.get(k) for k in ("nodeid", "outcome", "duration", "message", "longrepr", "frames")}
+            self.emit({"event": "test", **self.results[nodeid]})
+            return None
+        elif kind == "collect_error":
+            self.collect_errors.append({k: event.get(k) for k in ("nodeid", "longrepr", "frames")})
+        elif kind == "exception" and self.exception is None:
+            self.exception = {k: event.get(k) for k in ("type", "message", "traceback", "frames")}
+        elif kind == "exit":
+            self.exit_code = event.get("code")
+        return current
+
+    def _record_lost(self, nodeid: str, outcome: str, message: str) -> None:
+        self.results[nodeid] = {"nodeid": nodeid, "outcome": outcome, "duration": None, "message": message, "longrepr": message, "frames": []}
+        self.emit({"event": "test", **self.results[nodeid]})
+
+    def _result(self) -> dict:
+        order = self.collected or list(self.results)
+        tests = [self.results[n] for n in order if n in self.results]
+        not_run = [n for n in order if n not in self.results]
+        stdout, stdout_dropped = self.stdout.text()
+        stderr, stderr_dropped = self.stderr.text()
+        if self.timed_out:
+            status = "timeout"
+        elif self.signal is not None:
+            status = "crashed"
+        else:
+            status = "ok"
+        return {
+            "event": "done",
+            "kind": self.kind,
+            "status": status,
+            "timed_out": self.timed_out,
+            "collected": self.collected,
+            "tests": tests,
+            "not_run": not_run,
+            "collect_errors": self.collect_errors,
+            "exception": self.exception,
+            "exit_code": self.exit_code,
+            "signal": self.signal,
+            "stdout": stdout,
+            "stdout_dropped_bytes": stdout_dropped,
+            "stderr": stderr,
+            "stderr_dropped_bytes": stderr_dropped,
+            "duration_s": round(time.monotonic() - self.started, 4),
+        }
+
+
+# ---------------------------------------------------------------------------
+# The request loop.
+
+
+class Channel:
+    """Line-delimited JSON on raw file descriptors (no buffering surprises with select)."""
+
+    def __init__(self, in_fd: int, out_fd: int):
+        self.in_fd = in_fd
+        self.out_fd = out_fd
+        self.buffer = b""
+
+    def send(self, event: dict) -> None:
+        data = (json.dumps(event) + "\n").encode()
+        view = memoryview(data)
+        while view:
+            written = os.write(self.out_fd, view)
+            view = view[written:]
+
+    def receive(self, timeout: float | None) -> bytes | None:
+        """The next line, b"" at end of input, None on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > MAX_REQUEST_BYTES:
+                self.buffer = b""
+                raise ValueError(f"request larger than {MAX_REQUEST_BYTES} bytes")
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not select.select([self.in_fd], [], [], wait)[0]:
+                return None
+            chunk = os.read(self.in_fd, 1 << 20)
+            if not chunk:
+                return b""
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line
+
+
+def handle(request: dict, channel: Channel, workdir: str, scratch: list[str]) -> None:
+    request_id = request.get("id")
+
+    def emit(event: dict) -> None:
+        channel.send({"id": request_id, **event})
+
+    op = request.get("op")
+    if op == "ping":
+        emit({"event": "pong", "protocol": PROTOCOL_VERSION, "pid": os.getpid(), "uid": os.getuid(), "python": sys.version.split()[0], "pytest": pytest.__version__})
+        return
+    if op != "run" or request.get("kind") not in ("pytest", "python"):
+        emit({"event": "error", "message": f"unknown request: op={op!r} kind={request.get('kind')!r}"})
+        return
+    try:
+        workspace = prepare_workspace(workdir, dict(request.get("files") or {}))
+    except (ValueError, OSError) as exc:
+        wipe([workdir, *scratch])
+        emit({"event": "error", "message": f"cannot write the workspace: {exc}"})
+        return
+    try:
+        emit(Run(request, workspace, emit).execute())
+    finally:
+        wipe([workdir, *scratch])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", required=True, help="where each run's workspace is written")
+    parser.add_argument("--scratch", action="append", default=[], help="directories emptied after every run (e.g. /tmp)")
+    parser.add_argument("--lifetime", type=float, default=0, help="exit by itself after this many seconds (0: never)")
+    args = parser.parse_args(argv)
+
+    os.makedirs(args.workdir, exist_ok=True)
+    workdir = os.path.realpath(args.workdir)
+    become_subreaper()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # The protocol owns the real stdout; anything else printing goes to stderr.
+    channel = Channel(sys.stdin.fileno(), os.dup(1))
+    os.dup2(2, 1)
+    end = time.monotonic() + args.lifetime if args.lifetime > 0 else None
+    statuses: dict[int, int] = {}
+    while True:
+        remaining = None if end is None else end - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            return 0
+        try:
+            line = channel.receive(remaining)
+        except ValueError as exc:
+            channel.send({"id": None, "event": "error", "message": str(exc)})
+            continue
+        if line is None:
+            continue
+        if line == b"":
+            return 0
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+            if not isinstance(request, dict):
+                raise ValueError("a request must be a JSON object")
+        except ValueError as exc:
+            channel.send({"id": None, "event": "error", "message": f"bad request: {exc}"})
+            continue
+        if request.get("op") == "shutdown":
+            return 0
+        try:
+            handle(request, channel, workdir, args.scratch)
+        except Exception as exc:  # noqa: BLE001 - one bad run must not end the runner
+            channel.send({"id": request.get("id"), "event": "error", "message": f"runner failure: {exc!r}"})
+        finally:
+            kill_everything_started(statuses)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

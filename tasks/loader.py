@@ -1,0 +1,179 @@
+"""Load task packs from disk. A bad task is reported (file and field named) and skipped;
+the rest of the pack is still served."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from tasks.model import Task, TaskSpec
+
+BUNDLED_PACK = Path(__file__).parent / "bundled"
+TASKS_ENV_VAR = "DEBUGBOX_TASKS"
+MAX_TASK_FILE_BYTES = 1_000_000
+IGNORED_NAMES = {"__pycache__", ".pytest_cache", ".DS_Store"}
+
+
+@dataclass(frozen=True)
+class TaskLoadError:
+    """One reason a task was rejected, with the file (and field, when there is one) to fix."""
+
+    path: Path
+    message: str
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}" + (f": field '{self.field}'" if self.field else "")
+        return f"{where}: {self.message}"
+
+
+class InvalidTask(Exception):
+    def __init__(self, errors: list[TaskLoadError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+def _read_tree(root: Path) -> dict[str, str]:
+    """Every file below root as text, keyed by POSIX path relative to root."""
+    files: dict[str, str] = {}
+    if not root.is_dir():
+        return files
+    for path in sorted(root.rglob("*")):
+        if any(part in IGNORED_NAMES for part in path.relative_to(root).parts) or not path.is_file():
+            continue
+        if path.stat().st_size > MAX_TASK_FILE_BYTES:
+            raise InvalidTask([TaskLoadError(path, f"file is larger than {MAX_TASK_FILE_BYTES} bytes")])
+        try:
+            files[path.relative_to(root).as_posix()] = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InvalidTask([TaskLoadError(path, "file is not UTF-8 text")]) from None
+    return files
+
+
+def _parse_spec(toml_path: Path) -> TaskSpec:
+    try:
+        raw = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidTask([TaskLoadError(toml_path, "missing: every task directory needs a task.toml")]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidTask([TaskLoadError(toml_path, f"not valid TOML: {exc}")]) from None
+    try:
+        return TaskSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidTask(
+            [
+                TaskLoadError(toml_path, err["msg"], ".".join(str(p) for p in err["loc"]) or None)
+                for err in exc.errors()
+            ]
+        ) from None
+
+
+def load_task(task_dir: Path) -> Task:
+    """Load one task directory or raise InvalidTask naming every problem found."""
+    spec = _parse_spec(task_dir / "task.toml")
+    errors: list[TaskLoadError] = []
+    if spec.id != task_dir.name:
+        errors.append(TaskLoadError(task_dir / "task.toml", f"{spec.id!r} must equal the directory name {task_dir.name!r}", "id"))
+    description_path = task_dir / "description.md"
+    description = description_path.read_text(encoding="utf-8") if description_path.is_file() else ""
+    if not description.strip():
+        errors.append(TaskLoadError(description_path, "missing or empty: the agent needs a description"))
+    source = _read_tree(task_dir / "src")
+    tests = {f"tests/{p}": t for p, t in _read_tree(task_dir / "tests").items()}
+    hidden = {f"hidden_tests/{p}": t for p, t in _read_tree(task_dir / "hidden_tests").items()}
+    solution = _read_tree(task_dir / "solution")
+    for path in spec.editable:
+        if path not in source:
+            errors.append(TaskLoadError(task_dir / "src" / path, "listed in editable but missing from src/", "editable"))
+    if not any(p.endswith(".py") for p in tests):
+        errors.append(TaskLoadError(task_dir / "tests", "no visible test file (tests/test_*.py)"))
+    if not any(p.endswith(".py") for p in hidden):
+        errors.append(TaskLoadError(task_dir / "hidden_tests", "no hidden test file (hidden_tests/test_*.py)"))
+    if not solution:
+        errors.append(TaskLoadError(task_dir / "solution", "missing: a task needs a reference solution"))
+    for path in solution:
+        if path not in spec.editable:
+            errors.append(TaskLoadError(task_dir / "solution" / path, "solution file is not an editable file of the task"))
+    if errors:
+        raise InvalidTask(errors)
+    return Task(
+        spec=spec,
+        description=description,
+        source_files=source,
+        test_files=tests,
+        hidden_test_files=hidden,
+        solution_files=solution,
+        origin=str(task_dir),
+    )
+
+
+def _task_dirs(pack: Path) -> list[Path]:
+    if (pack / "task.toml").is_file():
+        return [pack]
+    return sorted(p for p in pack.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in IGNORED_NAMES)
+
+
+def load_pack(pack: Path) -> tuple[list[Task], list[TaskLoadError]]:
+    """All valid tasks of a pack directory (or of a single task directory), and the errors of the rest."""
+    if not pack.is_dir():
+        return [], [TaskLoadError(pack, "task pack directory does not exist")]
+    tasks: list[Task] = []
+    errors: list[TaskLoadError] = []
+    for task_dir in _task_dirs(pack):
+        try:
+            tasks.append(load_task(task_dir))
+        except InvalidTask as exc:
+            errors.extend(exc.errors)
+        except OSError as exc:
+            errors.append(TaskLoadError(task_dir, f"cannot be read: {exc}"))
+    return tasks, errors
+
+
+@dataclass
+class Catalog:
+    """Every task the server offers, by id, and the load errors of the ones it refused."""
+
+    tasks: dict[str, Task] = field(default_factory=dict)
+    errors: list[TaskLoadError] = field(default_factory=list)
+
+    def add_pack(self, pack: Path) -> None:
+        tasks, errors = load_pack(pack)
+        self.errors.extend(errors)
+        for task in tasks:
+            if task.id in self.tasks:
+                first = self.tasks[task.id].origin
+                self.errors.append(
+                    TaskLoadError(Path(task.origin) / "task.toml", f"duplicate task id {task.id!r}, already loaded from {first}", "id")
+                )
+                continue
+            self.tasks[task.id] = task
+
+    def get(self, task_id: str) -> Task | None:
+        return self.tasks.get(task_id)
+
+    def select(self, difficulty: str | None = None, tag: str | None = None) -> list[Task]:
+        return [
+            t
+            for t in self.tasks.values()
+            if (difficulty is None or t.spec.difficulty == difficulty) and (tag is None or tag in t.spec.tags)
+        ]
+
+
+def pack_dirs(extra: list[str] | None = None, *, include_bundled: bool = True, environ: dict[str, str] | None = None) -> list[Path]:
+    """The packs to load: the bundled one, then DEBUGBOX_TASKS (os.pathsep-separated), then --tasks."""
+    env = os.environ if environ is None else environ
+    dirs = [BUNDLED_PACK] if include_bundled else []
+    dirs += [Path(p) for p in env.get(TASKS_ENV_VAR, "").split(os.pathsep) if p.strip()]
+    dirs += [Path(p) for p in extra or []]
+    return dirs
+
+
+def load_catalog(extra: list[str] | None = None, *, include_bundled: bool = True, environ: dict[str, str] | None = None) -> Catalog:
+    catalog = Catalog()
+    for pack in pack_dirs(extra, include_bundled=include_bundled, environ=environ):
+        catalog.add_pack(pack)
+    return catalog
