@@ -1,4 +1,4 @@
-"""The `debugbox` command line: serve, demo, tasks."""
+"""The `debugbox` command line: serve, demo, tasks, image, cleanup, status."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 
 import anyio
 
+from mcp_server import config
 from tasks.loader import Catalog, load_catalog
 
 log = logging.getLogger("debugbox")
@@ -21,31 +22,27 @@ def _load_catalog(args: argparse.Namespace) -> Catalog:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from mcp_server.runtime import running
     from mcp_server.server import build_server
-    from mcp_server.service import DebugService, ServiceSettings
+    from mcp_server.service import DebugService
     from sandbox.factory import make_provider
 
+    service_settings = config.service_settings(args)
+    docker_settings = config.docker_settings(args) if args.backend != "local" else None
     catalog = _load_catalog(args)
-    provider = make_provider(args.backend)
-    service = DebugService(catalog, provider, ServiceSettings(max_episodes=args.max_episodes))
+    provider = make_provider(args.backend, docker_settings)
+    service = DebugService(catalog, provider, service_settings)
     server = build_server(service)
-    log.info("debugbox serving %d tasks on %s with the %s backend", len(catalog.tasks), args.transport, provider.backend)
+    log.info("debugbox serving %d tasks over %s with the %s backend", len(catalog.tasks), args.transport, provider.backend)
 
     async def main() -> None:
-        try:
+        async with running(service, handle_signals=True):
             if args.transport == "stdio":
                 await server.run_stdio_async()
             else:
                 await server.run_streamable_http_async(host=args.host, port=args.port, streamable_http_path="/mcp")
-        finally:
-            with anyio.CancelScope(shield=True):
-                await service.aclose()
-                await provider.aclose()
 
-    try:
-        anyio.run(main)
-    except KeyboardInterrupt:
-        pass
+    anyio.run(main)
     return 0
 
 
@@ -81,6 +78,54 @@ def cmd_tasks_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_image_build(args: argparse.Namespace) -> int:
+    import docker
+
+    from sandbox.images import DEFAULT_BASE_IMAGE, build_sandbox_image
+
+    build_sandbox_image(tag=args.tag, base_image=args.base_image or DEFAULT_BASE_IMAGE, client=docker.from_env())
+    print(f"built {args.tag}", file=sys.stderr)
+    return 0
+
+
+def cmd_image_offline_base(args: argparse.Namespace) -> int:
+    from sandbox.images import build_offline_base
+
+    build_offline_base(tag=args.tag, suite=args.suite, mirror=args.mirror)
+    print(f"built {args.tag}; now run: debugbox image build --base-image {args.tag}", file=sys.stderr)
+    return 0
+
+
+def cmd_cleanup(args: argparse.Namespace) -> int:
+    import docker
+
+    from sandbox.docker_backend import remove_all
+
+    removed = remove_all(docker.from_env())
+    print(f"removed {removed} debugbox container(s)")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    import docker
+
+    from sandbox.docker_backend import LABEL_EPISODE, LABEL_INSTANCE, LABEL_OWNER, debugbox_containers, owner_is_alive
+
+    containers = debugbox_containers(docker.from_env())
+    by_instance: dict[str, list[dict]] = {}
+    for info in containers:
+        by_instance.setdefault(info["Labels"].get(LABEL_INSTANCE, "?"), []).append(info)
+    for instance, infos in sorted(by_instance.items()):
+        owner = infos[0]["Labels"].get(LABEL_OWNER, "?")
+        alive = "alive" if owner_is_alive(owner) else "GONE (run `debugbox cleanup`)"
+        pooled = sum(1 for i in infos if i["Labels"].get(LABEL_EPISODE) == "pool")
+        print(f"instance {instance} (server {owner}, {alive}): {len(infos)} container(s), {pooled} created for the warm pool")
+        for info in infos:
+            print(f"  {info['Id'][:12]} {info['State']:<8} episode={info['Labels'].get(LABEL_EPISODE)} {info['Status']}")
+    print(f"{len(containers)} debugbox container(s). Pool hits, misses and claim latency: read the debugbox://status resource of a running server.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="debugbox", description="An MCP server that gives agents a code-debugging sandbox.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (on stderr)")
@@ -90,15 +135,20 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--tasks", action="append", default=[], metavar="DIR", help="an extra task pack (repeatable; also DEBUGBOX_TASKS)")
 
     def add_backend_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--backend", choices=["auto", "docker", "local"], default="local", help="where code runs")
+        p.add_argument(
+            "--backend",
+            choices=["auto", "docker", "local"],
+            default="auto",
+            help="docker, local (process isolation only), or auto: docker when an engine answers",
+        )
 
     serve = sub.add_parser("serve", help="run the MCP server")
     serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default loopback)")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--max-episodes", type=int, default=256, help="episodes running at once")
     add_tasks_option(serve)
     add_backend_option(serve)
+    config.add_options(serve)
     serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="solve one task end to end through a real MCP client")
@@ -118,6 +168,23 @@ def build_parser() -> argparse.ArgumentParser:
     ts.add_argument("task_id")
     add_tasks_option(ts)
     ts.set_defaults(func=cmd_tasks_show)
+
+    image = sub.add_parser("image", help="build the sandbox image")
+    image_sub = image.add_subparsers(dest="image_command", required=True)
+    ib = image_sub.add_parser("build", help="build the sandbox image (sandbox/Dockerfile)")
+    ib.add_argument("--base-image", help="base image with python3 (default python:3.11-slim)")
+    ib.add_argument("--tag", default="debugbox-sandbox:latest")
+    ib.set_defaults(func=cmd_image_build)
+    io = image_sub.add_parser("build-offline-base", help="build a base image with debootstrap, for machines without a registry")
+    io.add_argument("--tag", default="debugbox-base:bookworm")
+    io.add_argument("--suite", default="bookworm")
+    io.add_argument("--mirror", default=None, help="Debian mirror URL (default: debootstrap's)")
+    io.set_defaults(func=cmd_image_offline_base)
+
+    cleanup = sub.add_parser("cleanup", help="remove every debugbox container")
+    cleanup.set_defaults(func=cmd_cleanup)
+    status = sub.add_parser("status", help="list debugbox containers by server instance")
+    status.set_defaults(func=cmd_status)
     return parser
 
 
@@ -128,7 +195,19 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except config.ConfigError as exc:
+        print(f"debugbox: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - a CLI reports what failed, not a traceback
+        from sandbox.factory import BackendUnavailable
+        from sandbox.images import ImageBuildError
+
+        if isinstance(exc, (BackendUnavailable, ImageBuildError)):
+            print(f"debugbox: {exc}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

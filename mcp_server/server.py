@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -48,14 +46,7 @@ async def _call(coro) -> CallToolResult:
 
 
 def build_server(service: DebugService, *, name: str = "debugbox") -> MCPServer:
-    @asynccontextmanager
-    async def lifespan(_: MCPServer) -> AsyncIterator[dict[str, Any]]:
-        try:
-            yield {}
-        finally:
-            await service.aclose()
-
-    mcp = MCPServer(name, instructions=INSTRUCTIONS, version="0.1.0", lifespan=lifespan)
+    mcp = MCPServer(name, instructions=INSTRUCTIONS, version="0.1.0")
 
     @mcp.tool(annotations=READ_ONLY)
     async def list_tasks(
@@ -175,6 +166,10 @@ def build_server(service: DebugService, *, name: str = "debugbox") -> MCPServer:
             },
             indent=2,
         )
+
+    @mcp.resource("debugbox://status", mime_type="application/json", description="episodes, sandbox backend and warm-pool figures")
+    def server_status() -> str:
+        return json.dumps(service.status(), indent=2)
 
     @mcp.prompt(description="instructions for an agent to solve one task")
     def solve_task(task_id: str) -> str:

@@ -34,6 +34,9 @@ class ServiceSettings:
     max_output_bytes: int = 16_000
     python_timeout_s: float = 10.0
     max_python_timeout_s: float = 60.0
+    idle_timeout_s: float = 1800.0  # an untouched episode ends and frees its sandbox
+    keep_finished_s: float = 3600.0  # a finished episode stays readable (episodes://) this long
+    sweep_interval_s: float = 30.0
     limits: Limits = field(default_factory=Limits)
 
 
@@ -118,6 +121,31 @@ class DebugService:
         if not handle.episode.done:
             handle.episode.end_without_score(reason)  # type: ignore[arg-type]
         await self._release(handle)
+
+    async def run_background(self) -> None:
+        """End idle episodes and forget long-finished ones, until cancelled."""
+        while True:
+            await anyio.sleep(self.settings.sweep_interval_s)
+            await self.sweep()
+
+    async def sweep(self, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        for episode_id, handle in list(self._handles.items()):
+            idle = now - handle.last_used
+            if not handle.episode.done and idle > self.settings.idle_timeout_s and not handle.lock.locked():
+                log.info("episode %s idle for %.0f s: ending it", episode_id, idle)
+                await self.close_episode(episode_id, "idle_timeout")
+            elif handle.episode.done and idle > self.settings.keep_finished_s:
+                del self._handles[episode_id]
+
+    def status(self) -> dict:
+        live = [h for h in self._handles.values() if not h.episode.done]
+        return {
+            "episodes_live": len(live),
+            "episodes_finished": len(self._handles) - len(live),
+            "max_episodes": self.settings.max_episodes,
+            "sandbox": self.provider.status(),
+        }
 
     async def aclose(self) -> None:
         with anyio.CancelScope(shield=True):
@@ -331,10 +359,12 @@ class DebugService:
 
     @staticmethod
     def _located(ep: Episode, name: str, outcome: str, message: str, details: str, frames: list[Frame] | None) -> r.TestReport:
-        frame = scoring.deepest_frame(frames, ep.files)
+        # Prefer the agent's own code; failing that (a plain wrong result), the failing test line.
+        readable = ep.readable_files()
+        frame = scoring.deepest_frame(frames, ep.files) or scoring.deepest_frame(frames, ep.task.test_files)
         location = context = None
         if frame is not None:
-            lines = views.split_lines(ep.files[frame.path])
+            lines = views.split_lines(readable[frame.path])
             if 1 <= frame.line <= len(lines):
                 location = f"{frame.path}:{frame.line}"
                 context = views.window(lines, frame.line, frame.line)[2]

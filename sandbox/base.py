@@ -103,6 +103,14 @@ class SandboxProvider(Protocol):
 
     backend: str
 
+    async def start(self) -> None:
+        """Get ready to serve (check the engine and image, clean up after dead servers)."""
+
+    async def run_background(self) -> None:
+        """Background upkeep (e.g. refilling a warm pool) until cancelled."""
+
     async def acquire(self, episode_id: str) -> Sandbox: ...
+
+    def status(self) -> dict[str, Any]: ...
 
     async def aclose(self) -> None: ...

@@ -13,7 +13,24 @@ log = logging.getLogger(__name__)
 Backend = Literal["auto", "docker", "local"]
 
 
-def make_provider(backend: Backend = "auto") -> SandboxProvider:
+class BackendUnavailable(Exception):
+    pass
+
+
+def make_provider(backend: Backend = "auto", docker_settings=None) -> SandboxProvider:
+    """`auto` is docker when an engine answers, else local (process isolation only) with a warning."""
+    if backend not in ("auto", "docker", "local"):
+        raise ValueError(f"unknown backend {backend!r}: choose auto, docker or local")
     if backend == "local":
         return LocalProvider()
-    raise ValueError(f"unknown backend {backend!r}: choose auto, docker or local")
+    from sandbox.docker_backend import DockerProvider, engine_answers
+
+    if engine_answers():
+        return DockerProvider(docker_settings)
+    if backend == "docker":
+        raise BackendUnavailable(
+            "no Docker engine answers (is dockerd running and is DOCKER_HOST right?). "
+            "Start one, or pass --backend local for process isolation only."
+        )
+    log.warning("no Docker engine answers: using the local backend, which isolates processes only (not a security boundary)")
+    return LocalProvider()

@@ -86,9 +86,20 @@ class LocalProvider:
 
     def __init__(self, nproc: int = 64):
         self._nproc = nproc
+        self._started = 0
+
+    async def start(self) -> None:
+        return None
+
+    async def run_background(self) -> None:
+        return None
 
     async def acquire(self, episode_id: str) -> LocalSandbox:
+        self._started += 1
         return await LocalSandbox.start(episode_id, self._nproc)
+
+    def status(self) -> dict:
+        return {"backend": self.backend, "isolation": "process", "sandboxes_started": self._started}
 
     async def aclose(self) -> None:
         return None

@@ -1,0 +1,76 @@
+"""Server configuration from flags and DEBUGBOX_* environment variables, validated by pydantic.
+
+A flag beats its variable; a bad value stops the server with the flag and variable named.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mcp_server.service import ServiceSettings
+from sandbox.docker_backend import DockerSettings
+
+
+class ConfigError(Exception):
+    pass
+
+
+# field -> (flag, environment variable, help)
+DOCKER_OPTIONS = {
+    "image": ("--image", "DEBUGBOX_IMAGE", "sandbox image"),
+    "pool_size": ("--pool-size", "DEBUGBOX_POOL_SIZE", "warm containers kept ready (default 2)"),
+    "memory_mb": ("--memory-mb", "DEBUGBOX_MEMORY_MB", "memory per container, MiB (default 512)"),
+    "cpus": ("--cpus", "DEBUGBOX_CPUS", "CPUs per container (default 1)"),
+    "pids": ("--pids", "DEBUGBOX_PIDS", "processes per container (default 128)"),
+    "workspace_mb": ("--workspace-mb", "DEBUGBOX_WORKSPACE_MB", "tmpfs /workspace size, MiB (default 64)"),
+    "lifetime_s": ("--lifetime-s", "DEBUGBOX_LIFETIME_S", "hard container lifetime, seconds (default 7200)"),
+}
+SERVICE_OPTIONS = {
+    "max_episodes": ("--max-episodes", "DEBUGBOX_MAX_EPISODES", "episodes running at once (default 256)"),
+    "idle_timeout_s": ("--idle-timeout-s", "DEBUGBOX_IDLE_TIMEOUT_S", "end an untouched episode after this (default 1800)"),
+}
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    for field, (flag, env, help_text) in {**DOCKER_OPTIONS, **SERVICE_OPTIONS}.items():
+        parser.add_argument(flag, dest=field, default=None, help=f"{help_text}; env {env}")
+
+
+def _collect(args: argparse.Namespace, options: dict, environ) -> tuple[dict, dict]:
+    values, sources = {}, {}
+    for field, (flag, env, _) in options.items():
+        value = getattr(args, field, None)
+        if value is not None:
+            values[field], sources[field] = value, flag
+        elif environ.get(env, "").strip():
+            values[field], sources[field] = environ[env].strip(), env
+    return values, sources
+
+
+def _validate(model: type[BaseModel], values: dict, sources: dict) -> BaseModel:
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        problems = [f"{sources.get(str(e['loc'][0]), e['loc'][0])}={values.get(str(e['loc'][0]))!r}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("bad configuration: " + "; ".join(problems)) from None
+
+
+def docker_settings(args: argparse.Namespace, environ=None) -> DockerSettings:
+    values, sources = _collect(args, DOCKER_OPTIONS, os.environ if environ is None else environ)
+    return _validate(DockerSettings, values, sources)  # type: ignore[return-value]
+
+
+def service_settings(args: argparse.Namespace, environ=None) -> ServiceSettings:
+    values, sources = _collect(args, SERVICE_OPTIONS, os.environ if environ is None else environ)
+    checked = _validate(_ServiceOptions, values, sources)
+    return ServiceSettings(**checked.model_dump(exclude_none=True))
+
+
+class _ServiceOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_episodes: int | None = Field(default=None, ge=1, le=100_000)
+    idle_timeout_s: float | None = Field(default=None, gt=0)

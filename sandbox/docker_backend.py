@@ -1,0 +1,358 @@
+"""The Docker backend: one hardened container per episode, the runner as its main process.
+
+The server attaches to the container's stdin/stdout once, before starting it, and speaks the
+runner protocol over that stream for the container's whole life: no `docker exec` and no
+`docker run` per step. The container is created with StdinOnce, so when the server goes away
+(even by SIGKILL) the attach closes, the runner reads EOF and the container removes itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import statistics
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import docker
+import docker.errors
+from anyio.abc import ByteReceiveStream, SocketStream
+from pydantic import BaseModel, Field
+
+from sandbox.base import EventCallback, RunRequest, RunResult, SandboxError
+from sandbox.channel import RunnerChannel
+from sandbox.images import SANDBOX_IMAGE
+
+log = logging.getLogger(__name__)
+
+LABEL = "io.debugbox"
+LABEL_INSTANCE = "io.debugbox.instance"
+LABEL_OWNER = "io.debugbox.owner"
+LABEL_EPISODE = "io.debugbox.episode"
+POOL_EPISODE = "pool"
+STREAM_HEADER = 8
+
+
+class DockerSettings(BaseModel):
+    """Hardening and pool settings; every field has a flag and a DEBUGBOX_* variable (see README)."""
+
+    image: str = SANDBOX_IMAGE
+    memory_mb: int = Field(default=512, ge=64, le=65536, description="container memory (and swap) limit")
+    cpus: float = Field(default=1.0, gt=0, le=64, description="CPU share of the container")
+    pids: int = Field(default=128, ge=8, le=65536, description="processes and threads in the container")
+    workspace_mb: int = Field(default=64, ge=1, le=65536, description="tmpfs size of /workspace")
+    tmp_mb: int = Field(default=16, ge=1, le=65536, description="tmpfs size of /tmp")
+    lifetime_s: int = Field(default=7200, ge=10, description="hard lifetime: the runner exits by itself after it")
+    pool_size: int = Field(default=2, ge=0, le=256, description="ready containers kept warm")
+    user: str = Field(default="65534:65534", description="uid:gid inside the container (never root)")
+
+
+def _process_start_ticks(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        return stat[stat.rfind(b")") + 2 :].split()[19].decode()
+    except (OSError, IndexError):
+        return "?"
+
+
+def owner_tag(pid: int | None = None) -> str:
+    """host:pid:start-time of a server process; tells a live owner from a recycled pid."""
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}:{pid}:{_process_start_ticks(pid)}"
+
+
+def owner_is_alive(tag: str) -> bool:
+    host, _, rest = tag.partition(":")
+    pid, _, ticks = rest.partition(":")
+    if host != socket.gethostname():
+        return True  # another machine's server: not ours to judge
+    return pid.isdigit() and _process_start_ticks(int(pid)) == ticks
+
+
+class AttachedStdout(ByteReceiveStream):
+    """The stdout frames of a non-TTY attach stream (8-byte header: type, 0, 0, 0, size)."""
+
+    def __init__(self, stream: SocketStream):
+        self._stream = stream
+        self._buffer = bytearray()
+
+    async def _fill(self, n: int) -> None:
+        while len(self._buffer) < n:
+            chunk = await self._stream.receive()
+            self._buffer += chunk
+
+    async def receive(self, max_bytes: int = 65536) -> bytes:
+        while True:
+            await self._fill(STREAM_HEADER)
+            kind = self._buffer[0]
+            size = int.from_bytes(self._buffer[4:8], "big")
+            await self._fill(STREAM_HEADER + size)
+            payload = bytes(self._buffer[STREAM_HEADER : STREAM_HEADER + size])
+            del self._buffer[: STREAM_HEADER + size]
+            if kind == 1 and payload:
+                return payload
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
+@dataclass
+class Container:
+    """A started container with a healthy runner on the other end of its attach stream."""
+
+    id: str
+    stream: SocketStream
+    channel: RunnerChannel
+    created: float = field(default_factory=time.monotonic)
+
+
+class DockerSandbox:
+    backend = "docker"
+    isolation = "container"
+
+    def __init__(self, provider: DockerProvider, container: Container):
+        self._provider = provider
+        self.container = container
+
+    async def run(self, request: RunRequest, on_event: EventCallback | None = None) -> RunResult:
+        return await self.container.channel.run(request, on_event)
+
+    async def close(self) -> None:
+        await self._provider.discard(self.container)
+
+
+@dataclass
+class PoolStats:
+    hits: int = 0
+    misses: int = 0
+    created: int = 0
+    discarded_unhealthy: int = 0
+    claim_ms: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
+
+    def snapshot(self) -> dict[str, Any]:
+        claims = sorted(self.claim_ms)
+        p = (lambda q: round(claims[min(len(claims) - 1, int(q * len(claims)))], 2)) if claims else (lambda q: None)
+        return {
+            "hits": self.hits,
+            "misses": self.misses,
+            "created": self.created,
+            "discarded_unhealthy": self.discarded_unhealthy,
+            "claim_ms_p50": round(statistics.median(claims), 2) if claims else None,
+            "claim_ms_p99": p(0.99),
+        }
+
+
+class DockerProvider:
+    backend = "docker"
+
+    def __init__(self, settings: DockerSettings | None = None, client: docker.DockerClient | None = None):
+        self.settings = settings or DockerSettings()
+        self.client = client or docker.from_env()
+        self.instance = uuid.uuid4().hex[:16]
+        self.owner = owner_tag()
+        self.stats = PoolStats()
+        self._pool: list[Container] = []
+        self._live: dict[str, Container] = {}
+        self._wanted = anyio.Event()
+        self._closed = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Check the engine and image, and remove containers whose server is gone."""
+        from sandbox.images import ensure_sandbox_image
+
+        await anyio.to_thread.run_sync(lambda: ensure_sandbox_image(self.client, tag=self.settings.image))
+        removed = await anyio.to_thread.run_sync(reap_orphans, self.client)
+        if removed:
+            log.info("removed %d container(s) left by server instances that are gone", removed)
+
+    async def run_background(self) -> None:
+        """Keep the warm pool full. Runs until cancelled."""
+        while not self._closed:
+            while len(self._pool) < self.settings.pool_size and not self._closed:
+                try:
+                    container = await self._create(POOL_EPISODE)
+                except SandboxError as exc:
+                    log.warning("could not refill the warm pool: %s", exc)
+                    await anyio.sleep(5)
+                    break
+                if self._closed:
+                    await self._remove(container)
+                else:
+                    self._pool.append(container)
+            self._wanted = anyio.Event()
+            with anyio.move_on_after(60):
+                await self._wanted.wait()
+
+    async def aclose(self) -> None:
+        self._closed = True
+        with anyio.CancelScope(shield=True):
+            containers = [*self._pool, *self._live.values()]
+            self._pool.clear()
+            self._live.clear()
+            for container in containers:
+                await self._remove(container)
+
+    # -- sandboxes -------------------------------------------------------------------------
+
+    async def acquire(self, episode_id: str) -> DockerSandbox:
+        started = time.perf_counter()
+        container = await self._claim_from_pool()
+        if container is None:
+            self.stats.misses += 1
+            container = await self._create(episode_id)
+        else:
+            self.stats.hits += 1
+        self.stats.claim_ms.append((time.perf_counter() - started) * 1000)
+        self._live[container.id] = container
+        self._wanted.set()
+        return DockerSandbox(self, container)
+
+    async def _claim_from_pool(self) -> Container | None:
+        while self._pool:
+            container = self._pool.pop(0)
+            self._wanted.set()
+            young = time.monotonic() - container.created < self.settings.lifetime_s / 2
+            try:
+                if young:
+                    await container.channel.ping(timeout_s=2)
+                    return container
+            except SandboxError:
+                self.stats.discarded_unhealthy += 1
+            await self._remove(container)
+        return None
+
+    async def discard(self, container: Container) -> None:
+        self._live.pop(container.id, None)
+        await self._remove(container)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "instance": self.instance,
+            "image": self.settings.image,
+            "pool_ready": len(self._pool),
+            "pool_size": self.settings.pool_size,
+            "live_containers": len(self._live),
+            **self.stats.snapshot(),
+        }
+
+    # -- engine calls (blocking SDK calls go to worker threads) ----------------------------
+
+    def _create_blocking(self, episode_id: str) -> tuple[str, socket.socket]:
+        s = self.settings
+        api = self.client.api
+        host_config = api.create_host_config(
+            network_mode="none",
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            read_only=True,
+            tmpfs={
+                "/workspace": f"size={s.workspace_mb}m,uid={s.user.split(':')[0]},gid={s.user.split(':')[-1]},mode=0755",
+                "/tmp": f"size={s.tmp_mb}m,mode=1777",
+            },
+            mem_limit=f"{s.memory_mb}m",
+            memswap_limit=f"{s.memory_mb}m",
+            pids_limit=s.pids,
+            nano_cpus=int(s.cpus * 1e9),
+            ipc_mode="private",
+            auto_remove=True,
+        )
+        created = api.create_container(
+            s.image,
+            command=["--workdir", "/workspace", "--scratch", "/tmp", "--lifetime", str(s.lifetime_s)],
+            user=s.user,
+            stdin_open=True,  # with detach=False this also sets StdinOnce: EOF when we detach
+            tty=False,
+            network_disabled=True,
+            labels={LABEL: "1", LABEL_INSTANCE: self.instance, LABEL_OWNER: self.owner, LABEL_EPISODE: episode_id},
+            host_config=host_config,
+        )
+        container_id = created["Id"]
+        try:
+            attached = api.attach_socket(container_id, params={"stdin": 1, "stdout": 1, "stream": 1})
+            raw = getattr(attached, "_sock", attached)
+            api.start(container_id)
+        except Exception:
+            self._remove_blocking(container_id)
+            raise
+        return container_id, raw
+
+    async def _create(self, episode_id: str) -> Container:
+        try:
+            container_id, raw = await anyio.to_thread.run_sync(self._create_blocking, episode_id)
+        except docker.errors.DockerException as exc:
+            raise SandboxError(f"Docker could not start a sandbox container: {exc}") from exc
+        self.stats.created += 1
+        stream = await SocketStream.from_socket(raw)
+        channel = RunnerChannel(stream, AttachedStdout(stream), name=f"container {container_id[:12]}")
+        container = Container(container_id, stream, channel)
+        try:
+            await channel.ping(timeout_s=30)
+        except SandboxError:
+            await self._remove(container)
+            raise
+        return container
+
+    def _remove_blocking(self, container_id: str) -> None:
+        try:
+            self.client.api.remove_container(container_id, force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            if "already in progress" not in str(exc):
+                log.warning("could not remove container %s: %s", container_id[:12], exc)
+
+    async def _remove(self, container: Container) -> None:
+        with anyio.CancelScope(shield=True):
+            await container.stream.aclose()
+            await anyio.to_thread.run_sync(self._remove_blocking, container.id)
+
+
+def debugbox_containers(client: docker.DockerClient) -> list[dict[str, Any]]:
+    return client.api.containers(all=True, filters={"label": LABEL})
+
+
+def reap_orphans(client: docker.DockerClient) -> int:
+    """Remove debugbox containers whose server instance is gone (startup cleanup)."""
+    removed = 0
+    for info in debugbox_containers(client):
+        owner = (info.get("Labels") or {}).get(LABEL_OWNER, "")
+        if info.get("State") != "running" or not owner_is_alive(owner):
+            try:
+                client.api.remove_container(info["Id"], force=True)
+                removed += 1
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as exc:
+                log.warning("could not remove container %s: %s", info["Id"][:12], exc)
+    return removed
+
+
+def remove_all(client: docker.DockerClient) -> int:
+    """`debugbox cleanup`: remove every debugbox container, whoever owns it."""
+    removed = 0
+    for info in debugbox_containers(client):
+        try:
+            client.api.remove_container(info["Id"], force=True)
+            removed += 1
+        except docker.errors.NotFound:
+            pass
+    return removed
+
+
+def engine_answers(timeout_s: float = 3.0) -> bool:
+    try:
+        client = docker.from_env(timeout=int(max(1, timeout_s)))
+        client.ping()
+        client.close()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "no usable engine"
+        return False

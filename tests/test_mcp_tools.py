@@ -1,0 +1,202 @@
+"""The MCP contract through a real mcp.Client, in modern (auto) and legacy JSON-RPC modes,
+on both backends."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from mcp import Client
+
+pytestmark = pytest.mark.anyio
+
+TOOLS = {"list_tasks", "start_task", "view_code", "replace_lines", "run_tests", "run_python", "undo", "reset_code", "submit"}
+READ_ONLY = {"list_tasks", "view_code", "run_tests", "run_python"}
+DESTRUCTIVE = {"replace_lines", "undo", "reset_code", "submit"}
+STATUS_FIELDS = {"episode_id", "step", "steps_remaining", "reward", "done"}
+TASK = "binary_search_off_by_one"
+
+
+def text_of(result) -> str:
+    return "\n".join(getattr(block, "text", "") for block in result.content)
+
+
+async def ok(client: Client, tool: str, **args) -> dict:
+    result = await client.call_tool(tool, args)
+    assert not result.is_error, f"{tool} failed: {text_of(result)}"
+    assert result.structured_content is not None
+    return result.structured_content
+
+
+async def fails(client: Client, tool: str, *needles: str, **args) -> str:
+    result = await client.call_tool(tool, args)
+    message = text_of(result)
+    assert result.is_error, f"{tool}({args}) should fail, got: {message[:300]}"
+    for needle in needles:
+        assert needle.lower() in message.lower(), f"{needle!r} not in {message!r}"
+    return message
+
+
+async def episode_state(client: Client, episode_id: str) -> dict:
+    resource = await client.read_resource(f"episodes://{episode_id}")
+    return json.loads(resource.contents[0].text)
+
+
+@pytest.fixture(params=["auto", "legacy"])
+async def client(request, server):
+    async with Client(server, mode=request.param) as c:
+        yield c
+
+
+async def test_tools_are_listed_with_schemas_and_annotations(client):
+    tools = {t.name: t for t in (await client.list_tools()).tools}
+    assert set(tools) == TOOLS
+    for name, tool in tools.items():
+        assert tool.output_schema is not None, name
+        assert tool.description, name
+        assert tool.annotations.read_only_hint is (name in READ_ONLY), name
+        assert bool(tool.annotations.destructive_hint) is (name in DESTRUCTIVE), name
+    for name in TOOLS - {"list_tasks", "start_task"}:
+        assert "episode_id" in tools[name].input_schema["required"], name
+        assert STATUS_FIELDS <= set(tools[name].output_schema["properties"]), name
+
+
+async def test_a_whole_episode_with_progress_and_rewards(client, backend, catalog):
+    task = catalog.get(TASK)
+    start = await ok(client, "start_task", task_id=TASK)
+    episode = start["episode_id"]
+    assert start["sandbox"]["backend"] == backend
+    assert start["sandbox"]["isolation"] == ("container" if backend == "docker" else "process")
+    assert start["code"].splitlines()[0].startswith("1|")
+    assert {f["path"] for f in start["files"]} == {*task.editable_files(), *task.test_files}
+    assert start["step"] == 0 and start["steps_remaining"] == task.spec.max_steps
+
+    progress = []
+
+    async def on_progress(done, total, message):
+        progress.append((done, total, message))
+
+    before = await client.call_tool("run_tests", {"episode_id": episode}, progress_callback=on_progress)
+    first = before.structured_content
+    assert not before.is_error
+    assert text_of(before).startswith(f"Tests Passed: {first['passed']}/{first['total']}")
+    assert 0 < first["passed"] < first["total"]
+    assert len(progress) == first["total"] and progress[-1][0] == progress[-1][1] == first["total"]
+    assert first["reward"] == pytest.approx(first["passed"] / first["total"])
+    failure = first["failures"][0]
+    # binary_search returns a wrong value: the deepest readable frame is the failing assertion.
+    assert failure["location"].startswith("tests/test_binary_search.py:") and "|" in failure["context"]
+
+    again = await ok(client, "run_tests", episode_id=episode)
+    assert again["reward"] == 0  # no progress, no reward
+
+    lines = len(task.source_files["binary_search.py"].splitlines())
+    edit = await ok(client, "replace_lines", episode_id=episode, start_line=1, end_line=lines, new_code=task.solution_files["binary_search.py"])
+    assert edit["syntax_ok"] and edit["diff"].startswith("--- a/binary_search.py")
+
+    fixed = await ok(client, "run_tests", episode_id=episode)
+    assert fixed["passed"] == fixed["total"] and fixed["summary"] == f"Tests Passed: {fixed['total']}/{fixed['total']}"
+    assert fixed["reward"] == pytest.approx(1 - first["passed"] / first["total"])
+
+    snippet = await ok(client, "run_python", episode_id=episode, code="from binary_search import binary_search\nprint(binary_search([1, 2, 3], 3))")
+    assert snippet["stdout"].strip() == "2" and snippet["exception"] is None
+
+    final = await ok(client, "submit", episode_id=episode)
+    assert final["score"] == 1.0 and final["resolved"] and final["done"] and final["reward"] == 1.0
+    assert final["step"] == 6 and final["steps_remaining"] == task.spec.max_steps - 6
+    state = await episode_state(client, episode)
+    assert state["done"] and state["end_reason"] == "submitted" and len(state["rewards"]) == 6
+
+
+async def test_undo_and_reset_code(client, catalog):
+    episode = (await ok(client, "start_task", task_id=TASK))["episode_id"]
+    original = (await episode_state(client, episode))["files"]
+    await ok(client, "replace_lines", episode_id=episode, start_line=1, end_line=0, new_code="# one")
+    await ok(client, "replace_lines", episode_id=episode, start_line=1, end_line=0, new_code="# two")
+    reset = await ok(client, "reset_code", episode_id=episode)
+    assert reset["changed"] and (await episode_state(client, episode))["files"] == original
+    undone = await ok(client, "undo", episode_id=episode)
+    assert undone["undone"] == "reset_code"
+    assert (await episode_state(client, episode))["files"]["binary_search.py"].startswith("# two\n# one\n")
+    await ok(client, "undo", episode_id=episode)
+    await ok(client, "undo", episode_id=episode)
+    assert (await episode_state(client, episode))["files"] == original
+    await fails(client, "undo", "nothing to undo", episode_id=episode)
+
+
+async def test_syntax_error_is_reported_and_the_edit_applies(client):
+    episode = (await ok(client, "start_task", task_id=TASK))["episode_id"]
+    edit = await client.call_tool("replace_lines", {"episode_id": episode, "start_line": 1, "end_line": 0, "new_code": "def broken(:"})
+    assert not edit.is_error
+    assert not edit.structured_content["syntax_ok"] and edit.structured_content["syntax_error"]["line"] == 1
+    assert "SYNTAX ERROR in binary_search.py line 1" in text_of(edit)
+    run = await ok(client, "run_tests", episode_id=episode)
+    assert run["passed"] == 0 and run["total"] > 0
+    assert run["collection_errors"] and run["collection_errors"][0]["location"] == "binary_search.py:1"
+
+
+async def test_bad_calls_are_tool_errors_and_change_nothing(client):
+    episode = (await ok(client, "start_task", task_id=TASK, max_steps=5))["episode_id"]
+    before = await episode_state(client, episode)
+    bad_calls = [
+        ("view_code", ("no episode", "start_task"), {"episode_id": "ep_nope"}),
+        ("run_tests", ("no episode",), {"episode_id": "ep_nope"}),
+        ("submit", ("no episode",), {"episode_id": "ep_nope"}),
+        ("view_code", ("start_line 99", "out of range"), {"episode_id": episode, "start_line": 99}),
+        ("view_code", ("before start_line",), {"episode_id": episode, "start_line": 5, "end_line": 2}),
+        ("view_code", ("no file", "readable files"), {"episode_id": episode, "path": "nope.py"}),
+        ("view_code", ("no file",), {"episode_id": episode, "path": "hidden_tests/test_binary_search_hidden.py"}),
+        ("replace_lines", ("out of range",), {"episode_id": episode, "start_line": 500, "end_line": 500, "new_code": "x"}),
+        ("replace_lines", ("before start_line",), {"episode_id": episode, "start_line": 5, "end_line": 2, "new_code": "x"}),
+        ("replace_lines", ("out of range",), {"episode_id": episode, "start_line": 0, "end_line": 1, "new_code": "x"}),
+        ("replace_lines", ("visible test file", "binary_search.py"), {"episode_id": episode, "path": "tests/test_binary_search.py", "start_line": 1, "end_line": 1, "new_code": "x"}),
+        ("replace_lines", ("not a file of this task",), {"episode_id": episode, "path": "other.py", "start_line": 1, "end_line": 1, "new_code": "x"}),
+        ("replace_lines", ("nul byte",), {"episode_id": episode, "start_line": 1, "end_line": 1, "new_code": "x\x00"}),
+        ("replace_lines", ("start_line",), {"episode_id": episode, "start_line": "first", "end_line": 1, "new_code": "x"}),
+        ("run_python", ("timeout_s",), {"episode_id": episode, "code": "print(1)", "timeout_s": -1}),
+        ("start_task", ("no task", "list_tasks"), {"task_id": "no_such_task"}),
+        ("start_task", ("max_steps",), {"task_id": TASK, "max_steps": 0}),
+        ("list_tasks", ("difficulty",), {"difficulty": "impossible"}),
+    ]
+    for tool, needles, args in bad_calls:
+        await fails(client, tool, *needles, **args)
+    assert await episode_state(client, episode) == before
+
+
+async def test_spending_the_budget_submits_and_then_the_episode_is_finished(client):
+    episode = (await ok(client, "start_task", task_id=TASK, max_steps=2))["episode_id"]
+    await ok(client, "view_code", episode_id=episode)
+    last = await ok(client, "run_tests", episode_id=episode)
+    assert last["done"] and last["steps_remaining"] == 0
+    submission = last["submission"]
+    assert submission["end_reason"] == "budget_spent" and 0 <= submission["score"] < 1
+    state = await episode_state(client, episode)
+    for tool, args in [("view_code", {}), ("replace_lines", {"start_line": 1, "end_line": 1, "new_code": "x"}), ("submit", {})]:
+        await fails(client, tool, "finished", "step budget", "start_task", episode_id=episode, **args)
+    assert await episode_state(client, episode) == state
+
+
+async def test_list_tasks_filters_and_resources(client, catalog):
+    all_tasks = await ok(client, "list_tasks")
+    assert all_tasks["count"] == len(catalog.tasks)
+    easy = await ok(client, "list_tasks", difficulty="easy")
+    assert easy["count"] and all(t["difficulty"] == "easy" for t in easy["tasks"])
+    catalog_json = json.loads((await client.read_resource("tasks://catalog")).contents[0].text)
+    assert {t["task_id"] for t in catalog_json["tasks"]} == set(catalog.tasks)
+    page = (await client.read_resource(f"tasks://{TASK}")).contents[0].text
+    assert page.startswith("# ") and "hidden" not in page.lower()
+    status = json.loads((await client.read_resource("debugbox://status")).contents[0].text)
+    assert "sandbox" in status
+    prompt = await client.get_prompt("solve_task", {"task_id": TASK})
+    assert TASK in prompt.messages[0].content.text and "submit" in prompt.messages[0].content.text
+
+
+async def test_run_python_reports_exceptions_with_context(client):
+    episode = (await ok(client, "start_task", task_id=TASK))["episode_id"]
+    result = await ok(client, "run_python", episode_id=episode, code="from binary_search import binary_search\nbinary_search(None, 1)")
+    assert result["exception"].startswith("TypeError")
+    assert result["location"].startswith("binary_search.py:") and result["context"]
+    slow = await ok(client, "run_python", episode_id=episode, code="import time\ntime.sleep(30)", timeout_s=1)
+    assert slow["timed_out"]
+    again = await ok(client, "run_python", episode_id=episode, code="print('still usable')")
+    assert again["stdout"].strip() == "still usable"
