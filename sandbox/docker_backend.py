@@ -47,7 +47,7 @@ class DockerSettings(BaseModel):
     pids: int = Field(default=128, ge=8, le=65536, description="processes and threads in the container")
     workspace_mb: int = Field(default=64, ge=1, le=65536, description="tmpfs size of /workspace")
     tmp_mb: int = Field(default=16, ge=1, le=65536, description="tmpfs size of /tmp")
-    lifetime_s: int = Field(default=7200, ge=10, description="hard lifetime: the runner exits by itself after it")
+    lifetime_s: int = Field(default=7200, ge=1, description="hard lifetime: the runner exits by itself after it")
     pool_size: int = Field(default=2, ge=0, le=256, description="ready containers kept warm")
     user: str = Field(default="65534:65534", description="uid:gid inside the container (never root)")
 

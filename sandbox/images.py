@@ -14,6 +14,7 @@ progress goes to a callback, by default a line-writer on stderr.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -40,6 +41,8 @@ DEFAULT_BASE_IMAGE = "python:3.11-slim"
 # installed wheel alike (Dockerfile and runner.py ship as package data).
 CONTEXT_DIR = Path(__file__).resolve().parent
 CONTEXT_FILES = ("Dockerfile", "runner.py")
+
+RUNNER_LABEL = "io.debugbox.runner-sha256"
 
 OFFLINE_HINT = (
     "run `debugbox image build-offline-base` then "
@@ -121,12 +124,24 @@ def ensure_sandbox_image(
 ) -> Image:
     """Return the sandbox image, building it first if the engine lacks it."""
     try:
-        return client.images.get(tag)
+        image = client.images.get(tag)
     except docker.errors.ImageNotFound:
-        pass
-    base = base_image or _choose_base_image(client)
-    _emit(progress, f"sandbox image {tag!r} not found; building it on {base!r}")
+        base = base_image or _choose_base_image(client)
+        _emit(progress, f"sandbox image {tag!r} not found; building it on {base!r}")
+        return build_sandbox_image(tag=tag, base_image=base, client=client, progress=progress)
+    labels = image.labels or {}
+    if labels.get(RUNNER_LABEL) == runner_digest():
+        return image
+    # The image holds an older runner than this server speaks to: rebuild on the same base.
+    recorded = labels.get("io.debugbox.base-image")
+    base = base_image or (recorded if recorded and image_exists(recorded, client) else _choose_base_image(client))
+    _emit(progress, f"sandbox image {tag!r} holds another runner version; rebuilding it on {base!r}")
     return build_sandbox_image(tag=tag, base_image=base, client=client, progress=progress)
+
+
+def runner_digest(context_dir: Path | None = None) -> str:
+    """sha256 of the runner the image must carry; a label on the image records it."""
+    return hashlib.sha256(((context_dir or CONTEXT_DIR) / "runner.py").read_bytes()).hexdigest()
 
 
 # --------------------------------------------------------------------------
@@ -159,7 +174,7 @@ def build_sandbox_image(
             custom_context=True,
             tag=tag,
             buildargs={"BASE_IMAGE": base_image},
-            labels={"io.debugbox.base-image": base_image},
+            labels={"io.debugbox.base-image": base_image, RUNNER_LABEL: runner_digest(context_dir)},
             rm=True,
             forcerm=True,
             # The base was checked (or pulled) above; never hit a registry here.

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs before `debugbox demo` or the tests: the package with its
+# dev extras, a Docker engine (installed and started when we are root or have sudo), and the
+# sandbox image (on the public python:3.11-slim when a registry answers, else on a base built
+# offline with debootstrap). Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { echo "setup: $*" >&2; }
+
+python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+
+if ! bash scripts/setup-docker.sh; then
+    say "no Docker engine: debugbox will use the local backend (process isolation only)"
+    exit 0
+fi
+
+if docker image inspect debugbox-sandbox:latest >/dev/null 2>&1; then
+    say "sandbox image present (the server rebuilds it by itself if the runner changed)"
+elif docker image inspect debugbox-base:bookworm >/dev/null 2>&1; then
+    python3 -m mcp_server.cli image build --base-image debugbox-base:bookworm
+elif ! python3 -m mcp_server.cli image build; then
+    say "the public base image cannot be pulled: building an offline base with debootstrap"
+    python3 -m mcp_server.cli image build-offline-base
+    python3 -m mcp_server.cli image build --base-image debugbox-base:bookworm
+fi
+say "ready"
