@@ -192,6 +192,7 @@ class RunPythonResult(EpisodeStatus):
     location: str | None = None
     context: str | None = None
     exit_code: int | None = None
+    killed_by_signal: int | None = Field(default=None, description="set when the snippet's process was killed (9: often out of memory)")
     timed_out: bool
     output_truncated: bool
     duration_s: float
@@ -200,6 +201,9 @@ class RunPythonResult(EpisodeStatus):
         parts = []
         if self.timed_out:
             parts.append("TIMED OUT: the snippet was stopped at its time limit.")
+        elif self.killed_by_signal is not None:
+            hint = " (SIGKILL: usually the sandbox's memory limit)" if self.killed_by_signal == 9 else ""
+            parts.append(f"KILLED: the snippet's process died from signal {self.killed_by_signal}{hint}.")
         marker = "[output truncated; last part shown]\n" if self.output_truncated else ""
         parts.append(f"stdout:\n{marker}{self.stdout.rstrip()}" if self.stdout.strip() else "stdout: (empty)")
         if self.stderr.strip():

@@ -244,6 +244,7 @@ class DebugService:
                 location=located.location if located else None,
                 context=located.context if located else None,
                 exit_code=result.exit_code,
+                killed_by_signal=result.signal,
                 timed_out=result.timed_out,
                 output_truncated=result.stdout_dropped_bytes > 0 or result.stderr_dropped_bytes > 0,
                 duration_s=result.duration_s,

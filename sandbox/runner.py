@@ -609,7 +609,8 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(args.workdir, exist_ok=True)
     workdir = os.path.realpath(args.workdir)
     become_subreaper()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # No signal handlers on purpose: as PID 1 in a container, a signal without a handler cannot
+    # reach us from inside the container, so agent code cannot stop its own runner.
     # The protocol owns the real stdout; anything else printing goes to stderr.
     channel = Channel(sys.stdin.fileno(), os.dup(1))
     os.dup2(2, 1)

@@ -1,0 +1,255 @@
+"""The Docker backend against a real engine: each sandbox invariant of DESIGN.md, the warm pool,
+and cleanup on every path (submit, idle, shutdown, a dead server, `debugbox cleanup`)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import anyio
+import docker
+import pytest
+from mcp import Client
+
+from mcp_server.runtime import running
+from mcp_server.service import DebugService, ServiceSettings
+from sandbox.docker_backend import LABEL, LABEL_EPISODE, LABEL_INSTANCE, LABEL_OWNER, DockerProvider, DockerSettings
+from tests.conftest import require_docker
+from tests.helpers import http_server
+
+pytestmark = pytest.mark.anyio
+TASK = "binary_search_off_by_one"
+
+
+@pytest.fixture
+def engine() -> docker.DockerClient:
+    require_docker()
+    return docker.from_env()
+
+
+def containers_of(engine, instance: str) -> list[dict]:
+    return engine.api.containers(all=True, filters={"label": f"{LABEL_INSTANCE}={instance}"})
+
+
+async def wait_for(predicate, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await anyio.sleep(0.1)
+
+
+@pytest.fixture
+async def docker_service(engine, catalog):
+    provider = DockerProvider(DockerSettings(pool_size=1))
+    service = DebugService(catalog, provider, ServiceSettings())
+    async with running(service):
+        yield service
+    assert containers_of(engine, provider.instance) == [], "shutdown must remove every container"
+
+
+async def snippet(service: DebugService, episode: str, code: str) -> str:
+    result = await service.run_python(episode, code, 20)
+    assert result.exception is None, result.traceback
+    return result.stdout
+
+
+async def test_container_is_hardened_and_labelled(docker_service, engine):
+    """Invariants 1, 2, 3 and 6 as the engine records them."""
+    start = await docker_service.start_task(TASK)
+    sandbox = docker_service._handles[start.episode_id].sandbox
+    info = engine.api.inspect_container(sandbox.container.id)
+    host, config = info["HostConfig"], info["Config"]
+    assert host["NetworkMode"] == "none" and config["NetworkDisabled"]
+    assert host["CapDrop"] == ["ALL"] and "no-new-privileges" in host["SecurityOpt"]
+    assert host["ReadonlyRootfs"] and set(host["Tmpfs"]) == {"/workspace", "/tmp"}
+    assert host["Memory"] == 512 * 2**20 and host["MemorySwap"] == 512 * 2**20
+    assert host["PidsLimit"] == 128 and host["NanoCpus"] == 10**9
+    assert config["User"] == "65534:65534"
+    labels = config["Labels"]
+    assert labels[LABEL] == "1" and labels[LABEL_INSTANCE] == docker_service.provider.instance
+    assert labels[LABEL_OWNER].split(":")[1] == str(__import__("os").getpid())
+    assert labels[LABEL_EPISODE] in (start.episode_id, "pool")
+    assert "--lifetime" in config["Cmd"]
+
+
+async def test_inside_the_sandbox_no_network_no_root_no_writes(docker_service):
+    """Invariants 1 and 3, seen from the agent's side."""
+    episode = (await docker_service.start_task(TASK)).episode_id
+    out = await snippet(
+        docker_service,
+        episode,
+        """
+import os, socket
+print("uid", os.getuid())
+status = open("/proc/self/status").read()
+print("caps", [l.split()[1] for l in status.splitlines() if l.startswith("CapEff")][0])
+print("nonewprivs", [l.split()[1] for l in status.splitlines() if l.startswith("NoNewPrivs")][0])
+print("ifaces", sorted(os.listdir("/sys/class/net")))
+try:
+    socket.create_connection(("1.1.1.1", 53), timeout=2)
+    print("net open")
+except OSError as e:
+    print("net blocked")
+for path in ("/etc/owned", "/usr/lib/owned", "/opt/debugbox/runner.py"):
+    try:
+        open(path, "w").write("x")
+        print("wrote", path)
+    except OSError:
+        print("refused", path)
+""",
+    )
+    assert "uid 65534" in out and "caps 0000000000000000" in out and "nonewprivs 1" in out
+    assert "ifaces ['lo']" in out and "net blocked" in out
+    assert "wrote" not in out and out.count("refused") == 3
+
+
+async def test_every_run_starts_clean_and_leaves_no_process(docker_service):
+    """Invariant 4: files and processes of one run are gone in the next."""
+    episode = (await docker_service.start_task(TASK)).episode_id
+    await snippet(
+        docker_service,
+        episode,
+        """
+import subprocess
+for d in ("/tmp", "."):
+    open(d + "/leftover", "w").write("x")
+subprocess.Popen(["sleep", "600"], start_new_session=True)
+subprocess.Popen(["sh", "-c", "(sleep 600 &) ; exit 0"])
+""",
+    )
+    out = await snippet(
+        docker_service,
+        episode,
+        """
+import os
+print("files", [p for p in ("/tmp/leftover", "leftover", "../leftover") if os.path.exists(p)])
+procs = []
+for pid in os.listdir("/proc"):
+    if pid.isdigit():
+        try:
+            procs.append(open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\\0", b" ").decode().strip())
+        except OSError:
+            pass
+print("sleepers", [p for p in procs if p.startswith("sleep")])
+""",
+    )
+    assert "files []" in out and "sleepers []" in out
+
+
+async def test_memory_and_pids_caps_keep_the_episode_usable(docker_service):
+    """Invariant 2: a memory bomb and a fork bomb end in a clear result; the next run works."""
+    episode = (await docker_service.start_task(TASK)).episode_id
+    container = docker_service._handles[episode].sandbox.container.id
+    bomb = await docker_service.run_python(episode, "x = bytearray(2 * 1024**3)", 20)
+    assert bomb.exception and "MemoryError" in bomb.exception  # past the address-space cap
+    oom = await docker_service.run_python(episode, "x = b'x' * (900 * 1024**2)", 20)
+    assert oom.killed_by_signal == 9 and "memory limit" in oom.text()  # past the cgroup's 512 MiB
+    runner = await docker_service.run_python(episode, "import os, signal\nfor s in (signal.SIGTERM, signal.SIGKILL):\n    os.kill(1, s)\nprint('alive')", 5)
+    assert runner.stdout.strip() == "alive"
+    forks = await docker_service.run_python(
+        episode, "import os\nfor _ in range(10000):\n    try:\n        os.fork() or __import__('time').sleep(30)\n    except OSError:\n        break\n", 5
+    )
+    assert forks.step == 4
+    again = await docker_service.run_tests(episode)
+    assert again.total > 0 and again.status == "ok"
+    assert docker_service._handles[episode].sandbox.container.id == container, "the runner must survive all of it"
+
+
+async def test_hard_lifetime_ends_the_container_and_the_episode_carries_on(engine, catalog):
+    """Invariant 6: the container exits by itself; the episode (which holds the code) gets a new one."""
+    provider = DockerProvider(DockerSettings(pool_size=0, lifetime_s=2))
+    service = DebugService(catalog, provider, ServiceSettings())
+    async with running(service):
+        start = await service.start_task(TASK)
+        first = service._handles[start.episode_id].sandbox.container.id
+        await wait_for(lambda: not engine.api.containers(all=True, filters={"id": first}), timeout_s=20)
+        result = await service.run_tests(start.episode_id)
+        assert result.total > 0
+        assert service._handles[start.episode_id].sandbox.container.id != first
+
+
+async def test_warm_pool_hands_out_ready_containers_and_refills(engine, catalog):
+    provider = DockerProvider(DockerSettings(pool_size=2))
+    service = DebugService(catalog, provider, ServiceSettings())
+    async with running(service):
+        await wait_for(lambda: provider.status()["pool_ready"] == 2)
+        episode = (await service.start_task(TASK)).episode_id
+        status = service.status()["sandbox"]
+        assert status["hits"] == 1 and status["misses"] == 0 and status["claim_ms_p50"] is not None
+        await wait_for(lambda: provider.status()["pool_ready"] == 2)
+        assert len(containers_of(engine, provider.instance)) == 3
+        assert (await service.run_tests(episode)).total > 0
+
+
+async def test_submit_and_idle_timeout_remove_the_container(engine, catalog):
+    provider = DockerProvider(DockerSettings(pool_size=0))
+    service = DebugService(catalog, provider, ServiceSettings(idle_timeout_s=60))
+    async with running(service):
+        submitted = (await service.start_task(TASK)).episode_id
+        idle = (await service.start_task(TASK)).episode_id
+        assert len(containers_of(engine, provider.instance)) == 2
+        await service.submit(submitted)
+        await wait_for(lambda: len(containers_of(engine, provider.instance)) == 1)
+        await service.sweep(now=time.monotonic() + 61)
+        await wait_for(lambda: containers_of(engine, provider.instance) == [])
+        assert service.episode(idle).end_reason == "idle_timeout"
+
+
+def _orphan(engine, owner: str) -> str:
+    """A running container labelled as if a server (now gone) had made it."""
+    created = engine.api.create_container(
+        "debugbox-sandbox:latest",
+        entrypoint=["sleep", "600"],
+        command=[],
+        labels={LABEL: "1", LABEL_INSTANCE: "dead-instance", LABEL_OWNER: owner, LABEL_EPISODE: "ep_x"},
+        host_config=engine.api.create_host_config(network_mode="none"),
+    )
+    engine.api.start(created["Id"])
+    return created["Id"]
+
+
+async def test_sigkilled_server_leaves_nothing_after_a_restart(engine):
+    """Invariant 6: SIGKILL the server mid-episode, start it again: no container of the dead one survives."""
+    import socket
+
+    fake_orphan = _orphan(engine, f"{socket.gethostname()}:999999999:1")
+    with http_server("--backend", "docker") as (process, url):
+        async with Client(url) as client:
+            started = await client.call_tool("start_task", {"task_id": TASK})
+            assert not started.is_error
+            status = json.loads((await client.read_resource("debugbox://status")).contents[0].text)
+        dead_instance = status["sandbox"]["instance"]
+        assert containers_of(engine, dead_instance)
+        assert not engine.api.containers(all=True, filters={"id": fake_orphan}), "startup must reap orphans"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    with http_server("--backend", "docker") as (process, url):
+        async with Client(url) as client:
+            await client.list_tools()
+        await wait_for(lambda: containers_of(engine, dead_instance) == [], timeout_s=30)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+
+
+def test_debugbox_cleanup_removes_every_debugbox_container(engine):
+    orphan = _orphan(engine, "another-host:1:1")  # not ours to reap at startup, but cleanup takes all
+    result = subprocess.run([sys.executable, "-m", "mcp_server.cli", "cleanup"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert not engine.api.containers(all=True, filters={"id": orphan})
+    assert not engine.api.containers(all=True, filters={"label": LABEL})
+
+
+def test_bad_configuration_is_refused_with_the_setting_named():
+    result = subprocess.run(
+        [sys.executable, "-m", "mcp_server.cli", "serve", "--backend", "docker", "--cpus", "-2"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**__import__("os").environ, "DEBUGBOX_PIDS": "lots"},
+    )
+    assert result.returncode == 2
+    assert "--cpus='-2'" in result.stderr and "DEBUGBOX_PIDS='lots'" in result.stderr
