@@ -163,7 +163,9 @@ def _exception_frames(exc: BaseException, workspace: str) -> list[dict]:
     return _frames(entries, workspace)
 
 
-_LOCATION_PATTERNS = (re.compile(r'File "([^"]+)", line (\d+)'), re.compile(r"^(/[^:\s]+\.py):(\d+)", re.M))
+# Absolute `File "...", line N` (tracebacks) and `path.py:N:` at a line start (pytest's short
+# tracebacks, relative to the workspace, which is the child's working directory).
+_LOCATION_PATTERNS = (re.compile(r'File "([^"]+)", line (\d+)'), re.compile(r"^([^:\s]+\.py):(\d+)", re.M))
 
 
 def _frames_in_text(text: str, workspace: str) -> list[dict]:
@@ -284,6 +286,8 @@ def child_main(request: dict, workspace: str, targets: list[str], event_fd: int)
         "no:cacheprovider",
         "--color=no",
         "--tb=short",
+        # A test module that fails to import must not stop the others from running.
+        "--continue-on-collection-errors",
         "-o",
         "console_output_style=classic",
     ]
@@ -393,6 +397,7 @@ class Run:
 
     def _attempt(self, targets: list[str]) -> str | None:
         """Fork one child and supervise it. Returns the node id of a test that it did not finish."""
+        self.exit_code = self.signal = None  # the result reports the last attempt's end
         event_r, event_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -557,7 +562,7 @@ class Channel:
             view = view[written:]
 
     def receive(self, timeout: float | None) -> bytes | None:
-        """The next line, b"" at end of input, None on timeout."""
+        """The next line (maybe empty), None on timeout; EOFError at end of input."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while b"\n" not in self.buffer:
             if len(self.buffer) > MAX_REQUEST_BYTES:
@@ -568,7 +573,7 @@ class Channel:
                 return None
             chunk = os.read(self.in_fd, 1 << 20)
             if not chunk:
-                return b""
+                raise EOFError
             self.buffer += chunk
         line, self.buffer = self.buffer.split(b"\n", 1)
         return line
@@ -622,13 +627,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         try:
             line = channel.receive(remaining)
+        except EOFError:
+            return 0
         except ValueError as exc:
             channel.send({"id": None, "event": "error", "message": str(exc)})
             continue
         if line is None:
             continue
-        if line == b"":
-            return 0
         if not line.strip():
             continue
         try:

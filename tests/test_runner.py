@@ -1,0 +1,699 @@
+"""sandbox/runner.py, driven for real: as a subprocess over its JSON-lines protocol, and through
+the local backend (sandbox/local.py). No mocks; every case runs real pytest in real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from sandbox.base import RunRequest, RunResult, SandboxError
+from sandbox.local import LocalProvider, LocalSandbox
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNNER = ROOT / "sandbox" / "runner.py"
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+class RunnerProcess:
+    """The runner as a subprocess, spoken to over stdin/stdout exactly as a backend would."""
+
+    def __init__(self, workdir: Path, stderr_path: Path):
+        self.workdir = workdir
+        self._stderr = open(stderr_path, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-u", str(RUNNER), "--workdir", str(workdir)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            cwd=str(workdir.parent),
+        )
+        self._buffer = b""
+        self._ids = iter(range(1, 1_000_000))
+
+    def send_line(self, line: bytes) -> None:
+        self.proc.stdin.write(line)
+        self.proc.stdin.flush()
+
+    def next_event(self, timeout: float = 10.0) -> dict:
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise AssertionError(f"no event from the runner within {timeout} s")
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise AssertionError("the runner closed its stdout")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def request(self, payload: dict, *, timeout: float = 15.0, on_event=None) -> tuple[list[dict], dict]:
+        """Send one request; return the events before the final one, and the final one."""
+        request_id = next(self._ids)
+        self.send_line((json.dumps({**payload, "id": request_id}) + "\n").encode())
+        events = []
+        deadline = time.monotonic() + timeout
+        while True:
+            event = self.next_event(max(0.1, deadline - time.monotonic()))
+            assert event.get("id") == request_id, event
+            if event["event"] in ("done", "pong", "error"):
+                return events, event
+            events.append(event)
+            if on_event is not None:
+                on_event(event)
+
+    def run(self, kind: str = "pytest", **fields) -> tuple[list[dict], dict]:
+        fields.setdefault("timeout_s", 10)
+        fields.setdefault("test_timeout_s", 1)
+        on_event = fields.pop("on_event", None)
+        events, final = self.request({"op": "run", "kind": kind, **fields}, on_event=on_event)
+        assert final["event"] == "done", final
+        RunResult.model_validate(final)  # the channel on the server side must accept it
+        return events, final
+
+    def ping(self) -> dict:
+        _, pong = self.request({"op": "ping"})
+        assert pong["event"] == "pong"
+        return pong
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc.stdout.close()
+        self._stderr.close()
+
+
+@pytest.fixture
+def runner(tmp_path):
+    process = RunnerProcess(tmp_path / "wd", tmp_path / "runner.stderr")
+    yield process
+    process.close()
+
+
+def by_id(result: dict) -> dict[str, dict]:
+    return {t["nodeid"].split("::")[-1]: t for t in result["tests"]}
+
+
+def pytest_files(test_source: str, **extra: str) -> dict:
+    return {"tests/test_it.py": dedent(test_source), **{k: dedent(v) for k, v in extra.items()}}
+
+
+TARGETS = ["tests/test_it.py"]
+
+
+# -- protocol basics -------------------------------------------------------------------------
+
+
+def test_ping(runner):
+    pong = runner.ping()
+    assert pong["protocol"] == 1
+    assert pong["pid"] == runner.proc.pid
+    assert pong["python"] == sys.version.split()[0]
+    assert pong["pytest"] == pytest.__version__
+
+
+def test_passing_and_failing_tests_stream_events_before_done(runner, tmp_path):
+    go = tmp_path / "go"
+    files = pytest_files(
+        f"""
+        import os, time
+        from calc import add
+
+        def test_first_passes():
+            assert add(1, 2) == 3
+
+        def test_waits_for_the_first_result_to_reach_the_client():
+            # passes only if the client saw test_first_passes before this test ended
+            deadline = time.monotonic() + 3
+            while not os.path.exists({str(go)!r}):
+                assert time.monotonic() < deadline, "the first test's event was not streamed"
+                time.sleep(0.01)
+
+        def test_fails():
+            assert add(2, 2) == 5
+        """,
+        **{"calc.py": "def add(a, b):\n    return a + b\n"},
+    )
+
+    def on_event(event):
+        if event["event"] == "test" and event["nodeid"].endswith("test_first_passes"):
+            go.touch()
+
+    events, done = runner.run(files=files, targets=TARGETS, test_timeout_s=5, on_event=on_event)
+
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "collected"
+    assert events[0]["nodeids"] == [
+        "tests/test_it.py::test_first_passes",
+        "tests/test_it.py::test_waits_for_the_first_result_to_reach_the_client",
+        "tests/test_it.py::test_fails",
+    ]
+    streamed = [e for e in events if e["event"] == "test"]
+    assert [e["nodeid"] for e in streamed] == events[0]["nodeids"]
+    assert [e["outcome"] for e in streamed] == ["passed", "passed", "failed"]
+
+    assert done["status"] == "ok" and done["kind"] == "pytest"
+    assert done["collected"] == events[0]["nodeids"]
+    assert [t["outcome"] for t in done["tests"]] == ["passed", "passed", "failed"]
+    assert done["not_run"] == [] and done["collect_errors"] == []
+    failed = by_id(done)["test_fails"]
+    assert "assert 4 == 5" in failed["message"]
+    assert {"path": "tests/test_it.py", "line": 15, "function": "test_fails"} in failed["frames"]
+    assert "test_fails" in failed["longrepr"]
+    assert done["exit_code"] == 1 and done["signal"] is None
+
+
+def test_failure_frames_point_into_the_source(runner):
+    files = pytest_files(
+        """
+        from calc import divide
+
+        def test_divide():
+            assert divide(1, 0) == 0
+        """,
+        **{"calc.py": "def divide(a, b):\n    return a / b\n"},
+    )
+    _, done = runner.run(files=files, targets=TARGETS)
+    frames = done["tests"][0]["frames"]
+    assert frames[-1] == {"path": "calc.py", "line": 2, "function": "divide"}
+    assert "ZeroDivisionError" in done["tests"][0]["message"]
+
+
+# -- hung and dying tests --------------------------------------------------------------------
+
+
+def test_hanging_test_times_out_and_later_tests_still_run(runner):
+    files = pytest_files(
+        """
+        def test_before():
+            pass
+
+        def test_hangs():
+            x = 0
+            while True:
+                x += 1
+
+        def test_after():
+            assert True
+
+        def test_after_fails():
+            assert False
+        """
+    )
+    started = time.monotonic()
+    _, done = runner.run(files=files, targets=TARGETS, test_timeout_s=1)
+    assert time.monotonic() - started < 10  # killed, not waited out
+    tests = by_id(done)
+    assert tests["test_before"]["outcome"] == "passed"
+    assert tests["test_hangs"]["outcome"] == "timeout"
+    assert "time limit" in tests["test_hangs"]["message"]
+    assert tests["test_after"]["outcome"] == "passed"
+    assert tests["test_after_fails"]["outcome"] == "failed"
+    assert done["status"] == "ok" and done["not_run"] == []
+
+
+def test_test_ignoring_sigalrm_is_killed_and_later_tests_still_run(runner):
+    files = pytest_files(
+        """
+        import signal, time
+
+        def test_before():
+            pass
+
+        def test_ignores_alarm():
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
+            time.sleep(60)
+
+        def test_after():
+            pass
+        """
+    )
+    started = time.monotonic()
+    events, done = runner.run(files=files, targets=TARGETS, test_timeout_s=1)
+    assert time.monotonic() - started < 10  # killed, not waited out
+    tests = by_id(done)
+    assert tests["test_before"]["outcome"] == "passed"
+    assert tests["test_ignores_alarm"]["outcome"] == "timeout"
+    assert "killed" in tests["test_ignores_alarm"]["message"]
+    assert tests["test_after"]["outcome"] == "passed"
+    assert [t["nodeid"] for t in done["tests"]] == done["collected"]
+    assert [e["event"] for e in events].count("collected") == 1  # the re-fork does not re-announce
+
+
+def test_run_timeout_keeps_finished_tests(runner):
+    files = pytest_files(
+        """
+        import time
+
+        def test_one():
+            pass
+
+        def test_two():
+            pass
+
+        def test_hangs():
+            time.sleep(60)
+
+        def test_never_reached():
+            pass
+        """
+    )
+    started = time.monotonic()
+    _, done = runner.run(files=files, targets=TARGETS, timeout_s=1.5, test_timeout_s=30)
+    assert time.monotonic() - started < 10  # killed, not waited out
+    assert done["status"] == "timeout" and done["timed_out"] is True
+    assert [t["outcome"] for t in done["tests"]] == ["passed", "passed"]
+    assert [n.split("::")[-1] for n in done["not_run"]] == ["test_hangs", "test_never_reached"]
+    assert done["duration_s"] < 10
+
+
+def test_os_exit_in_a_test_is_an_error_and_the_rest_still_run(runner):
+    files = pytest_files(
+        """
+        import os
+
+        def test_before():
+            pass
+
+        def test_exits():
+            os._exit(3)
+
+        def test_after():
+            pass
+        """
+    )
+    _, done = runner.run(files=files, targets=TARGETS)
+    tests = by_id(done)
+    assert tests["test_before"]["outcome"] == "passed"
+    assert tests["test_exits"]["outcome"] == "error"
+    assert "exited with code 3" in tests["test_exits"]["message"]
+    assert tests["test_after"]["outcome"] == "passed"
+    assert done["status"] == "ok" and done["not_run"] == []
+
+
+def test_segfault_in_a_test_is_an_error_and_the_rest_still_run(runner):
+    files = pytest_files(
+        """
+        import ctypes
+
+        def test_before():
+            pass
+
+        def test_segfaults():
+            ctypes.string_at(0)
+
+        def test_after():
+            pass
+        """
+    )
+    _, done = runner.run(files=files, targets=TARGETS)
+    tests = by_id(done)
+    assert tests["test_before"]["outcome"] == "passed"
+    assert tests["test_segfaults"]["outcome"] == "error"
+    assert "signal 11" in tests["test_segfaults"]["message"]
+    assert tests["test_after"]["outcome"] == "passed"
+    assert done["not_run"] == []
+
+
+# -- collection errors -----------------------------------------------------------------------
+
+
+def test_syntax_error_in_the_module_under_test(runner):
+    files = pytest_files(
+        """
+        from calc import add
+
+        def test_add():
+            assert add(1, 2) == 3
+        """,
+        **{"calc.py": "import os\n\ndef add(a, b:\n    return a + b\n"},
+    )
+    _, done = runner.run(files=files, targets=TARGETS)
+    assert done["tests"] == [] and done["collected"] == []
+    [error] = done["collect_errors"]
+    assert error["nodeid"] == "tests/test_it.py"
+    assert "SyntaxError" in error["longrepr"]
+    assert {"path": "calc.py", "line": 3, "function": "<module>"} in error["frames"]
+    assert all(not f["path"].startswith("/") for f in error["frames"])
+
+
+def test_exception_at_import_is_a_collect_error(runner):
+    files = pytest_files(
+        """
+        import calc
+
+        def test_anything():
+            pass
+        """,
+        **{"calc.py": "import os\nraise RuntimeError('boom at import')\n"},
+    )
+    _, done = runner.run(files=files, targets=TARGETS)
+    assert done["tests"] == []
+    [error] = done["collect_errors"]
+    assert "boom at import" in error["longrepr"]
+    assert any(f["path"] == "calc.py" and f["line"] == 2 for f in error["frames"]), error["frames"]
+
+
+def test_one_broken_module_does_not_hide_the_others(runner):
+    # scoring.count() floors the total so that "a module that fails to import counts its tests as
+    # failed": the tests of the modules that did import must still run and count.
+    files = {
+        "tests/test_ok.py": "def test_ok():\n    pass\n",
+        "tests/test_broken.py": "import nonexistent_module_xyz\n\ndef test_x():\n    pass\n",
+    }
+    _, done = runner.run(files=files, targets=["tests/test_broken.py", "tests/test_ok.py"])
+    assert [t["nodeid"] for t in done["tests"]] == ["tests/test_ok.py::test_ok"]
+    assert [e["nodeid"] for e in done["collect_errors"]] == ["tests/test_broken.py"]
+
+
+# -- run kind "python" -----------------------------------------------------------------------
+
+
+def test_python_output_flood_is_capped(runner):
+    _, done = runner.run(
+        "python",
+        files={},
+        code="import sys\nprint('x' * 5_000_000)\nsys.stderr.write('e' * 100_000)\n",
+        max_output_bytes=2000,
+    )
+    assert done["status"] == "ok" and done["exception"] is None
+    assert len(done["stdout"].encode()) <= 2000
+    assert done["stdout_dropped_bytes"] > 0
+    assert done["stdout_dropped_bytes"] + len(done["stdout"].encode()) == 5_000_001
+    assert done["stdout"].endswith("x\n")
+    assert len(done["stderr"].encode()) <= 2000
+    assert done["stderr_dropped_bytes"] == 100_000 - len(done["stderr"].encode())
+
+
+def test_python_exception_frames_point_at_snippet_and_files(runner):
+    files = {"calc.py": "def f():\n    raise ValueError('bad value')\n"}
+    _, done = runner.run("python", files=files, code="import calc\n\ncalc.f()\n")
+    exc = done["exception"]
+    assert exc["type"] == "ValueError"
+    assert exc["message"] == "bad value"
+    assert exc["frames"] == [
+        {"path": "<snippet>", "line": 3, "function": "<module>"},
+        {"path": "calc.py", "line": 2, "function": "f"},
+    ]
+    assert "runner.py" not in exc["traceback"]
+    assert done["exit_code"] == 1
+
+
+def test_python_exception_in_the_snippet_itself(runner):
+    _, done = runner.run("python", files={}, code="print('before')\nx = 1\n1 / 0\n")
+    assert done["stdout"] == "before\n"
+    assert done["exception"]["type"] == "ZeroDivisionError"
+    assert done["exception"]["frames"] == [{"path": "<snippet>", "line": 3, "function": "<module>"}]
+
+
+def test_python_syntax_error_in_snippet(runner):
+    _, done = runner.run("python", files={}, code="x = 1\ny = (\n")
+    assert done["exception"]["type"] == "SyntaxError"
+
+
+@pytest.mark.parametrize(("exit_call", "code"), [("sys.exit(4)", 4), ("sys.exit()", 0), ("sys.exit('bye')", 1), ("sys.exit(0)", 0)])
+def test_python_system_exit_code(runner, exit_call, code):
+    _, done = runner.run("python", files={}, code=f"import sys\nprint('hi')\n{exit_call}\nprint('unreached')\n")
+    assert done["exit_code"] == code
+    assert done["exception"] is None
+    assert done["stdout"] == "hi\n"
+    assert done["status"] == "ok"
+
+
+def test_python_snippet_sees_workspace_files_and_cwd(runner):
+    files = {"pkg/__init__.py": "", "pkg/mod.py": "VALUE = 41\n", "data.txt": "hello\n"}
+    _, done = runner.run("python", files=files, code="from pkg.mod import VALUE\nprint(VALUE + 1, open('data.txt').read().strip())\n")
+    assert done["exception"] is None
+    assert done["stdout"] == "42 hello\n"
+
+
+def test_python_hang_times_out(runner):
+    started = time.monotonic()
+    _, done = runner.run("python", files={}, code="while True:\n    pass\n", timeout_s=1)
+    assert time.monotonic() - started < 10  # killed, not waited out
+    assert done["status"] == "timeout" and done["timed_out"] is True
+
+
+# -- hygiene: processes and files do not outlive a run -----------------------------------------
+
+
+def test_background_processes_are_gone_after_the_run(runner, tmp_path):
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    files = pytest_files(
+        f"""
+        import os, subprocess, sys, time
+
+        PIDS = {str(pids)!r}
+        SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+
+        def alive(pid):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return False
+            return True
+
+        def test_new_session_child():
+            p = subprocess.Popen(SLEEPER, start_new_session=True)
+            with open(os.path.join(PIDS, "popen"), "w") as f:
+                f.write(str(p.pid))
+            assert alive(p.pid)
+
+        def test_double_fork():
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    os.setsid()
+                    if os.fork() == 0:
+                        os.write(w, str(os.getpid()).encode())
+                        os.close(w)
+                        time.sleep(60)
+                finally:
+                    os._exit(0)
+            os.close(w)
+            os.waitpid(pid, 0)
+            grandchild = int(os.read(r, 100))
+            with open(os.path.join(PIDS, "double"), "w") as f:
+                f.write(str(grandchild))
+            assert alive(grandchild)
+        """
+    )
+    started = time.monotonic()
+    _, done = runner.run(files=files, targets=TARGETS)
+    assert time.monotonic() - started < 10  # killed, not waited out
+    assert [t["outcome"] for t in done["tests"]] == ["passed", "passed"]
+    for name in ("popen", "double"):
+        pid = int((pids / name).read_text())
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_each_run_starts_clean(runner):
+    first = {"extra.py": "X = 1\n", "keep.py": "Y = 2\n"}
+    code1 = dedent(
+        """
+        import json, os
+        os.makedirs('made/inner', exist_ok=True)
+        open('made/inner/file.txt', 'w').write('left behind')
+        open('leftover.txt', 'w').write('left behind')
+        open(os.path.join(os.environ['TMPDIR'], 'tmpfile'), 'w').write('x')
+        json.MARKER = 'polluted'
+        import extra
+        print(sorted(os.listdir('.')))
+        """
+    )
+    _, done1 = runner.run("python", files=first, code=code1)
+    assert done1["exception"] is None, done1["exception"]
+    assert "leftover.txt" in done1["stdout"]
+
+    code2 = dedent(
+        """
+        import json, os
+        print(sorted(os.listdir('.')))
+        print(hasattr(json, 'MARKER'))
+        import extra
+        """
+    )
+    _, done2 = runner.run("python", files={"keep.py": "Y = 2\n"}, code=code2)
+    lines = done2["stdout"].splitlines()
+    assert lines[0] == "['keep.py']"
+    assert lines[1] == "False"
+    assert done2["exception"]["type"] == "ModuleNotFoundError"
+    # and nothing is left in the runner's work directory between runs (the runner wipes it
+    # after sending "done", so ask something else first)
+    runner.ping()
+    assert not any(runner.workdir.iterdir())
+
+
+# -- bad requests ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad_path", ["../escape.py", "a/../../escape.py", "/tmp/absolute_escape.py", "a\\b.py", ""])
+def test_refuses_paths_outside_the_workspace(runner, tmp_path, bad_path):
+    _, final = runner.request({"op": "run", "kind": "pytest", "files": {"ok.py": "", bad_path: "x = 1\n"}, "targets": []})
+    assert final["event"] == "error"
+    assert "refusing" in final["message"]
+    assert not (tmp_path / "escape.py").exists()
+    runner.ping()  # still serving
+    assert not (tmp_path / "wd" / "escape.py").exists()
+    assert not any(runner.workdir.iterdir())
+    _, done = runner.run("python", files={"ok.py": ""}, code="import ok\n")
+    assert done["exception"] is None
+
+
+def test_malformed_request_lines_get_errors_and_the_runner_keeps_serving(runner):
+    runner.send_line(b"{this is not json\n")
+    event = runner.next_event()
+    assert event["event"] == "error" and event["id"] is None and "bad request" in event["message"]
+
+    runner.send_line(b"[1, 2, 3]\n")
+    event = runner.next_event()
+    assert event["event"] == "error" and event["id"] is None
+
+    _, final = runner.request({"op": "dance"})
+    assert final["event"] == "error" and "unknown request" in final["message"]
+    _, final = runner.request({"op": "run", "kind": "rust", "files": {}})
+    assert final["event"] == "error" and "unknown request" in final["message"]
+
+    runner.ping()
+    _, done = runner.run("python", files={}, code="print(6 * 7)\n")
+    assert done["stdout"] == "42\n"
+
+
+def test_blank_request_lines_are_ignored(runner):
+    # main() means to skip blank lines (`if not line.strip(): continue`), but an empty line must
+    # not be taken for end of input.
+    runner.send_line(b"\n")
+    runner.send_line(b"   \n")
+    runner.ping()
+
+
+def test_stdin_eof_ends_the_runner(runner):
+    runner.ping()
+    runner.proc.stdin.close()
+    assert runner.proc.wait(5) == 0
+
+
+def test_shutdown_request_ends_the_runner(runner):
+    runner.send_line(b'{"op": "shutdown", "id": 1}\n')
+    assert runner.proc.wait(5) == 0
+
+
+# -- through the local backend ---------------------------------------------------------------
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+LOCAL_TESTS = pytest_files(
+    """
+    from calc import add
+
+    def test_good():
+        assert add(1, 1) == 2
+
+    def test_hangs():
+        x = 0
+        while True:
+            x += 1
+
+    def test_bad():
+        assert add(2, 2) == 5
+    """,
+    **{"calc.py": "def add(a, b):\n    return a + b\n"},
+)
+
+
+@pytest.mark.anyio
+async def test_local_sandbox_runs_tests_and_streams_events():
+    provider = LocalProvider()
+    sandbox = await provider.acquire("episode-local-1")
+    try:
+        assert isinstance(sandbox, LocalSandbox)
+        assert (sandbox.backend, sandbox.isolation) == ("local", "process")
+        events: list[dict] = []
+
+        async def on_event(event: dict) -> None:
+            events.append(event)
+
+        request = RunRequest(kind="pytest", files=LOCAL_TESTS, targets=TARGETS, timeout_s=10, test_timeout_s=1)
+        result = await sandbox.run(request, on_event)
+        assert isinstance(result, RunResult)
+        assert [(t.nodeid.split("::")[-1], t.outcome) for t in result.tests] == [
+            ("test_good", "passed"),
+            ("test_hangs", "timeout"),
+            ("test_bad", "failed"),
+        ]
+        assert result.status == "ok"
+        assert events[0]["event"] == "collected"
+        assert [e["outcome"] for e in events if e["event"] == "test"] == ["passed", "timeout", "failed"]
+        assert all(e["event"] != "done" for e in events)
+        assert provider.status()["sandboxes_started"] == 1
+    finally:
+        await sandbox.close()
+
+
+@pytest.mark.anyio
+async def test_local_sandbox_python_run_and_clean_state():
+    sandbox = await LocalProvider().acquire("episode-local-2")
+    try:
+        first = await sandbox.run(
+            RunRequest(kind="python", files={"calc.py": "def f():\n    raise KeyError('k')\n"}, code="open('junk', 'w')\nimport calc\ncalc.f()\n")
+        )
+        assert first.exception is not None and first.exception.type == "KeyError"
+        assert [(f.path, f.line) for f in first.exception.frames] == [("<snippet>", 3), ("calc.py", 2)]
+        second = await sandbox.run(RunRequest(kind="python", files={}, code="import os\nprint(os.listdir('.'))\n"))
+        assert second.stdout == "[]\n"
+        flood = await sandbox.run(RunRequest(kind="python", files={}, code="print('y' * 1_000_000)\n", max_output_bytes=500))
+        assert len(flood.stdout) <= 500 and flood.stdout_dropped_bytes > 0
+    finally:
+        await sandbox.close()
+
+
+@pytest.mark.anyio
+async def test_local_sandbox_refused_request_raises_and_sandbox_stays_usable():
+    sandbox = await LocalProvider().acquire("episode-local-3")
+    try:
+        with pytest.raises(SandboxError, match="refusing"):
+            await sandbox.run(RunRequest(kind="python", files={"../escape.py": ""}, code=""))
+        ok = await sandbox.run(RunRequest(kind="python", files={}, code="print('still here')\n"))
+        assert ok.stdout == "still here\n"
+    finally:
+        await sandbox.close()
+
+
+@pytest.mark.anyio
+async def test_local_sandbox_close_ends_the_runner_and_removes_its_directory():
+    sandbox = await LocalProvider().acquire("episode-local-4")
+    root = sandbox._root
+    process = sandbox._process
+    assert root.is_dir()
+    await sandbox.close()
+    assert process.returncode is not None
+    assert not root.exists()
+    with pytest.raises(SandboxError):
+        await sandbox.run(RunRequest(kind="python", files={}, code="pass\n"))
