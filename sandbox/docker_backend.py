@@ -183,10 +183,8 @@ class DockerProvider:
                     log.warning("could not refill the warm pool: %s", exc)
                     await anyio.sleep(5)
                     break
-                if self._closed:
-                    await self._remove(container)
-                else:
-                    self._pool.append(container)
+                self._live.pop(container.id, None)
+                self._pool.append(container)
             self._wanted = anyio.Event()
             with anyio.move_on_after(60):
                 await self._wanted.wait()
@@ -286,20 +284,26 @@ class DockerProvider:
         return container_id, raw
 
     async def _create(self, episode_id: str) -> Container:
-        try:
-            container_id, raw = await anyio.to_thread.run_sync(self._create_blocking, episode_id)
-        except docker.errors.DockerException as exc:
-            raise SandboxError(f"Docker could not start a sandbox container: {exc}") from exc
-        self.stats.created += 1
-        stream = await SocketStream.from_socket(raw)
-        channel = RunnerChannel(stream, AttachedStdout(stream), name=f"container {container_id[:12]}")
-        container = Container(container_id, stream, channel)
-        try:
-            await channel.ping(timeout_s=30)
-        except SandboxError:
-            await self._remove(container)
-            raise
-        return container
+        # Shielded: a cancelled caller must not leave a container the engine made but nobody tracks.
+        with anyio.CancelScope(shield=True):
+            try:
+                container_id, raw = await anyio.to_thread.run_sync(self._create_blocking, episode_id)
+            except docker.errors.DockerException as exc:
+                raise SandboxError(f"Docker could not start a sandbox container: {exc}") from exc
+            self.stats.created += 1
+            stream = await SocketStream.from_socket(raw)
+            channel = RunnerChannel(stream, AttachedStdout(stream), name=f"container {container_id[:12]}")
+            container = Container(container_id, stream, channel)
+            try:
+                await channel.ping(timeout_s=30)
+            except SandboxError:
+                await self._remove(container)
+                raise
+            if self._closed:
+                await self._remove(container)
+                raise SandboxError("the server is shutting down")
+            self._live[container.id] = container  # tracked from birth; acquire/pool decide its role
+            return container
 
     def _remove_blocking(self, container_id: str) -> None:
         try:
