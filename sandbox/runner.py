@@ -273,7 +273,10 @@ def child_main(request: dict, workspace: str, targets: list[str], event_fd: int)
     sys.path.insert(0, workspace)
     os.environ.update(HOME=workspace, TMPDIR=workspace, PYTHONDONTWRITEBYTECODE="1", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     sys.dont_write_bytecode = True
-    _apply_limits(request.get("limits") or {})
+    limits = dict(request.get("limits") or {})
+    # CPU seconds: never more than the run's wall-clock budget could use, whatever was asked.
+    limits["cpu_s"] = limits.get("cpu_s") or int(float(request.get("timeout_s") or 30)) + 2
+    _apply_limits(limits)
     if request["kind"] == "python":
         return _run_snippet(request.get("code", ""), workspace, send)
     args = [
