@@ -7,7 +7,8 @@ import logging
 from typing import Annotated
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
@@ -17,6 +18,7 @@ from mcp_server.service import DebugService
 from sandbox.base import SandboxError
 
 log = logging.getLogger(__name__)
+INVALID_PARAMS = -32602
 
 INSTRUCTIONS = """debugbox: fix buggy Python programs in a sandbox.
 Call list_tasks, then start_task(task_id) to get an episode_id. Read code with view_code, edit with
@@ -134,7 +136,7 @@ def build_server(service: DebugService, *, name: str = "debugbox") -> MCPServer:
     def task_page(task_id: str) -> str:
         task = service.catalog.get(task_id)
         if task is None:
-            raise ValueError(f"No task {task_id!r}; read tasks://catalog for the ids.")
+            raise ResourceNotFoundError(f"No task {task_id!r}; read tasks://catalog for the ids.")
         spec = task.spec
         files = [f"- {p} (editable)" for p in spec.editable] + [f"- {p} (visible test)" for p in sorted(task.test_files)]
         return (
@@ -148,7 +150,7 @@ def build_server(service: DebugService, *, name: str = "debugbox") -> MCPServer:
         try:
             ep = service.episode(episode_id)
         except DebugboxError as exc:
-            raise ValueError(str(exc)) from None
+            raise ResourceNotFoundError(str(exc)) from None
         return json.dumps(
             {
                 "episode_id": ep.episode_id,
@@ -175,7 +177,7 @@ def build_server(service: DebugService, *, name: str = "debugbox") -> MCPServer:
     def solve_task(task_id: str) -> str:
         task = service.catalog.get(task_id)
         if task is None:
-            raise ValueError(f"No task {task_id!r}; call list_tasks for the ids.")
+            raise MCPError(INVALID_PARAMS, f"No task {task_id!r}; call list_tasks for the ids.")
         return (
             "You are debugging a Python program in the debugbox sandbox.\n"
             f"Task: {task.spec.title} ({task.spec.difficulty.value}).\n\n{task.description.strip()}\n\n"

@@ -191,6 +191,18 @@ async def test_list_tasks_filters_and_resources(client, catalog):
     assert TASK in prompt.messages[0].content.text and "submit" in prompt.messages[0].content.text
 
 
+async def test_unknown_ids_in_resources_and_prompts_say_what_to_do(client):
+    from mcp.shared.exceptions import MCPError
+
+    for call, needle in [
+        (client.read_resource("tasks://no_such_task"), "tasks://catalog"),
+        (client.read_resource("episodes://ep_nope"), "start_task"),
+        (client.get_prompt("solve_task", {"task_id": "no_such_task"}), "list_tasks"),
+    ]:
+        with pytest.raises(MCPError, match=needle):
+            await call
+
+
 async def test_run_python_reports_exceptions_with_context(client):
     episode = (await ok(client, "start_task", task_id=TASK))["episode_id"]
     result = await ok(client, "run_python", episode_id=episode, code="from binary_search import binary_search\nbinary_search(None, 1)")
