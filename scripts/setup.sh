@@ -10,6 +10,15 @@ say() { echo "setup: $*" >&2; }
 
 python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 
+# Independent MCP clients for the tests (MCP Inspector CLI, TypeScript SDK), pinned in tests/js.
+if ! command -v npm >/dev/null 2>&1; then
+    say "no npm: install Node.js 20+ and run 'npm ci --prefix tests/js' for the independent-client tests"
+elif [ tests/js/node_modules/.package-lock.json -nt tests/js/package-lock.json ]; then
+    say "tests/js/node_modules up to date"
+else
+    npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+fi
+
 if ! bash scripts/setup-docker.sh; then
     say "no Docker engine: debugbox will use the local backend (process isolation only)"
     exit 0
