@@ -31,7 +31,15 @@ import sys
 import time
 import traceback
 
+import _pytest.config
 import pytest
+
+# Import pytest's default plugins now, once, so that no run pays for them after the fork.
+for _plugin in _pytest.config.default_plugins:
+    try:
+        __import__(f"_pytest.{_plugin}")
+    except ImportError:
+        pass
 
 PROTOCOL_VERSION = 1
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
