@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import gc
 import json
 import os
 import re
@@ -287,7 +288,12 @@ def child_main(request: dict, workspace: str, targets: list[str], event_fd: int)
     _apply_limits(limits)
     if request["kind"] == "python":
         return _run_snippet(request.get("code", ""), workspace, send)
-    args = [
+    reporter = Reporter(send, workspace, float(request.get("test_timeout_s") or 10))
+    return int(pytest.main(pytest_args(targets, workspace), plugins=[reporter]))
+
+
+def pytest_args(targets: list[str], workspace: str) -> list[str]:
+    return [
         *targets,
         "-q",
         "--rootdir",
@@ -302,8 +308,37 @@ def child_main(request: dict, workspace: str, targets: list[str], event_fd: int)
         "-o",
         "console_output_style=classic",
     ]
-    reporter = Reporter(send, workspace, float(request.get("test_timeout_s") or 10))
-    return int(pytest.main(args, plugins=[reporter]))
+
+
+WARM_UP_TESTS = "def test_passes():\n    assert 1\n\n\ndef test_fails():\n    assert [1, 2] == [1, 3]\n"
+
+
+def warm_up(workdir: str) -> None:
+    """One throwaway pytest run in this process before serving, so every forked child inherits
+    pytest's lazy imports, argument parser and inspect caches warm (~15 ms off each run)."""
+    root = os.path.join(workdir, "warm-up")
+    os.makedirs(os.path.join(root, "tests"), exist_ok=True)
+    with open(os.path.join(root, "tests", "test_warm_up.py"), "w") as f:
+        f.write(WARM_UP_TESTS)
+    saved = os.dup(1), os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    try:
+        pytest.main(pytest_args(["tests"], root), plugins=[Reporter(lambda event: None, root, 5.0)])
+    except BaseException:  # noqa: BLE001 - a failed warm-up only costs speed
+        pass
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
+        shutil.rmtree(root, ignore_errors=True)
+        for name, module in list(sys.modules.items()):
+            if (getattr(module, "__file__", None) or "").startswith(root):
+                del sys.modules[name]
+    gc.collect()
+    gc.freeze()  # children share these pages copy-on-write and never rescan them
 
 
 def _run_snippet(code: str, workspace: str, send) -> int:
@@ -630,6 +665,7 @@ def main(argv: list[str] | None = None) -> int:
     # The protocol owns the real stdout; anything else printing goes to stderr.
     channel = Channel(sys.stdin.fileno(), os.dup(1))
     os.dup2(2, 1)
+    warm_up(workdir)
     end = time.monotonic() + args.lifetime if args.lifetime > 0 else None
     statuses: dict[int, int] = {}
     while True:
