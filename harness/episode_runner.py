@@ -1,0 +1,171 @@
+"""Play one episode: start the task, let a policy choose tool calls, execute them over MCP,
+enforce the limits, and submit when the policy leaves the episode unsubmitted.
+
+Limits (each ends the loop; the runner then submits so the score is real):
+- the policy stops (its own kill switches, e.g. replies it cannot parse, surface as a Stop);
+- the same call (tool and arguments, episode_id aside) is asked for `max_repeats` times in a row:
+  the repeat is not executed;
+- `max_steps` calls were made.
+A PolicyError (model unreachable, bad credentials) ends the episode without a submit: the score
+would measure the outage, not the agent. Other exceptions (a lost connection) propagate; the
+EpisodeRecord passed in keeps what happened up to then, so a caller can always report it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.client import DebugboxClient, ToolOutcome, ToolSpec
+from harness.policy import Observation, Policy, PolicyConfigError, PolicyError, Step, Stop, ToolCall
+
+log = logging.getLogger(__name__)
+
+RUNNER_TOOLS = frozenset({"start_task", "list_tasks"})  # the runner starts the episode; a policy never does
+EPISODE_ID = "episode_id"
+SOLVE_PROMPT = "solve_task"
+
+
+@dataclass
+class EpisodeRecord:
+    task_id: str
+    episode_id: str | None = None
+    steps: list[Step] = field(default_factory=list)  # every step, in order, as logged
+    done: bool = False
+    score: float = 0.0
+    resolved: bool = False
+    stop_reason: str | None = None  # why the loop ended
+    auto_submitted: bool = False
+    error: str | None = None  # the episode could not be played to its end
+    config_error: bool = False  # ... because of something the user must fix
+
+    @property
+    def rewards(self) -> list[float]:
+        return [step.outcome.reward for step in self.steps]
+
+    @property
+    def tool_errors(self) -> int:
+        return sum(1 for step in self.steps if step.outcome.is_error)
+
+
+StepCallback = Callable[[int, Step], None]
+
+
+def _same_call_key(call: ToolCall) -> str:
+    args = {k: v for k, v in call.arguments.items() if k != EPISODE_ID}
+    return call.name + json.dumps(args, sort_keys=True, default=str)
+
+
+class EpisodeRunner:
+    def __init__(
+        self,
+        client: DebugboxClient,
+        *,
+        max_steps: int = 30,
+        max_repeats: int = 3,
+        on_step: StepCallback | None = None,
+    ):
+        if max_steps < 1 or max_repeats < 2:
+            raise ValueError("max_steps must be >= 1 and max_repeats >= 2")
+        self.client = client
+        self.max_steps = max_steps
+        self.max_repeats = max_repeats
+        self.on_step = on_step
+
+    def policy_tools(self) -> list[ToolSpec]:
+        return [t for t in self.client.tools if t.name not in RUNNER_TOOLS]
+
+    async def play(self, task_id: str, policy: Policy, record: EpisodeRecord | None = None) -> EpisodeRecord:
+        record = record if record is not None else EpisodeRecord(task_id)
+        started = await self.client.call("start_task", {"task_id": task_id})
+        if started.is_error:
+            record.error = f"start_task failed: {started.text}"
+            return record
+        record.episode_id = started.data["episode_id"]
+        observation = Observation(
+            task_id=task_id,
+            episode_id=record.episode_id,
+            instructions=await self._instructions(task_id),
+            start_text=started.text,
+            start=started.data,
+            tools=self.policy_tools(),
+        )
+        try:
+            record.stop_reason = await self._loop(policy, observation, record)
+        except PolicyError as exc:
+            record.error = str(exc)
+            record.config_error = isinstance(exc, PolicyConfigError)
+            record.stop_reason = "policy error"
+            return record
+        if not record.done:
+            log.info("episode %s not submitted (%s): submitting it", record.episode_id, record.stop_reason)
+            record.auto_submitted = True
+            await self._execute(ToolCall("submit", {EPISODE_ID: record.episode_id}, "runner-submit"), record)
+        return record
+
+    async def _instructions(self, task_id: str) -> str:
+        try:
+            return await self.client.prompt(SOLVE_PROMPT, {"task_id": task_id})
+        except Exception as exc:  # noqa: BLE001 - an older server without the prompt still works
+            log.warning("could not get the %s prompt (%s); using the server instructions", SOLVE_PROMPT, exc)
+            return self.client.instructions or "Fix the bug in the program, then call submit."
+
+    async def _loop(self, policy: Policy, observation: Observation, record: EpisodeRecord) -> str:
+        repeats, last_key = 0, None
+        while True:
+            if record.done:
+                return "episode over"
+            if len(record.steps) >= self.max_steps:
+                return f"max steps ({self.max_steps}) reached"
+            decision = await policy.act(observation)
+            if isinstance(decision, Stop):
+                return f"policy stopped: {decision.reason}"
+            answered: list[Step] = []
+            stop_reason = None
+            for call in decision:
+                if stop_reason is None and record.done:
+                    stop_reason = "episode over"
+                if stop_reason is None and len(record.steps) >= self.max_steps:
+                    stop_reason = f"max steps ({self.max_steps}) reached"
+                key = _same_call_key(call)
+                repeats = repeats + 1 if key == last_key else 1
+                last_key = key
+                if stop_reason is None and repeats >= self.max_repeats:
+                    stop_reason = f"kill switch: the same call {call.name} asked for {repeats} times in a row"
+                if stop_reason is not None:
+                    answered.append(Step(call, ToolOutcome(f"Not executed: {stop_reason}.", is_error=True), skipped=True))
+                    continue
+                answered.append(await self._execute(self._with_episode_id(call, observation), record))
+            observation.history.extend(answered)
+            observation.last = answered
+            if stop_reason is not None:
+                return stop_reason
+
+    def _with_episode_id(self, call: ToolCall, observation: Observation) -> ToolCall:
+        tool = next((t for t in observation.tools if t.name == call.name), None)
+        if tool is None or call.arguments.get(EPISODE_ID) or EPISODE_ID not in tool.input_schema.get("properties", {}):
+            return call
+        return ToolCall(call.name, {EPISODE_ID: observation.episode_id, **call.arguments}, call.call_id)
+
+    async def _execute(self, call: ToolCall, record: EpisodeRecord) -> Step:
+        available = {t.name for t in self.client.tools} - RUNNER_TOOLS
+        if call.name not in available:
+            outcome = ToolOutcome(
+                f"Unknown tool {call.name!r}. The tools are: {', '.join(sorted(available))}.", is_error=True
+            )
+        else:
+            outcome = await self.client.call(call.name, call.arguments)
+        step = Step(call, outcome)
+        record.steps.append(step)
+        if outcome.done:
+            record.done = True
+            submission: dict[str, Any] | None = outcome.submission
+            if submission is not None:
+                record.score = float(submission.get("score") or 0.0)
+                record.resolved = bool(submission.get("resolved"))
+        if self.on_step is not None:
+            self.on_step(len(record.steps), step)
+        return step
