@@ -29,21 +29,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     service_settings = config.service_settings(args)
     docker_settings = config.docker_settings(args) if args.backend != "local" else None
+    security = config.http_security(args) if args.transport == "http" else None
     catalog = _load_catalog(args)
     provider = make_provider(args.backend, docker_settings)
     service = DebugService(catalog, provider, service_settings)
-    server = build_server(service)
+    server = build_server(service, security=security)
     log.info("debugbox serving %d tasks over %s with the %s backend", len(catalog.tasks), args.transport, provider.backend)
 
     async def main() -> None:
         async with running(service, handle_signals=True):
-            if args.transport == "stdio":
+            if security is None:
                 await server.run_stdio_async()
             else:
-                await server.run_streamable_http_async(host=args.host, port=args.port, streamable_http_path="/mcp")
+                await serve_http(server, security)
 
     anyio.run(main)
     return 0
+
+
+async def serve_http(server, security) -> None:
+    import uvicorn
+
+    from mcp_server.http import OriginGuard
+
+    app = server.streamable_http_app(streamable_http_path="/mcp", transport_security=security.transport_security(), host=security.host)
+    guarded = OriginGuard(app, security.allowed_origins)
+    where = f"http://{security.host}:{security.port}/mcp"
+    log.info("listening on %s (%s)", where, f"{len(security.tokens)} bearer token(s)" if security.tokens else "loopback, no token")
+    config = uvicorn.Config(guarded, host=security.host, port=security.port, log_level="warning", lifespan="on")
+    await uvicorn.Server(config).serve()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -146,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default loopback)")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--auth-token", action="append", default=[], metavar="[NAME=]TOKEN", help="bearer token clients must send (repeatable; required off loopback; env DEBUGBOX_AUTH_TOKENS)")
+    serve.add_argument("--allowed-origin", action="append", default=[], metavar="ORIGIN", help="browser Origin allowed besides loopback (repeatable; env DEBUGBOX_ALLOWED_ORIGINS)")
     add_tasks_option(serve)
     add_backend_option(serve)
     config.add_options(serve)

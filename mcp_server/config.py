@@ -31,6 +31,7 @@ DOCKER_OPTIONS = {
 SERVICE_OPTIONS = {
     "max_episodes": ("--max-episodes", "DEBUGBOX_MAX_EPISODES", "episodes running at once (default 256)"),
     "idle_timeout_s": ("--idle-timeout-s", "DEBUGBOX_IDLE_TIMEOUT_S", "end an untouched episode after this (default 1800)"),
+    "max_episodes_per_owner": ("--max-episodes-per-token", "DEBUGBOX_MAX_EPISODES_PER_TOKEN", "episodes at once per bearer token (default: no limit)"),
 }
 
 
@@ -74,3 +75,18 @@ class _ServiceOptions(BaseModel):
 
     max_episodes: int | None = Field(default=None, ge=1, le=100_000)
     idle_timeout_s: float | None = Field(default=None, gt=0)
+    max_episodes_per_owner: int | None = Field(default=None, ge=1, le=100_000)
+
+
+def http_security(args: argparse.Namespace, environ=None):
+    """Bearer tokens and allowed origins from flags, else DEBUGBOX_AUTH_TOKENS / DEBUGBOX_ALLOWED_ORIGINS
+    (comma-separated)."""
+    from mcp_server.http import HttpConfigError, HttpSecurity
+
+    env = os.environ if environ is None else environ
+    tokens = args.auth_token or [t for t in env.get("DEBUGBOX_AUTH_TOKENS", "").split(",") if t.strip()]
+    origins = args.allowed_origin or [o.strip() for o in env.get("DEBUGBOX_ALLOWED_ORIGINS", "").split(",") if o.strip()]
+    try:
+        return HttpSecurity.build(args.host, args.port, [t.strip() for t in tokens], origins)
+    except HttpConfigError as exc:
+        raise ConfigError(str(exc)) from None

@@ -11,10 +11,13 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from mcp_server import results as r
 from mcp_server.errors import DebugboxError
-from mcp_server.service import DebugService
+from mcp_server.http import HttpSecurity, caller
+from mcp_server.service import DebugService, current_owner
 from sandbox.base import SandboxError
 
 log = logging.getLogger(__name__)
@@ -39,16 +42,30 @@ def _result(model: BaseModel) -> CallToolResult:
 
 async def _call(coro) -> CallToolResult:
     """Domain errors become tool errors the model can act on; the episode is unchanged."""
+    token = current_owner.set(caller())
     try:
         return _result(await coro)
     except DebugboxError as exc:
         raise ToolError(str(exc)) from None
     except SandboxError as exc:
         raise ToolError(f"The sandbox failed and was replaced, but the call could not complete: {exc}. The step was not counted; retry the call.") from None
+    finally:
+        current_owner.reset(token)
 
 
-def build_server(service: DebugService, *, name: str = "debugbox") -> MCPServer:
-    mcp = MCPServer(name, instructions=INSTRUCTIONS, version="0.1.0")
+def build_server(service: DebugService, *, name: str = "debugbox", security: HttpSecurity | None = None) -> MCPServer:
+    mcp = MCPServer(
+        name,
+        instructions=INSTRUCTIONS,
+        version="0.1.0",
+        token_verifier=security.verifier() if security else None,
+        auth=security.auth_settings() if security else None,
+    )
+
+    @mcp.custom_route("/healthz", methods=["GET"])
+    async def health(request: Request) -> JSONResponse:
+        """Liveness for orchestrators; says nothing an anonymous caller should not know."""
+        return JSONResponse({"status": "stopping" if service.closing else "ok"}, status_code=503 if service.closing else 200)
 
     @mcp.tool(annotations=READ_ONLY)
     async def list_tasks(
@@ -146,8 +163,9 @@ def build_server(service: DebugService, *, name: str = "debugbox") -> MCPServer:
         )
 
     @mcp.resource("episodes://{episode_id}", mime_type="application/json", description="an episode's state, history and rewards")
-    def episode_state(episode_id: str) -> str:
+    async def episode_state(episode_id: str) -> str:
         try:
+            current_owner.set(caller())
             ep = service.episode(episode_id)
         except DebugboxError as exc:
             raise ResourceNotFoundError(str(exc)) from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from contextvars import ContextVar
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -27,10 +28,15 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int, str], Awaitable[None]]
 
+# Who is calling, set by the transport layer for each call ("local" when there is no login).
+# An episode answers only to the caller that started it, as if any other did not know its id.
+current_owner: ContextVar[str] = ContextVar("debugbox_owner", default="local")
+
 
 @dataclass(frozen=True)
 class ServiceSettings:
     max_episodes: int = 256
+    max_episodes_per_owner: int | None = None  # per bearer token over HTTP
     max_output_bytes: int = 16_000
     python_timeout_s: float = 10.0
     max_python_timeout_s: float = 60.0
@@ -44,6 +50,7 @@ class ServiceSettings:
 class EpisodeHandle:
     episode: Episode
     sandbox: Sandbox | None
+    owner: str = "local"
     lock: anyio.Lock = field(default_factory=anyio.Lock)
     last_used: float = field(default_factory=time.monotonic)
 
@@ -54,7 +61,8 @@ class DebugService:
         self.provider = provider
         self.settings = settings or ServiceSettings()
         self._handles: dict[str, EpisodeHandle] = {}
-        self._starting = 0
+        self._starting: dict[str, int] = {}
+        self.closing = False
 
     # -- catalog -------------------------------------------------------------------------
 
@@ -68,10 +76,13 @@ class DebugService:
         return r.TaskList(tasks=entries, count=len(entries))
 
     def episode(self, episode_id: str) -> Episode:
+        return self._handle(episode_id).episode
+
+    def _handle(self, episode_id: str) -> EpisodeHandle:
         handle = self._handles.get(episode_id)
-        if handle is None:
-            raise UnknownEpisode(f"No episode {episode_id!r}. Call start_task to begin one.")
-        return handle.episode
+        if handle is None or handle.owner != current_owner.get():
+            raise UnknownEpisode(f"No episode {episode_id!r}. Call start_task to begin one (it returns the episode_id).")
+        return handle
 
     def episode_ids(self) -> list[str]:
         return list(self._handles)
@@ -82,19 +93,28 @@ class DebugService:
         task = self.catalog.get(task_id)
         if task is None:
             raise UnknownTask(f"No task {task_id!r}. Call list_tasks to see the available task ids.")
-        live = sum(1 for h in self._handles.values() if not h.episode.done) + self._starting
-        if live >= self.settings.max_episodes:
+        if self.closing:
+            raise CapacityReached("The server is shutting down and starts no new episodes.")
+        owner = current_owner.get()
+        live = [h.owner for h in self._handles.values() if not h.episode.done]
+        live += [o for o, n in self._starting.items() for _ in range(n)]
+        if len(live) >= self.settings.max_episodes:
             raise CapacityReached(
-                f"This server already runs {live} episodes, its limit. Submit a finished episode (or wait) and retry."
+                f"This server already runs {len(live)} episodes, its limit. Submit an episode you no longer need and retry."
+            )
+        per_owner = self.settings.max_episodes_per_owner
+        if per_owner is not None and live.count(owner) >= per_owner:
+            raise CapacityReached(
+                f"You already run {per_owner} episodes, the limit per token. Submit one you no longer need and retry."
             )
         episode_id = "ep_" + secrets.token_urlsafe(16)
         episode = Episode.create(episode_id, task, max_steps)
-        self._starting += 1
+        self._starting[owner] = self._starting.get(owner, 0) + 1
         try:
             sandbox = await self.provider.acquire(episode_id)
         finally:
-            self._starting -= 1
-        self._handles[episode_id] = EpisodeHandle(episode, sandbox)
+            self._starting[owner] -= 1
+        self._handles[episode_id] = EpisodeHandle(episode, sandbox, owner=owner)
         main = episode.view(None, None, None)
         files = [
             r.FileInfo(path=p, role=self._role(episode, p), lines=len(views.split_lines(t)))
@@ -148,6 +168,7 @@ class DebugService:
         }
 
     async def aclose(self) -> None:
+        self.closing = True
         with anyio.CancelScope(shield=True):
             for episode_id in list(self._handles):
                 await self.close_episode(episode_id)
@@ -274,9 +295,7 @@ class DebugService:
 
     @asynccontextmanager
     async def _active(self, episode_id: str) -> AsyncIterator[EpisodeHandle]:
-        handle = self._handles.get(episode_id)
-        if handle is None:
-            raise UnknownEpisode(f"No episode {episode_id!r}. Call start_task to begin one (it returns the episode_id).")
+        handle = self._handle(episode_id)
         async with handle.lock:
             handle.episode.ensure_active()
             handle.last_used = time.monotonic()

@@ -1,0 +1,131 @@
+"""Remote serving: bearer tokens, Origin checks, the health endpoint, many clients at once,
+per-token and per-server episode limits, episode ownership, and a clean SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import anyio
+import docker
+import httpx
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+from tests.helpers import call_ok, free_port, http_server, serve_command, solve_with_reference, text_of
+
+pytestmark = pytest.mark.anyio
+TOKEN_A = "team-a=" + "a" * 32
+TOKEN_B = "team-b=" + "b" * 32
+TASK = "valid_parentheses_wrong_mapping"
+MCP_HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
+
+
+def authed(url: str, spec: str) -> Client:
+    token = spec.partition("=")[2]
+    return Client(streamable_http_client(url, http_client=create_mcp_http_client(headers={"Authorization": f"Bearer {token}"})))
+
+
+def test_a_non_loopback_bind_without_a_token_is_refused():
+    result = subprocess.run(
+        serve_command("--transport", "http", "--host", "0.0.0.0", "--port", str(free_port()), "--backend", "local"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "needs a bearer token" in result.stderr
+
+
+def test_a_short_token_is_refused():
+    result = subprocess.run(
+        serve_command("--transport", "http", "--port", str(free_port()), "--backend", "local", "--auth-token", "short"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "at least 16 characters" in result.stderr
+
+
+async def test_tokens_are_required_and_checked(catalog):
+    with http_server("--backend", "local", "--host", "0.0.0.0", "--auth-token", TOKEN_A) as (_, url):
+        async with httpx.AsyncClient() as http:
+            assert (await http.post(url, json=INITIALIZE, headers=MCP_HEADERS)).status_code == 401
+            wrong = {**MCP_HEADERS, "Authorization": "Bearer " + "c" * 32}
+            assert (await http.post(url, json=INITIALIZE, headers=wrong)).status_code == 401
+            right = {**MCP_HEADERS, "Authorization": "Bearer " + "a" * 32}
+            assert (await http.post(url, json=INITIALIZE, headers=right)).status_code == 200
+            health = await http.get(url.replace("/mcp", "/healthz"))
+            assert health.status_code == 200 and health.json() == {"status": "ok"}
+        async with authed(url, TOKEN_A) as client:
+            final = await solve_with_reference(client, catalog.get(TASK))
+        assert final["resolved"]
+
+
+async def test_origins_outside_the_list_are_refused():
+    with http_server("--backend", "local", "--allowed-origin", "https://agents.example") as (_, url):
+        port = url.split(":")[2].split("/")[0]
+        async with httpx.AsyncClient() as http:
+            for origin, allowed in [
+                ("https://evil.example", False),
+                ("http://127.0.0.1.evil.example:80", False),
+                ("https://agents.example", True),
+                (f"http://127.0.0.1:{port}", True),
+                (None, True),
+            ]:
+                headers = dict(MCP_HEADERS) | ({"Origin": origin} if origin else {})
+                status = (await http.post(url, json=INITIALIZE, headers=headers)).status_code
+                assert (status == 403) is not allowed, (origin, status)
+            rebinding = dict(MCP_HEADERS) | {"Host": "attacker.example"}
+            assert (await http.post(url, json=INITIALIZE, headers=rebinding)).status_code in (403, 421)
+
+
+async def test_many_clients_limits_and_ownership(backend, catalog):
+    args = ["--backend", backend, "--auth-token", TOKEN_A, "--auth-token", TOKEN_B, "--max-episodes", "5", "--max-episodes-per-token", "3"]
+    with http_server(*args) as (_, url):
+        results = []
+
+        async def play(spec: str) -> None:
+            async with authed(url, spec) as client:
+                results.append(await solve_with_reference(client, catalog.get(TASK)))
+
+        async with anyio.create_task_group() as tg:
+            for spec in (TOKEN_A, TOKEN_B, TOKEN_A, TOKEN_B):
+                tg.start_soon(play, spec)
+        assert len(results) == 4 and all(r["resolved"] for r in results)
+
+        async with authed(url, TOKEN_A) as a, authed(url, TOKEN_B) as b:
+            mine = [(await call_ok(a, "start_task", task_id=TASK))["episode_id"] for _ in range(3)]
+            assert len(set(mine)) == 3 and all(len(e) >= 20 for e in mine)
+            over = await a.call_tool("start_task", {"task_id": TASK})
+            assert over.is_error and "limit per token" in text_of(over)
+            # Token B cannot reach A's episode, even knowing its id.
+            stolen = await b.call_tool("view_code", {"episode_id": mine[0]})
+            assert stolen.is_error and "No episode" in text_of(stolen)
+            for _ in range(2):
+                await call_ok(b, "start_task", task_id=TASK)
+            full = await b.call_tool("start_task", {"task_id": TASK})  # 5 running: the server's limit
+            assert full.is_error and "its limit" in text_of(full)
+            await call_ok(a, "submit", episode_id=mine[0])
+            await call_ok(b, "start_task", task_id=TASK)  # the freed slot is usable again
+
+
+async def test_sigterm_ends_running_episodes_and_removes_their_containers(catalog):
+    from tests.conftest import require_docker
+
+    require_docker()
+    with http_server("--backend", "docker", "--pool-size", "1") as (process, url):
+        async with Client(url) as client:
+            for _ in range(2):
+                await call_ok(client, "start_task", task_id=TASK)
+            import json
+
+            instance = json.loads((await client.read_resource("debugbox://status")).contents[0].text)["sandbox"]["instance"]
+        engine = docker.from_env()
+        assert engine.api.containers(all=True, filters={"label": f"io.debugbox.instance={instance}"})
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+        assert engine.api.containers(all=True, filters={"label": f"io.debugbox.instance={instance}"}) == []
