@@ -102,6 +102,15 @@ def cmd_image_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_image_build_server(args: argparse.Namespace) -> int:
+    from mcp_server.server_image import build_server_image
+    from sandbox.images import DEFAULT_BASE_IMAGE
+
+    build_server_image(tag=args.tag, base_image=args.base_image or DEFAULT_BASE_IMAGE)
+    print(f"built {args.tag}; run it as shown in README.md (Serve it remotely)", file=sys.stderr)
+    return 0
+
+
 def cmd_image_offline_base(args: argparse.Namespace) -> int:
     from sandbox.images import build_offline_base
 
@@ -125,13 +134,14 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     from sandbox.docker_backend import LABEL_EPISODE, LABEL_INSTANCE, LABEL_OWNER, debugbox_containers, owner_is_alive
 
-    containers = debugbox_containers(docker.from_env())
+    engine = docker.from_env()
+    containers = debugbox_containers(engine)
     by_instance: dict[str, list[dict]] = {}
     for info in containers:
         by_instance.setdefault(info["Labels"].get(LABEL_INSTANCE, "?"), []).append(info)
     for instance, infos in sorted(by_instance.items()):
         owner = infos[0]["Labels"].get(LABEL_OWNER, "?")
-        alive = "alive" if owner_is_alive(owner) else "GONE (run `debugbox cleanup`)"
+        alive = "alive" if owner_is_alive(owner, engine) else "GONE (run `debugbox cleanup`)"
         pooled = sum(1 for i in infos if i["Labels"].get(LABEL_EPISODE) == "pool")
         print(f"instance {instance} (server {owner}, {alive}): {len(infos)} container(s), {pooled} created for the warm pool")
         for info in infos:
@@ -191,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     ib.add_argument("--base-image", help="base image with python3 (default python:3.11-slim)")
     ib.add_argument("--tag", default="debugbox-sandbox:latest")
     ib.set_defaults(func=cmd_image_build)
+    isv = image_sub.add_parser("build-server", help="build the server image (top-level Dockerfile) from a source checkout")
+    isv.add_argument("--base-image", help="base image with Python 3.11 (default python:3.11-slim)")
+    isv.add_argument("--tag", default="debugbox-server:latest")
+    isv.set_defaults(func=cmd_image_build_server)
     io = image_sub.add_parser("build-offline-base", help="build a base image with debootstrap, for machines without a registry")
     io.add_argument("--tag", default="debugbox-base:bookworm")
     io.add_argument("--suite", default="bookworm")

@@ -67,7 +67,26 @@ def owner_tag(pid: int | None = None) -> str:
     return f"{socket.gethostname()}:{pid}:{_process_start_ticks(pid)}"
 
 
-def owner_is_alive(tag: str) -> bool:
+def container_owner_tag(client: docker.DockerClient) -> str | None:
+    """`container:<id>` when this server itself runs in a container of the same engine (the
+    server image): its pid means nothing to a later server, its container id does."""
+    if not os.path.exists("/.dockerenv"):
+        return None
+    try:
+        info = client.api.inspect_container(socket.gethostname())
+    except docker.errors.DockerException:
+        return None
+    return f"container:{info['Id']}" if info["Id"].startswith(socket.gethostname()) else None
+
+
+def owner_is_alive(tag: str, client: docker.DockerClient | None = None) -> bool:
+    if tag.startswith("container:"):
+        if client is None:
+            return True
+        try:
+            return bool(client.api.inspect_container(tag.partition(":")[2])["State"]["Running"])
+        except docker.errors.NotFound:
+            return False
     host, _, rest = tag.partition(":")
     pid, _, ticks = rest.partition(":")
     if host != socket.gethostname():
@@ -155,7 +174,7 @@ class DockerProvider:
         self.settings = settings or DockerSettings()
         self.client = client or docker.from_env()
         self.instance = uuid.uuid4().hex[:16]
-        self.owner = owner_tag()
+        self.owner = container_owner_tag(self.client) or owner_tag()
         self.stats = PoolStats()
         self._pool: list[Container] = []
         self._live: dict[str, Container] = {}
@@ -329,7 +348,7 @@ def reap_orphans(client: docker.DockerClient) -> int:
     removed = 0
     for info in debugbox_containers(client):
         owner = (info.get("Labels") or {}).get(LABEL_OWNER, "")
-        if info.get("State") != "running" or not owner_is_alive(owner):
+        if info.get("State") != "running" or not owner_is_alive(owner, client):
             try:
                 client.api.remove_container(info["Id"], force=True)
                 removed += 1

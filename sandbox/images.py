@@ -162,9 +162,27 @@ def build_sandbox_image(
     can build from a copy. Raises BaseImageUnavailable (with the offline
     recipe) when the base can't be had, ImageBuildError otherwise.
     """
-    client = client or docker.from_env()
+    return build_image(
+        client or docker.from_env(),
+        tag=tag,
+        base_image=base_image,
+        context=_context_tar(context_dir or CONTEXT_DIR),
+        labels={RUNNER_LABEL: runner_digest(context_dir)},
+        progress=progress,
+    )
+
+
+def build_image(
+    client: docker.DockerClient,
+    *,
+    tag: str,
+    base_image: str,
+    context: IO[bytes],
+    labels: dict[str, str] | None = None,
+    progress: Progress | None = stderr_progress,
+) -> Image:
+    """Build a tar build context whose Dockerfile takes ``ARG BASE_IMAGE``, streaming the log."""
     _ensure_base_image(client, base_image, progress)
-    context = _context_tar(context_dir or CONTEXT_DIR)
     tail: deque[str] = deque(maxlen=_TAIL_LINES)
     try:
         # The low-level API streams the log; images.build() only returns it
@@ -174,7 +192,7 @@ def build_sandbox_image(
             custom_context=True,
             tag=tag,
             buildargs={"BASE_IMAGE": base_image},
-            labels={"io.debugbox.base-image": base_image, RUNNER_LABEL: runner_digest(context_dir)},
+            labels={"io.debugbox.base-image": base_image, **(labels or {})},
             rm=True,
             forcerm=True,
             # The base was checked (or pulled) above; never hit a registry here.
