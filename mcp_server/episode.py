@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from mcp_server import views
-from mcp_server.errors import BadArgument, EpisodeFinished, NotEditable, NothingToUndo
+from mcp_server.errors import BadArgument, EpisodeFinished, NotEditable, NothingToUndo, quoted
 from mcp_server.scoring import best_visible_reward
 from mcp_server.views import SyntaxIssue
 from tasks.model import Task
@@ -159,7 +159,7 @@ class Episode:
     def _lines_of(self, path: str) -> list[str]:
         files = self.readable_files()
         if path not in files:
-            raise BadArgument(f"No file {path!r} in this episode. Readable files: {', '.join(sorted(files))}.")
+            raise BadArgument(f"No file {quoted(path)} in this episode (path). Readable files: {', '.join(sorted(files))}.")
         return views.split_lines(files[path])
 
     def view(self, path: str | None, start_line: int | None, end_line: int | None) -> ViewOutcome:
@@ -180,7 +180,7 @@ class Episode:
         path = path or self.task.spec.main_file
         if path not in self.files:
             kind = "a visible test file" if path in self.task.test_files else "not an editable file" if path in self.readable_files() else "not a file of this task"
-            raise NotEditable(f"{path!r} is {kind}; only these files can be edited: {', '.join(self.task.spec.editable)}.")
+            raise NotEditable(f"path {quoted(path)} is {kind}; only these files can be edited: {', '.join(self.task.spec.editable)}.")
         new_code = check_text("new_code", new_code, MAX_CODE_CHARS)
         lines = views.split_lines(self.files[path])
         total = len(lines)

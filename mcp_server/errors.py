@@ -1,6 +1,17 @@
 """Domain errors. Each message says what is wrong and what to call instead; the MCP layer
 turns them into tool errors unchanged."""
 
+MAX_QUOTED_CHARS = 80
+
+
+def quoted(value: object) -> str:
+    """repr() of a caller's value for a message, cut short: a 10 MB id must not make a 10 MB error."""
+    text = repr(value)
+    if len(text) <= MAX_QUOTED_CHARS:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[:MAX_QUOTED_CHARS]}...{size}"
+
 
 class DebugboxError(Exception):
     """A bad call: the episode's state is unchanged."""

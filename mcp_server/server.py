@@ -15,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from mcp_server import results as r
-from mcp_server.errors import DebugboxError
+from mcp_server.arguments import DebugboxMCP
+from mcp_server.errors import DebugboxError, quoted
 from mcp_server.http import HttpSecurity, caller
 from mcp_server.service import DebugService, current_owner
 from sandbox.base import SandboxError
@@ -48,13 +49,16 @@ async def _call(coro) -> CallToolResult:
     except DebugboxError as exc:
         raise ToolError(str(exc)) from None
     except SandboxError as exc:
-        raise ToolError(f"The sandbox failed and was replaced, but the call could not complete: {exc}. The step was not counted; retry the call.") from None
+        raise ToolError(
+            f"The episode's sandbox failed and the call could not complete: {exc}. The step was not counted and the code "
+            "is unchanged; retry the call (a new sandbox is started for it)."
+        ) from None
     finally:
         current_owner.reset(token)
 
 
 def build_server(service: DebugService, *, name: str = "debugbox", security: HttpSecurity | None = None) -> MCPServer:
-    mcp = MCPServer(
+    mcp = DebugboxMCP(
         name,
         instructions=INSTRUCTIONS,
         version="0.1.0",
@@ -153,7 +157,7 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
     def task_page(task_id: str) -> str:
         task = service.catalog.get(task_id)
         if task is None:
-            raise ResourceNotFoundError(f"No task {task_id!r}; read tasks://catalog for the ids.")
+            raise ResourceNotFoundError(f"No task {quoted(task_id)}; read tasks://catalog for the ids.")
         spec = task.spec
         files = [f"- {p} (editable)" for p in spec.editable] + [f"- {p} (visible test)" for p in sorted(task.test_files)]
         return (
@@ -195,7 +199,7 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
     def solve_task(task_id: str) -> str:
         task = service.catalog.get(task_id)
         if task is None:
-            raise MCPError(INVALID_PARAMS, f"No task {task_id!r}; call list_tasks for the ids.")
+            raise MCPError(INVALID_PARAMS, f"No task {quoted(task_id)}; call list_tasks for the ids.")
         return (
             "You are debugging a Python program in the debugbox sandbox.\n"
             f"Task: {task.spec.title} ({task.spec.difficulty.value}).\n\n{task.description.strip()}\n\n"

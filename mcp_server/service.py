@@ -19,7 +19,7 @@ import anyio
 from mcp_server import results as r
 from mcp_server import scoring, views
 from mcp_server.episode import MAX_CODE_CHARS, Episode, check_text
-from mcp_server.errors import BadArgument, CapacityReached, UnknownEpisode, UnknownTask
+from mcp_server.errors import BadArgument, CapacityReached, UnknownEpisode, UnknownTask, quoted
 from sandbox.base import Frame, Limits, RunRequest, RunResult, Sandbox, SandboxError, SandboxProvider, TestResult
 from tasks.loader import Catalog
 from tasks.model import count_tests
@@ -68,7 +68,7 @@ class DebugService:
 
     def list_tasks(self, difficulty: str | None = None, tag: str | None = None) -> r.TaskList:
         if difficulty is not None and difficulty not in ("easy", "medium", "hard"):
-            raise BadArgument(f"difficulty must be easy, medium or hard, not {difficulty!r}.")
+            raise BadArgument(f"difficulty must be easy, medium or hard, not {quoted(difficulty)}.")
         entries = [
             r.TaskEntry(task_id=t.id, title=t.spec.title, difficulty=t.spec.difficulty.value, tags=list(t.spec.tags), kind=t.spec.kind.value)
             for t in self.catalog.select(difficulty, tag)
@@ -81,7 +81,7 @@ class DebugService:
     def _handle(self, episode_id: str) -> EpisodeHandle:
         handle = self._handles.get(episode_id)
         if handle is None or handle.owner != current_owner.get():
-            raise UnknownEpisode(f"No episode {episode_id!r}. Call start_task to begin one (it returns the episode_id).")
+            raise UnknownEpisode(f"No episode {quoted(episode_id)}. Call start_task to begin one (it returns the episode_id).")
         return handle
 
     def episode_ids(self) -> list[str]:
@@ -92,7 +92,7 @@ class DebugService:
     async def start_task(self, task_id: str, max_steps: int | None = None) -> r.StartTaskResult:
         task = self.catalog.get(task_id)
         if task is None:
-            raise UnknownTask(f"No task {task_id!r}. Call list_tasks to see the available task ids.")
+            raise UnknownTask(f"No task {quoted(task_id)} (task_id). Call list_tasks to see the available task ids.")
         if self.closing:
             raise CapacityReached("The server is shutting down and starts no new episodes.")
         owner = current_owner.get()
@@ -340,11 +340,17 @@ class DebugService:
                 handle.sandbox = await self.provider.acquire(handle.episode.episode_id)
             try:
                 return await handle.sandbox.run(request, on_event)
+            except anyio.get_cancelled_exc_class():
+                # The caller went away mid-run (a client disconnect, a cancel notification, shutdown).
+                # The runner would carry the run to its end and keep the next call waiting, so the
+                # sandbox is discarded, which kills every process of the run; the next call gets a new one.
+                with anyio.CancelScope(shield=True):
+                    await self._release(handle)
+                raise
             except SandboxError as exc:
                 log.warning("episode %s: sandbox failed (%s); attempt %d", handle.episode.episode_id, exc, attempt)
-                broken, handle.sandbox = handle.sandbox, None
-                await broken.close()
-                if attempt == 2:
+                await self._release(handle)  # the sandbox may already be gone: shutdown closes it unlocked
+                if attempt == 2 or handle.episode.done:
                     raise
         raise AssertionError("unreachable")
 

@@ -216,6 +216,8 @@ class DockerProvider:
             self._live.clear()
             for container in containers:
                 await self._remove(container)
+            # A container whose removal failed while the engine was away is no longer tracked.
+            await anyio.to_thread.run_sync(self._remove_instance_blocking)
 
     # -- sandboxes -------------------------------------------------------------------------
 
@@ -307,7 +309,7 @@ class DockerProvider:
         with anyio.CancelScope(shield=True):
             try:
                 container_id, raw = await anyio.to_thread.run_sync(self._create_blocking, episode_id)
-            except docker.errors.DockerException as exc:
+            except (docker.errors.DockerException, OSError) as exc:  # OSError: the engine is unreachable
                 raise SandboxError(f"Docker could not start a sandbox container: {exc}") from exc
             self.stats.created += 1
             stream = await SocketStream.from_socket(raw)
@@ -332,6 +334,20 @@ class DockerProvider:
         except docker.errors.APIError as exc:
             if "already in progress" not in str(exc):
                 log.warning("could not remove container %s: %s", container_id[:12], exc)
+        except (docker.errors.DockerException, OSError) as exc:
+            # The engine is unreachable (e.g. restarting); the shutdown sweep or the next server's
+            # startup reaping removes the container once it answers again.
+            log.warning("could not remove container %s: the engine did not answer (%s)", container_id[:12], exc)
+
+    def _remove_instance_blocking(self) -> None:
+        """Remove any container still labelled with this instance, tracked or not."""
+        try:
+            leftovers = self.client.api.containers(all=True, filters={"label": f"{LABEL_INSTANCE}={self.instance}"})
+        except (docker.errors.DockerException, OSError) as exc:
+            log.warning("could not list this server's containers: %s", exc)
+            return
+        for info in leftovers:
+            self._remove_blocking(info["Id"])
 
     async def _remove(self, container: Container) -> None:
         with anyio.CancelScope(shield=True):

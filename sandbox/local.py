@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import anyio
@@ -34,6 +36,52 @@ def _processes_of_current_user() -> int:
             except OSError:
                 pass
     return count
+
+
+def _children_by_parent() -> dict[int, list[tuple[int, bool]]]:
+    """ppid -> [(pid, is_zombie)] for every process on the host."""
+    children: dict[int, list[tuple[int, bool]]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()  # the command name may hold spaces or ')'
+        if len(fields) > 1:
+            children.setdefault(int(fields[1]), []).append((int(name), fields[0] == b"Z"))
+    return children
+
+
+def kill_process_tree(root: int) -> None:
+    """SIGKILL every process below root, then root itself.
+
+    root is a runner, the subreaper of its runs: stopped first, it can neither fork a new child
+    nor reap the ones it has, so every process of a run stays its descendant until it is dead."""
+    try:
+        os.kill(root, signal.SIGSTOP)
+    except ProcessLookupError:
+        return
+    for _ in range(200):
+        children, alive, frontier = _children_by_parent(), [], [root]
+        while frontier:
+            below = [c for pid in frontier for c in children.get(pid, [])]
+            alive += [pid for pid, zombie in below if not zombie]
+            frontier = [pid for pid, _ in below]
+        if not alive:
+            break
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.005)
+    try:
+        os.kill(root, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 class LocalSandbox:
@@ -74,7 +122,9 @@ class LocalSandbox:
     async def close(self) -> None:
         with anyio.CancelScope(shield=True):
             if self._process.returncode is None:
-                self._process.kill()
+                # Killing the runner alone would orphan a run in progress (its children are in
+                # sessions of their own), so the whole tree goes.
+                await anyio.to_thread.run_sync(kill_process_tree, self._process.pid)
                 with anyio.move_on_after(5):
                     await self._process.wait()
             await self._process.aclose()

@@ -61,6 +61,8 @@ def _parse_spec(toml_path: Path) -> TaskSpec:
         raise InvalidTask([TaskLoadError(toml_path, "missing: every task directory needs a task.toml")]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidTask([TaskLoadError(toml_path, f"not valid TOML: {exc}")]) from None
+    except OSError as exc:  # e.g. a directory named task.toml: name the file, not just the task
+        raise InvalidTask([TaskLoadError(toml_path, f"cannot be read: {exc.strerror or exc}")]) from None
     try:
         return TaskSpec.model_validate(raw)
     except ValidationError as exc:
