@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description="Solve debugbox tasks with an OpenAI-compatible model over MCP.")
     p.add_argument("tasks", nargs="*", metavar="TASK_ID", help="task ids to run (or use --task)")
     p.add_argument("--task", action="append", default=[], metavar="TASK_ID", help="a task id (repeatable)")
-    p.add_argument("--server-url", help="a running server's Streamable HTTP URL (http://HOST:PORT/mcp); default: spawn one over stdio")
+    p.add_argument("--server-url", help="a running server's Streamable HTTP URL (http://HOST:PORT/mcp; default: spawn one over stdio); its bearer token, if any, in $DEBUGBOX_AUTH_TOKEN")
     p.add_argument("--backend", choices=["auto", "docker", "local"], help="sandbox backend of the spawned server")
     p.add_argument("--tasks-dir", action="append", default=[], metavar="DIR", help="an extra task pack for the spawned server (repeatable)")
     p.add_argument("--max-steps", type=int, default=30, help="the model's tool calls per episode (default 30; the task's own budget also applies)")

@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+# The bearer token for a server started with --auth-token. An environment variable, not a flag:
+# a flag would show the secret in `ps`. (The server reads DEBUGBOX_AUTH_TOKENS, plural, never this.)
+AUTH_TOKEN_ENV = "DEBUGBOX_AUTH_TOKEN"
 
 # Variables the spawned server needs (sandbox settings, the Docker engine, the interpreter's own).
 # Everything else stays out of its environment: the model's API keys above all.
@@ -81,9 +87,13 @@ class DebugboxClient:
     a running `debugbox serve --transport http` at its `/mcp` URL.
     """
 
-    def __init__(self, target: StdioServerParameters | str, *, read_timeout_s: float | None = 600):
+    def __init__(self, target: StdioServerParameters | str, *, read_timeout_s: float | None = 600, token: str | None = None):
         self.target = target
-        self._client = Client(target, read_timeout_seconds=read_timeout_s)
+        transport: Any = target
+        if isinstance(target, str) and token:
+            headers = {"Authorization": f"Bearer {token}"}
+            transport = streamable_http_client(target, http_client=create_mcp_http_client(headers=headers))
+        self._client = Client(transport, read_timeout_seconds=read_timeout_s)
         self.tools: list[ToolSpec] = []
 
     @classmethod
@@ -91,8 +101,9 @@ class DebugboxClient:
         return cls(stdio_params(backend, task_packs))
 
     @classmethod
-    def http(cls, url: str) -> DebugboxClient:
-        return cls(url)
+    def http(cls, url: str, token: str | None = None) -> DebugboxClient:
+        """`token` (default: $DEBUGBOX_AUTH_TOKEN) is sent as `Authorization: Bearer`."""
+        return cls(url, token=token if token is not None else os.environ.get(AUTH_TOKEN_ENV) or None)
 
     @property
     def description(self) -> str:

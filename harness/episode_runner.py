@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -152,13 +153,16 @@ class EpisodeRunner:
 
     async def _execute(self, call: ToolCall, record: EpisodeRecord) -> Step:
         available = {t.name for t in self.client.tools} - RUNNER_TOOLS
+        latency_s = None
         if call.name not in available:
             outcome = ToolOutcome(
                 f"Unknown tool {call.name!r}. The tools are: {', '.join(sorted(available))}.", is_error=True
             )
         else:
+            started = time.perf_counter()
             outcome = await self.client.call(call.name, call.arguments)
-        step = Step(call, outcome)
+            latency_s = time.perf_counter() - started
+        step = Step(call, outcome, latency_s=latency_s)
         record.steps.append(step)
         if outcome.done:
             record.done = True

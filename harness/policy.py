@@ -34,11 +34,13 @@ class Stop:
 class Step:
     """One call and its outcome. A call the runner rejects itself (an unknown tool) is still a step,
     with an error outcome. `skipped` calls are not steps: the runner did not act on them because the
-    episode had ended or a limit was reached first; their outcome says so."""
+    episode had ended or a limit was reached first; their outcome says so. `latency_s` is the wall
+    time of the MCP call (None when no call was made), for evaluators that measure step cost."""
 
     call: ToolCall
     outcome: ToolOutcome
     skipped: bool = False
+    latency_s: float | None = None
 
 
 @dataclass

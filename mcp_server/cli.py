@@ -150,6 +150,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    # Imported here: the evaluator pulls in rich and matplotlib, which `serve` never needs.
+    from harness.eval.cli import main as eval_main
+
+    return eval_main((["-v"] if args.verbose else []) + args.eval_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="debugbox", description="An MCP server that gives agents a code-debugging sandbox.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (on stderr)")
@@ -210,6 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     io.add_argument("--suite", default="bookworm")
     io.add_argument("--mirror", default=None, help="Debian mirror URL (default: debootstrap's)")
     io.set_defaults(func=cmd_image_offline_base)
+
+    # Everything after `eval` is the evaluator's own command line (`debugbox eval --help` shows it).
+    ev = sub.add_parser("eval", help="evaluate a solver over many tasks and tries (pass@k, report)", add_help=False, prefix_chars="\0")
+    ev.add_argument("eval_args", nargs=argparse.REMAINDER)
+    ev.set_defaults(func=cmd_eval)
 
     cleanup = sub.add_parser("cleanup", help="remove every debugbox container")
     cleanup.set_defaults(func=cmd_cleanup)

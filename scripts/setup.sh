@@ -19,6 +19,17 @@ else
     npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 fi
 
+# Headless Chromium loads the evaluator's report.html in the tests (Debian's package).
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else sudo="none"; fi
+    if [ "$sudo" = none ] || ! command -v apt-get >/dev/null 2>&1; then
+        say "no chromium and no way to install it: the report test needs Debian's chromium"
+    else
+        $sudo apt-get update -qq
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
+fi
+
 if ! bash scripts/setup-docker.sh; then
     say "no Docker engine: debugbox will use the local backend (process isolation only)"
     exit 0

@@ -3,6 +3,8 @@ per-token and per-server episode limits, episode ownership, and a clean SIGTERM.
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import subprocess
 import sys
@@ -129,3 +131,19 @@ async def test_sigterm_ends_running_episodes_and_removes_their_containers(catalo
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0
         assert engine.api.containers(all=True, filters={"label": f"io.debugbox.instance={instance}"}) == []
+
+
+def test_the_evaluator_reaches_a_token_protected_server_with_debugbox_auth_token(tmp_path):
+    """Clients of a remote server (the evaluator, the OpenAI runner) send $DEBUGBOX_AUTH_TOKEN as a
+    bearer token; without it the server turns them away and nothing is scored."""
+    with http_server("--backend", "local", "--auth-token", TOKEN_A) as (_, url):
+        command = [sys.executable, "-m", "mcp_server.cli", "eval", "--solver", "oracle", "--tasks", TASK, "--server-url", url, "--no-progress", "--retries", "0"]
+        env = {k: v for k, v in os.environ.items() if k != "DEBUGBOX_AUTH_TOKEN"}
+        refused = subprocess.run([*command, "--out", str(tmp_path / "refused")], env=env, capture_output=True, text=True, timeout=120)
+        assert refused.returncode != 0, refused.stdout
+        allowed = subprocess.run(
+            [*command, "--out", str(tmp_path / "allowed")], env={**env, "DEBUGBOX_AUTH_TOKEN": TOKEN_A.partition("=")[2]}, capture_output=True, text=True, timeout=120
+        )
+        assert allowed.returncode == 0, allowed.stderr[-2000:]
+        summary = json.loads((tmp_path / "allowed" / "summary.json").read_text())
+    assert summary["overall"]["resolved_episodes"] == 1, summary
