@@ -364,7 +364,9 @@ def reap_orphans(client: docker.DockerClient) -> int:
     removed = 0
     for info in debugbox_containers(client):
         owner = (info.get("Labels") or {}).get(LABEL_OWNER, "")
-        if info.get("State") != "running" or not owner_is_alive(owner, client):
+        # A live server's container may be only "created" (being started right now): only the
+        # owner's death or the container's own end makes it an orphan, never its state alone.
+        if info.get("State") in ("exited", "dead") or not owner_is_alive(owner, client):
             try:
                 client.api.remove_container(info["Id"], force=True)
                 removed += 1

@@ -16,7 +16,7 @@ from mcp import Client
 
 from mcp_server.runtime import running
 from mcp_server.service import DebugService, ServiceSettings
-from sandbox.docker_backend import LABEL, LABEL_EPISODE, LABEL_INSTANCE, LABEL_OWNER, DockerProvider, DockerSettings
+from sandbox.docker_backend import LABEL, LABEL_EPISODE, LABEL_INSTANCE, LABEL_OWNER, DockerProvider, DockerSettings, owner_tag, reap_orphans
 from tests.conftest import require_docker
 from tests.helpers import http_server
 
@@ -233,6 +233,25 @@ async def test_sigkilled_server_leaves_nothing_after_a_restart(engine):
         await wait_for(lambda: containers_of(engine, dead_instance) == [], timeout_s=30)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
+
+
+def test_startup_reaping_spares_a_live_servers_container_that_is_not_started_yet(engine):
+    """Invariant 6, its other side: a container a live server has created but not yet started is
+    not an orphan; reaping it raced with the server that was starting it (a neighbour's
+    sandbox died at birth whenever a second server started on the machine)."""
+    created = engine.api.create_container(
+        "debugbox-sandbox:latest",
+        entrypoint=["sleep", "600"],
+        command=[],
+        labels={LABEL: "1", LABEL_INSTANCE: "live-instance", LABEL_OWNER: owner_tag(), LABEL_EPISODE: "ep_x"},
+        host_config=engine.api.create_host_config(network_mode="none"),
+    )
+    try:
+        assert engine.api.inspect_container(created["Id"])["State"]["Status"] == "created"
+        reap_orphans(engine)
+        assert engine.api.containers(all=True, filters={"id": created["Id"]}), "a live server's container was reaped"
+    finally:
+        engine.api.remove_container(created["Id"], force=True)
 
 
 def test_debugbox_cleanup_removes_every_debugbox_container(engine):
