@@ -9,6 +9,7 @@ import sys
 import anyio
 
 from mcp_server import config
+from tasks.cli_tasks import add_tasks_check_and_import
 from tasks.loader import Catalog, load_catalog
 
 log = logging.getLogger("debugbox")
@@ -201,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     ts.add_argument("task_id")
     add_tasks_option(ts)
     ts.set_defaults(func=cmd_tasks_show)
+    add_tasks_check_and_import(tasks_sub)
 
     image = sub.add_parser("image", help="build the sandbox image")
     image_sub = image.add_subparsers(dest="image_command", required=True)

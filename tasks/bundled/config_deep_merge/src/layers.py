@@ -1,0 +1,54 @@
+"""Merge nested configuration dicts layer by layer."""
+
+from typing import Any
+
+
+class _Delete:
+    """Marker: a key set to DELETE in an override is removed from the result."""
+
+    def __repr__(self) -> str:
+        return "DELETE"
+
+    def __copy__(self) -> "_Delete":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "_Delete":
+        return self
+
+
+DELETE = _Delete()
+
+Config = dict[str, Any]
+
+
+def deep_merge(base: Config, override: Config) -> Config:
+    """Return a new dict: ``base`` updated recursively with ``override``."""
+    result = dict(base)
+    for key, value in override.items():
+        if value is DELETE:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = deep_merge(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def merge_layers(*layers: Config) -> Config:
+    """Merge the layers from left to right; later layers win."""
+    result: Config = {}
+    for layer in layers:
+        result = deep_merge(result, layer)
+    return result
+
+
+def flatten(config: Config, sep: str = ".", _prefix: str = "") -> dict[str, Any]:
+    """Return ``{"a.b.c": value}`` for every non-dict value of a nested dict."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        name = f"{_prefix}{sep}{key}" if _prefix else key
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, sep))
+        else:
+            flat[name] = value
+    return flat

@@ -1,0 +1,23 @@
+"""Relative change between two values, as a number and as display text."""
+
+
+def percent_change(old: float, new: float) -> float:
+    """Return the change from ``old`` to ``new`` in percent of the size of ``old``.
+
+    >>> percent_change(200, 250)
+    25.0
+    """
+    if old == 0:
+        raise ValueError("percentage change from zero is undefined")
+    return (new - old) / abs(old) * 100
+
+
+def format_change(old: float, new: float, digits: int = 1) -> str:
+    """Format the percentage change with a sign, e.g. ``"+25.0%"``.
+
+    A change that rounds to zero has no sign.
+    """
+    change = round(percent_change(old, new), digits)
+    if change == 0:
+        return f"{0:.{digits}f}%"
+    return f"{change:+.{digits}f}%"
