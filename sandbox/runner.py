@@ -325,7 +325,9 @@ def warm_up(workdir: str) -> None:
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     try:
-        pytest.main(pytest_args(["tests"], root), plugins=[Reporter(lambda event: None, root, 5.0)])
+        # An absolute target: a relative one resolves against the cwd (the container's /workspace),
+        # not `root`, and then collects nothing (or whatever `tests/` the cwd holds).
+        pytest.main(pytest_args([os.path.join(root, "tests")], root), plugins=[Reporter(lambda event: None, root, 5.0)])
     except BaseException:  # noqa: BLE001 - a failed warm-up only costs speed
         pass
     finally:
