@@ -38,27 +38,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     log.info("debugbox serving %d tasks over %s with the %s backend", len(catalog.tasks), args.transport, provider.backend)
 
     async def main() -> None:
-        async with running(service, handle_signals=True):
-            if security is None:
+        if security is None:
+            async with running(service, handle_signals=True):
                 await server.run_stdio_async()
-            else:
-                await serve_http(server, security)
+        else:
+            http = http_server(server, security)
+            async with running(service, handle_signals=True, on_signal=http.stop):
+                await http.serve()
 
     anyio.run(main)
     return 0
 
 
-async def serve_http(server, security) -> None:
-    import uvicorn
-
-    from mcp_server.http import OriginGuard
+def http_server(server, security):
+    from mcp_server.http import OriginGuard, UvicornServer
 
     app = server.streamable_http_app(streamable_http_path="/mcp", transport_security=security.transport_security(), host=security.host)
     guarded = OriginGuard(app, security.allowed_origins)
     where = f"http://{security.host}:{security.port}/mcp"
     log.info("listening on %s (%s)", where, f"{len(security.tokens)} bearer token(s)" if security.tokens else "loopback, no token")
-    config = uvicorn.Config(guarded, host=security.host, port=security.port, log_level="warning", lifespan="on")
-    await uvicorn.Server(config).serve()
+    return UvicornServer(guarded, security.host, security.port)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -121,21 +120,19 @@ def cmd_image_offline_base(args: argparse.Namespace) -> int:
 
 
 def cmd_cleanup(args: argparse.Namespace) -> int:
-    import docker
-
     from sandbox.docker_backend import remove_all
+    from sandbox.engine import engine_client
 
-    removed = remove_all(docker.from_env())
+    removed = remove_all(engine_client())
     print(f"removed {removed} debugbox container(s)")
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    import docker
-
     from sandbox.docker_backend import LABEL_EPISODE, LABEL_INSTANCE, LABEL_OWNER, debugbox_containers, owner_is_alive
+    from sandbox.engine import engine_client
 
-    engine = docker.from_env()
+    engine = engine_client()
     containers = debugbox_containers(engine)
     by_instance: dict[str, list[dict]] = {}
     for info in containers:

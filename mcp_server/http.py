@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from mcp.server.auth.middleware.auth_context import get_access_token
@@ -125,3 +127,30 @@ def caller() -> str:
     """Who is calling: the token's name over authenticated HTTP, else the single local user."""
     token = get_access_token()
     return token.client_id if token is not None else ANONYMOUS
+
+
+class UvicornServer:
+    """uvicorn, stopped by the caller: debugbox's own signal handling asks it to stop (it finishes
+    the requests in flight, up to a grace period, and shuts the MCP session manager down through
+    the lifespan) and then removes the sandboxes. Left to itself, uvicorn would take SIGTERM,
+    re-raise it after its shutdown and kill the process before the sandboxes were removed; and
+    cancelling it instead logs a CancelledError traceback from the lifespan."""
+
+    GRACE_S = 5
+
+    def __init__(self, app: ASGIApp, host: str, port: int):
+        import uvicorn
+
+        class _NoSignalCapture(uvicorn.Server):
+            @contextmanager
+            def capture_signals(self) -> Iterator[None]:
+                yield
+
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=self.GRACE_S)
+        self._server = _NoSignalCapture(config)
+
+    async def serve(self) -> None:
+        await self._server.serve()
+
+    def stop(self) -> None:
+        self._server.should_exit = True

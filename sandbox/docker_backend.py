@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from sandbox.base import EventCallback, RunRequest, RunResult, SandboxError
 from sandbox.channel import RunnerChannel
+from sandbox.engine import engine_client
 from sandbox.images import SANDBOX_IMAGE
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ class DockerProvider:
 
     def __init__(self, settings: DockerSettings | None = None, client: docker.DockerClient | None = None):
         self.settings = settings or DockerSettings()
-        self.client = client or docker.from_env()
+        self.client = client or engine_client()
         self.instance = uuid.uuid4().hex[:16]
         self.owner = container_owner_tag(self.client) or owner_tag()
         self.stats = PoolStats()
@@ -391,7 +392,7 @@ def remove_all(client: docker.DockerClient) -> int:
 
 def engine_answers(timeout_s: float = 3.0) -> bool:
     try:
-        client = docker.from_env(timeout=int(max(1, timeout_s)))
+        client = engine_client(timeout=int(max(1, timeout_s)))
         client.ping()
         client.close()
         return True

@@ -272,3 +272,33 @@ def test_bad_configuration_is_refused_with_the_setting_named():
     )
     assert result.returncode == 2
     assert "--cpus='-2'" in result.stderr and "DEBUGBOX_PIDS='lots'" in result.stderr
+
+
+def test_the_engine_client_survives_many_threads_on_many_containers(engine):
+    """Invariant 7 under load: the SDK keeps a pool per URL (per container id) in an LRU of 25 and
+    closes evicted pools under other threads' feet, which crashed start_task at 64 episodes
+    (urllib3: 'NoneType' object has no attribute 'qsize'). engine_client keeps one pool."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sandbox.engine import engine_client
+
+    client = engine_client()
+    adapter = client.api.adapters["http+docker://"]
+    before = len(adapter.pools)
+
+    def inspect_many(worker: int) -> list[str]:
+        unexpected = []
+        for n in range(40):
+            try:
+                client.api.inspect_container(f"debugbox-no-such-{worker}-{n}")
+            except docker.errors.NotFound:
+                pass
+            except Exception as exc:  # noqa: BLE001 - what the race raised
+                unexpected.append(repr(exc))
+        return unexpected
+
+    with ThreadPoolExecutor(32) as threads:
+        failures = [f for found in threads.map(inspect_many, range(32)) for f in found]
+    assert failures == []
+    assert len(adapter.pools) <= before + 1, "a pool per URL again: evictions close pools in use"
+    client.close()
