@@ -13,6 +13,9 @@ from tasks.cli_tasks import add_tasks_check_and_import
 from tasks.loader import Catalog, load_catalog
 
 log = logging.getLogger("debugbox")
+# On SIGTERM, calls in flight get this long to finish; under `docker stop`'s default 10 s, so that
+# removing the sandboxes still fits before its SIGKILL.
+DRAIN_GRACE_S = 5.0
 
 
 def _load_catalog(args: argparse.Namespace) -> Catalog:
@@ -43,7 +46,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 await server.run_stdio_async()
         else:
             http = http_server(server, security)
-            async with running(service, handle_signals=True, on_signal=http.stop):
+
+            async def stop() -> None:
+                await service.drain(DRAIN_GRACE_S)  # no new episodes and /healthz 503 meanwhile
+                http.stop()
+
+            async with running(service, handle_signals=True, on_signal=stop):
                 await http.serve()
 
     anyio.run(main)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import anyio
+from anyio.abc import TaskGroup
 
 from mcp_server.service import DebugService
 
@@ -17,18 +18,18 @@ log = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def running(
-    service: DebugService, *, handle_signals: bool = False, on_signal: Callable[[], None] | None = None
+    service: DebugService, *, handle_signals: bool = False, on_signal: Callable[[], Awaitable[None]] | None = None
 ) -> AsyncIterator[anyio.CancelScope]:
     """Yields a cancel scope that a signal cancels; leaving it removes every sandbox. With on_signal,
-    the first signal calls it instead (a graceful stop the body then returns from) and a second
-    one cancels."""
+    the first signal starts it instead (a graceful stop that makes the body return) and a second
+    signal cancels at once."""
     await service.provider.start()
     try:
         async with anyio.create_task_group() as tg:
             tg.start_soon(service.provider.run_background)
             tg.start_soon(service.run_background)
             if handle_signals:
-                tg.start_soon(_cancel_on_signal, tg.cancel_scope, on_signal)
+                tg.start_soon(_cancel_on_signal, tg, on_signal)
             try:
                 yield tg.cancel_scope
             finally:
@@ -39,12 +40,14 @@ async def running(
             await service.provider.aclose()
 
 
-async def _cancel_on_signal(scope: anyio.CancelScope, on_signal: Callable[[], None] | None) -> None:
+async def _cancel_on_signal(tg: TaskGroup, on_signal: Callable[[], Awaitable[None]] | None) -> None:
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async for signum in signals:
-            log.info("received %s: ending episodes and removing their sandboxes", signal.Signals(signum).name)
+            name = signal.Signals(signum).name
             if on_signal is None:
-                scope.cancel()
+                log.info("received %s: ending episodes and removing their sandboxes", name)
+                tg.cancel_scope.cancel()
                 return
-            on_signal()
+            log.info("received %s: finishing the calls in flight, then ending episodes (again: at once)", name)
+            tg.start_soon(on_signal)
             on_signal = None

@@ -63,6 +63,7 @@ class DebugService:
         self._handles: dict[str, EpisodeHandle] = {}
         self._starting: dict[str, int] = {}
         self.closing = False
+        self._calls_in_flight = 0  # episode tool calls running now: what a drain waits for
 
     # -- catalog -------------------------------------------------------------------------
 
@@ -166,6 +167,13 @@ class DebugService:
             "max_episodes": self.settings.max_episodes,
             "sandbox": self.provider.status(),
         }
+
+    async def drain(self, grace_s: float) -> None:
+        """Start no more episodes, and give the calls in flight up to grace_s to finish."""
+        self.closing = True
+        with anyio.move_on_after(grace_s):
+            while self._calls_in_flight:
+                await anyio.sleep(0.05)
 
     async def aclose(self) -> None:
         self.closing = True
@@ -299,7 +307,11 @@ class DebugService:
         async with handle.lock:
             handle.episode.ensure_active()
             handle.last_used = time.monotonic()
-            yield handle
+            self._calls_in_flight += 1
+            try:
+                yield handle
+            finally:
+                self._calls_in_flight -= 1
 
     async def _after_step(self, handle: EpisodeHandle) -> dict:
         """The status fields of a step's result; submits first if this step spent the budget."""

@@ -116,19 +116,35 @@ async def test_many_clients_limits_and_ownership(backend, catalog):
 
 
 async def test_sigterm_ends_running_episodes_and_removes_their_containers(catalog):
+    """SIGTERM: /healthz turns 503 and no episode starts, a call in flight still gets its result
+    (a grace of a few seconds), then every episode ends and every container goes."""
     from tests.conftest import require_docker
 
     require_docker()
     with http_server("--backend", "docker", "--pool-size", "1") as (process, url):
-        async with Client(url) as client:
-            for _ in range(2):
-                await call_ok(client, "start_task", task_id=TASK)
-            import json
-
+        async with Client(url) as client, Client(url) as other:
+            episodes = [(await call_ok(client, "start_task", task_id=TASK))["episode_id"] for _ in range(2)]
+            slow = "import time\ntime.sleep(3)\n"
+            await call_ok(client, "replace_lines", episode_id=episodes[0], start_line=1, end_line=0, new_code=slow)
             instance = json.loads((await client.read_resource("debugbox://status")).contents[0].text)["sandbox"]["instance"]
-        engine = docker.from_env()
-        assert engine.api.containers(all=True, filters={"label": f"io.debugbox.instance={instance}"})
-        process.send_signal(signal.SIGTERM)
+            engine = docker.from_env()
+            assert engine.api.containers(all=True, filters={"label": f"io.debugbox.instance={instance}"})
+            in_flight: dict = {}
+
+            async def run_tests() -> None:
+                in_flight["result"] = await client.call_tool("run_tests", {"episode_id": episodes[0]})
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(run_tests)
+                await anyio.sleep(1.0)  # the slow import is running
+                process.send_signal(signal.SIGTERM)
+                await anyio.sleep(0.5)
+                health = httpx.get(url.replace("/mcp", "/healthz"), timeout=5)
+                assert health.status_code == 503 and health.json() == {"status": "stopping"}
+                refused = await other.call_tool("start_task", {"task_id": TASK})
+                assert refused.is_error and "shutting down" in text_of(refused), text_of(refused)
+        result = in_flight["result"]
+        assert not result.is_error and result.structured_content["total"] > 0, text_of(result)
         assert process.wait(timeout=60) == 0
         assert engine.api.containers(all=True, filters={"label": f"io.debugbox.instance={instance}"}) == []
 
