@@ -171,6 +171,11 @@ class RunTestsResult(EpisodeStatus):
         parts = [self.summary]
         if self.status == "timeout":
             parts.append("The run hit its time limit; tests that did not finish count as failed.")
+        elif self.status == "crashed":
+            parts.append(
+                "The test process was killed by a signal (SIGKILL: usually the sandbox's memory limit); "
+                "tests that did not finish count as failed."
+            )
         parts += [r.text() for r in self.collection_errors]
         parts += [r.text() for r in self.failures]
         if self.passing:

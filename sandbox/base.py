@@ -71,6 +71,7 @@ class RunResult(BaseModel):
     kind: Literal["pytest", "python"]
     status: Literal["ok", "timeout", "crashed"]
     timed_out: bool = False
+    tampered: bool = False  # the runner caught the run rewiring pytest or its tests: every result is void
     collected: list[str] | None = None
     tests: list[TestResult] = []
     not_run: list[str] = []

@@ -287,7 +287,12 @@ class DockerProvider:
         )
         created = api.create_container(
             s.image,
-            command=["--workdir", "/workspace", "--scratch", "/tmp", "--lifetime", str(s.lifetime_s)],
+            # /dev/shm and /dev/mqueue are writable too (multiprocessing needs them): wiped after every
+            # run like /tmp, and so are System V IPC objects (the container has its own IPC namespace).
+            command=[
+                "--workdir", "/workspace", "--scratch", "/tmp", "--scratch", "/dev/shm", "--scratch", "/dev/mqueue",
+                "--private-ipc", "--lifetime", str(s.lifetime_s),
+            ],
             user=s.user,
             stdin_open=True,  # with detach=False this also sets StdinOnce: EOF when we detach
             tty=False,

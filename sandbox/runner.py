@@ -14,6 +14,14 @@ Requests:
   {"op": "shutdown"}
 Events (each carries the request id):
   pong | collected {nodeids} | test {nodeid, outcome, ...} | done {the whole result} | error {message}
+
+Scoring integrity: the code under test runs in the same interpreter as pytest, so the parent takes
+little on trust. The child's events count only with a per-run token (a blind write to the event
+pipe is ignored). Every pytest run carries a planted harness check: two tests that must fail, one
+run before the real tests and one after. If either passes, is skipped, or the tests run without
+it, something rewired pytest (a patched runtest, a plugin that forges reports), and so does a test
+file that changed during the run; then no result of the run counts (every test is an error).
+This stops generic tampering, not code written against this runner's internals (docs/SECURITY.md).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import json
 import os
 import re
 import resource
+import secrets
 import select
 import shutil
 import signal
@@ -33,6 +42,7 @@ import time
 import traceback
 
 import _pytest.config
+import _pytest.runner
 import pytest
 
 # Import pytest's default plugins now, once, so that no run pays for them after the fork.
@@ -48,6 +58,8 @@ MAX_TEXT_PER_TEST = 4000
 MAX_RESTARTS = 100  # re-forks after a test hangs or kills its process
 HARD_KILL_GRACE_S = 2.0  # past the per-test alarm, the parent kills the child
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_DUMPABLE = 4
+IPC_RMID = 0
 
 OUTCOMES = ("passed", "failed", "error", "skipped", "timeout")
 
@@ -63,6 +75,43 @@ def become_subreaper() -> None:
         libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (OSError, AttributeError):
         pass  # PID 1 in a container is the reaper anyway
+
+
+def refuse_tracing() -> None:
+    """Not dumpable: a run's processes share our uid, and could otherwise ptrace us (stop us, or
+    rewrite our memory and with it the results we report) or read /proc/<our pid>/mem."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def remove_ipc_objects() -> None:
+    """System V shared memory, message queues and semaphores outlive the processes that made them.
+    Only for a runner alone in its IPC namespace (a container): elsewhere they are not ours."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return
+    for kind, id_column in (("shm", "shmid"), ("msg", "msqid"), ("sem", "semid")):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as f:
+                header, *rows = f.read().splitlines()
+            column = header.split().index(id_column)
+        except (OSError, ValueError):
+            continue
+        for row in rows:
+            try:
+                ident = int(row.split()[column])
+            except (IndexError, ValueError):
+                continue
+            if kind == "shm":
+                libc.shmctl(ident, IPC_RMID, None)
+            elif kind == "msg":
+                libc.msgctl(ident, IPC_RMID, None)
+            else:
+                libc.semctl(ident, 0, IPC_RMID)
 
 
 def _parent_map() -> dict[int, int]:
@@ -188,11 +237,40 @@ def _frames_in_text(text: str, workspace: str) -> list[dict]:
 class Reporter:
     """A pytest plugin that streams each test's outcome to the parent as it finishes."""
 
-    def __init__(self, send, workspace: str, test_timeout_s: float):
+    def __init__(self, send, workspace: str, test_timeout_s: float, check: dict | None = None):
         self.send = send
         self.workspace = workspace
         self.test_timeout_s = test_timeout_s
+        self.check = check  # the planted harness check: {"path", "first", "last", "secret"}
         self.results: dict[str, dict] = {}
+
+    def _check_role(self, nodeid: str) -> str | None:
+        """The role of a planted check's test ("first" or "last"); None for a real test."""
+        if not self.check:
+            return None
+        path, _, name = nodeid.partition("::")
+        if path != self.check["path"]:
+            return None
+        return {self.check["first"]: "first", self.check["last"]: "last"}.get(name, "other")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_collection_modifyitems(self, session, config, items):
+        yield
+        # Whatever order other plugins chose: one check before every test, one after.
+        roles = {id(item): self._check_role(item.nodeid) for item in items}
+        items.sort(key=lambda item: {"first": 0, "last": 2}.get(roles[id(item)], 1))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        role = self._check_role(item.nodeid)
+        if role is None:
+            return None
+        # pytest's own protocol, looked up now: whatever rewired it for the tests rewires the check
+        # too. log=False keeps the check out of the terminal output, the stats and the exit status.
+        reports = _pytest.runner.runtestprotocol(item, log=False, nextitem=nextitem)
+        as_planted = any(r.when == "call" and r.failed and self.check["secret"] in r.longreprtext for r in reports)
+        self.send({"event": "check", "role": role, "as_planted": as_planted})
+        return True
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -200,10 +278,12 @@ class Reporter:
             self.send({"event": "collect_error", "nodeid": report.nodeid, "longrepr": cap(text), "frames": _frames_in_text(text, self.workspace)})
 
     def pytest_collection_finish(self, session):
-        self.send({"event": "collected", "nodeids": [item.nodeid for item in session.items]})
+        nodeids = [item.nodeid for item in session.items]
+        self.send({"event": "collected", "nodeids": [n for n in nodeids if self._check_role(n) is None]})
 
     def pytest_runtest_logstart(self, nodeid, location):
-        self.send({"event": "start", "nodeid": nodeid})
+        if self._check_role(nodeid) is None:
+            self.send({"event": "start", "nodeid": nodeid})
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):
@@ -234,6 +314,11 @@ class Reporter:
             result["timed_out"] = True
 
     def pytest_runtest_logreport(self, report):
+        role = self._check_role(report.nodeid)
+        if role is not None:
+            # The check runs unlogged; a report of it here came from something else's protocol.
+            self.send({"event": "check", "role": role, "as_planted": False})
+            return
         result = self.results.setdefault(report.nodeid, {"nodeid": report.nodeid})
         result["duration"] = round(result.get("duration", 0.0) + report.duration, 4)
         if report.when == "call":
@@ -271,11 +356,11 @@ def _apply_limits(limits: dict) -> None:
     set_limit(resource.RLIMIT_CORE, 0)
 
 
-def child_main(request: dict, workspace: str, targets: list[str], event_fd: int) -> int:
+def child_main(request: dict, workspace: str, targets: list[str], event_fd: int, token: str = "", check: dict | None = None) -> int:
     events = os.fdopen(event_fd, "w", buffering=1)
 
     def send(event: dict) -> None:
-        events.write(json.dumps(event) + "\n")
+        events.write(json.dumps({**event, "token": token}) + "\n")
         events.flush()
 
     os.chdir(workspace)
@@ -288,7 +373,9 @@ def child_main(request: dict, workspace: str, targets: list[str], event_fd: int)
     _apply_limits(limits)
     if request["kind"] == "python":
         return _run_snippet(request.get("code", ""), workspace, send)
-    reporter = Reporter(send, workspace, float(request.get("test_timeout_s") or 10))
+    reporter = Reporter(send, workspace, float(request.get("test_timeout_s") or 10), check)
+    if check:
+        targets = [check["path"], *targets]  # collected first: before any code under test is imported
     return int(pytest.main(pytest_args(targets, workspace), plugins=[reporter]))
 
 
@@ -392,6 +479,14 @@ def prepare_workspace(root: str, files: dict[str, str]) -> str:
     return os.path.realpath(workspace)
 
 
+def read_text(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
 def wipe(paths: list[str]) -> None:
     """Empty scratch directories (the workspace root, /tmp in a container) between runs."""
     for root in paths:
@@ -408,6 +503,47 @@ def wipe(paths: list[str]) -> None:
                     os.unlink(full)
                 except OSError:
                     pass
+
+
+HARNESS_CHECK_SOURCE = '''"""Planted by the debugbox runner, not part of the task: both tests must fail.
+
+If a run reports them any other way, something rewired pytest, and none of its results count.
+"""
+
+_FAILURE = AssertionError  # bound before the code under test is imported and could rebind it
+
+
+def {first}():
+    raise _FAILURE({secret!r})
+
+
+def {last}():
+    raise _FAILURE({secret!r})
+'''
+
+
+class HarnessCheck:
+    """A test file the parent plants next to the first target, with random names and a secret."""
+
+    def __init__(self, workspace: str, targets: list[str]):
+        tag = secrets.token_hex(6)
+        directory = os.path.dirname(targets[0].split("::")[0]) if targets else ""
+        path = f"{directory}/test_harness_check_{tag}.py" if directory else f"test_harness_check_{tag}.py"
+        self.path = path if _safe_relative(path) else f"test_harness_check_{tag}.py"
+        self.first = f"test_harness_first_{tag}"
+        self.last = f"test_harness_last_{tag}"
+        self.secret = f"harness check {secrets.token_hex(16)}"
+        self.full_path = os.path.join(workspace, self.path)
+
+    def plant(self) -> dict:
+        """(Re)write the file before each attempt; the child gets its names and secret."""
+        os.makedirs(os.path.dirname(self.full_path), exist_ok=True)
+        with open(self.full_path, "w", encoding="utf-8") as f:
+            f.write(HARNESS_CHECK_SOURCE.format(first=self.first, last=self.last, secret=self.secret))
+        return {"path": self.path, "first": self.first, "last": self.last, "secret": self.secret}
+
+    def owns(self, nodeid: str) -> bool:
+        return nodeid.partition("::")[0] == self.path
 
 
 class Run:
@@ -430,6 +566,14 @@ class Run:
         self.signal: int | None = None
         self.timed_out = False
         self.statuses: dict[int, int] = {}
+        # Events from the child count only with this token (it never leaves the runner).
+        self.token = secrets.token_hex(16)
+        targets = list(request.get("targets") or [])
+        self.check = HarnessCheck(workspace, targets) if self.kind == "pytest" and targets else None
+        self.checks_passed: set[str] = set()  # roles of this attempt's checks that failed as planted
+        self.tampered: str | None = None
+        self.files = dict(request.get("files") or {})
+        self.test_files = sorted({t.split("::")[0] for t in targets} & set(self.files))
 
     def execute(self) -> dict:
         targets = list(self.request.get("targets") or [])
@@ -446,6 +590,8 @@ class Run:
     def _attempt(self, targets: list[str]) -> str | None:
         """Fork one child and supervise it. Returns the node id of a test that it did not finish."""
         self.exit_code = self.signal = None  # the result reports the last attempt's end
+        self.checks_passed = set()
+        check = self.check.plant() if self.check else None
         event_r, event_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -454,6 +600,7 @@ class Run:
             code = 70
             try:
                 os.setsid()
+                signal.signal(signal.SIGINT, signal.default_int_handler)
                 devnull = os.open(os.devnull, os.O_RDONLY)
                 os.dup2(devnull, 0)
                 os.dup2(out_w, 1)
@@ -463,7 +610,7 @@ class Run:
                 os.closerange(keep + 1, 1 << 16)
                 sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
                 sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
-                code = child_main(self.request, self.workspace, targets, keep)
+                code = child_main(self.request, self.workspace, targets, keep, self.token, check)
             except BaseException:  # noqa: BLE001 - the child must never return into the runner loop
                 traceback.print_exc()
             finally:
@@ -476,11 +623,26 @@ class Run:
         for fd in (event_w, out_w, err_w):
             os.close(fd)
         try:
-            return self._supervise(pid, event_r, out_r, err_r)
+            unfinished = self._supervise(pid, event_r, out_r, err_r)
         finally:
             kill_everything_started(self.statuses)
             for fd in (event_r, out_r, err_r):
                 os.close(fd)
+        if self.check is not None:
+            self._verify_attempt(unfinished)
+        return unfinished
+
+    def _verify_attempt(self, unfinished: str | None) -> None:
+        """Once every process of the attempt is dead: are the test files still the ones the run was
+        given (a rewrite would reach a module collected later, or a restart), and did the closing
+        check run after the tests had all finished?"""
+        changed = [p for p in self.test_files if read_text(os.path.join(self.workspace, p)) != self.files[p]]
+        if changed:
+            self._tamper(f"{changed[0]} was rewritten during the run")
+        if unfinished is None and not self.timed_out:
+            finished_all = self.collected is not None and all(n in self.results for n in self.collected)
+            if finished_all and "last" not in self.checks_passed:
+                self._tamper("the runner's closing check did not run after the tests")
 
     def _supervise(self, pid: int, event_r: int, out_r: int, err_r: int) -> str | None:
         pending = b""
@@ -531,11 +693,24 @@ class Run:
         try:
             event = json.loads(line)
             kind = event["event"]
-        except (ValueError, KeyError, TypeError):
-            return current  # not ours (or forged garbage): ignore
-        if kind == "collected":
+            if event.get("token") != self.token:
+                raise ValueError("no token")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return current  # not ours (forged or garbage): ignore
+        if kind in ("start", "test") and self.check is not None:
+            if self.check.owns(str(event.get("nodeid"))):
+                return current  # the check reports only through "check" events
+            if "first" not in self.checks_passed:
+                self._tamper("a test ran before the runner's opening check had failed as planted")
+        if kind == "check":
+            if event.get("as_planted") is True and event.get("role") in ("first", "last"):
+                self.checks_passed.add(event["role"])
+            else:
+                self._tamper(f"the runner's {event.get('role')} check did not fail as planted")
+        elif kind == "collected":
             if self.collected is None:
-                self.collected = [str(n) for n in event.get("nodeids", [])]
+                nodeids = [str(n) for n in event.get("nodeids", [])]
+                self.collected = [n for n in nodeids if not (self.check and self.check.owns(n))]
                 self.emit({"event": "collected", "nodeids": self.collected})
         elif kind == "start":
             return (str(event.get("nodeid")), time.monotonic())
@@ -554,6 +729,10 @@ class Run:
             self.exit_code = event.get("code")
         return current
 
+    def _tamper(self, why: str) -> None:
+        if self.tampered is None:
+            self.tampered = f"the test harness was tampered with during this run ({why}), so none of its results count"
+
     def _record_lost(self, nodeid: str, outcome: str, message: str) -> None:
         self.results[nodeid] = {"nodeid": nodeid, "outcome": outcome, "duration": None, "message": message, "longrepr": message, "frames": []}
         self.emit({"event": "test", **self.results[nodeid]})
@@ -561,6 +740,9 @@ class Run:
     def _result(self) -> dict:
         order = self.collected or list(self.results)
         tests = [self.results[n] for n in order if n in self.results]
+        if self.tampered:
+            why = self.tampered
+            tests = [{**t, "outcome": "error", "message": why, "longrepr": why, "frames": []} for t in tests]
         not_run = [n for n in order if n not in self.results]
         stdout, stdout_dropped = self.stdout.text()
         stderr, stderr_dropped = self.stderr.text()
@@ -575,6 +757,7 @@ class Run:
             "kind": self.kind,
             "status": status,
             "timed_out": self.timed_out,
+            "tampered": self.tampered is not None,
             "collected": self.collected,
             "tests": tests,
             "not_run": not_run,
@@ -627,7 +810,7 @@ class Channel:
         return line
 
 
-def handle(request: dict, channel: Channel, workdir: str, scratch: list[str]) -> None:
+def handle(request: dict, channel: Channel, workdir: str, scratch: list[str], private_ipc: bool = False) -> None:
     request_id = request.get("id")
 
     def emit(event: dict) -> None:
@@ -650,6 +833,8 @@ def handle(request: dict, channel: Channel, workdir: str, scratch: list[str]) ->
         emit(Run(request, workspace, emit).execute())
     finally:
         wipe([workdir, *scratch])
+        if private_ipc:
+            remove_ipc_objects()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -657,13 +842,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", required=True, help="where each run's workspace is written")
     parser.add_argument("--scratch", action="append", default=[], help="directories emptied after every run (e.g. /tmp)")
     parser.add_argument("--lifetime", type=float, default=0, help="exit by itself after this many seconds (0: never)")
+    parser.add_argument("--private-ipc", action="store_true", help="alone in an IPC namespace: remove System V IPC objects after every run")
     args = parser.parse_args(argv)
 
     os.makedirs(args.workdir, exist_ok=True)
     workdir = os.path.realpath(args.workdir)
     become_subreaper()
+    refuse_tracing()
     # No signal handlers on purpose: as PID 1 in a container, a signal without a handler cannot
-    # reach us from inside the container, so agent code cannot stop its own runner.
+    # reach us from inside the container, so agent code cannot stop its own runner. Python installs
+    # one for SIGINT (KeyboardInterrupt), which let a run's `os.kill(1, SIGINT)` end the runner:
+    # back to the default. Each run's child gets Python's handler back.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     # The protocol owns the real stdout; anything else printing goes to stderr.
     channel = Channel(sys.stdin.fileno(), os.dup(1))
     os.dup2(2, 1)
@@ -695,7 +885,7 @@ def main(argv: list[str] | None = None) -> int:
         if request.get("op") == "shutdown":
             return 0
         try:
-            handle(request, channel, workdir, args.scratch)
+            handle(request, channel, workdir, args.scratch, args.private_ipc)
         except Exception as exc:  # noqa: BLE001 - one bad run must not end the runner
             channel.send({"id": request.get("id"), "event": "error", "message": f"runner failure: {exc!r}"})
         finally:
