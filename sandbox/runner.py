@@ -508,17 +508,20 @@ def wipe(paths: list[str]) -> None:
 HARNESS_CHECK_SOURCE = '''"""Planted by the debugbox runner, not part of the task: both tests must fail.
 
 If a run reports them any other way, something rewired pytest, and none of its results count.
+PYTEST_DONT_REWRITE (no asserts here: pytest need not compile it twice)
 """
 
-_FAILURE = AssertionError  # bound before the code under test is imported and could rebind it
+# Bound before the code under test is imported and could rebind it. pytrace=False: the failure
+# report is the message alone, with no traceback for pytest to format (a few ms a run).
+from _pytest.outcomes import Failed as _Failed
 
 
 def {first}():
-    raise _FAILURE({secret!r})
+    raise _Failed({secret!r}, pytrace=False)
 
 
 def {last}():
-    raise _FAILURE({secret!r})
+    raise _Failed({secret!r}, pytrace=False)
 '''
 
 
