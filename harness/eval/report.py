@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 from harness.eval.charts import all_charts
+from harness.eval.summary import format_estimate, format_pct
 
 CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; padding: 0 1rem; }
@@ -22,7 +23,7 @@ figure.chart svg { max-width: 100%; height: auto; } figcaption { color: #666; fo
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}%"
+    return format_pct(value, missing="–")
 
 
 def _num(value: float | None, digits: int = 1) -> str:
@@ -30,12 +31,7 @@ def _num(value: float | None, digits: int = 1) -> str:
 
 
 def _estimate(est: Mapping[str, Any], percent: bool = True) -> str:
-    if est["value"] is None:
-        return "–"
-    show = _pct if percent else (lambda v: f"{v:.2f}")
-    if est["low"] is None:
-        return show(est["value"])
-    return f"{show(est['value'])} <span class=note>[{show(est['low'])}, {show(est['high'])}]</span>"
+    return format_estimate(est, percent, missing="–", interval="<span class=note>[{low}, {high}]</span>")
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = ()) -> str:

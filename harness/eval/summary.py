@@ -139,17 +139,22 @@ def build_summary(run: Mapping[str, Any], tasks: Sequence[Mapping[str, Any]], n_
 # -- the printed summary -------------------------------------------------------------------
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"
+def format_pct(value: float | None, missing: str = "-") -> str:
+    return missing if value is None else f"{100 * value:.1f}%"
 
 
-def _estimate(est: Mapping[str, Any], percent: bool = True) -> str:
+def format_estimate(est: Mapping[str, Any], percent: bool = True, missing: str = "-", interval: str = "[{low}, {high}]") -> str:
+    """The value, then its 95% interval where there is one (interval: how the report shows it)."""
     if est["value"] is None:
-        return "-"
-    show = _pct if percent else (lambda v: f"{v:.2f}")
+        return missing
+    show = (lambda v: format_pct(v, missing)) if percent else (lambda v: f"{v:.2f}")
     if est["low"] is None:
         return show(est["value"])
-    return f"{show(est['value'])} [{show(est['low'])}, {show(est['high'])}]"
+    return f"{show(est['value'])} " + interval.format(low=show(est["low"]), high=show(est["high"]))
+
+
+_pct = format_pct
+_estimate = format_estimate
 
 
 def _num(value: float | None, digits: int = 1) -> str:
