@@ -63,7 +63,6 @@ class DebugService:
         self._handles: dict[str, EpisodeHandle] = {}
         self._starting: dict[str, int] = {}
         self.closing = False
-        self._calls_in_flight = 0  # episode tool calls running now: what a drain waits for
 
     # -- catalog -------------------------------------------------------------------------
 
@@ -172,7 +171,8 @@ class DebugService:
         """Start no more episodes, and give the calls in flight up to grace_s to finish."""
         self.closing = True
         with anyio.move_on_after(grace_s):
-            while self._calls_in_flight:
+            # An episode's lock is held exactly while one of its tool calls runs.
+            while any(handle.lock.locked() for handle in self._handles.values()):
                 await anyio.sleep(0.05)
 
     async def aclose(self) -> None:
@@ -307,11 +307,7 @@ class DebugService:
         async with handle.lock:
             handle.episode.ensure_active()
             handle.last_used = time.monotonic()
-            self._calls_in_flight += 1
-            try:
-                yield handle
-            finally:
-                self._calls_in_flight -= 1
+            yield handle
 
     async def _after_step(self, handle: EpisodeHandle) -> dict:
         """The status fields of a step's result; submits first if this step spent the budget."""

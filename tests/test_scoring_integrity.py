@@ -125,6 +125,15 @@ import gc, _pytest.config
 CONFIGS = [o for o in gc.get_objects() if isinstance(o, _pytest.config.Config)]
 """
 
+# A module `plugin` whose report hook turns every outcome into a pass, put in sys.modules.
+FORGING_PLUGIN = """@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    outcome.get_result().outcome = "passed"
+plugin.pytest_runtest_makereport = pytest_runtest_makereport
+sys.modules[plugin.__name__] = plugin
+"""
+
 HOSTILE_MODULES = {
     "builtins.AssertionError swapped for pytest's skip exception": ("honest", "before", """
 import builtins, pytest
@@ -140,13 +149,7 @@ _pytest.assertion.rewrite.rewrite_asserts = lambda *args, **kwargs: None
     "a plugin module in sys.modules named in PYTEST_PLUGINS": ("honest", "before", """
 import os, sys, types, pytest
 plugin = types.ModuleType("debugbox_pwn_env_plugin")
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    outcome.get_result().outcome = "passed"
-plugin.pytest_runtest_makereport = pytest_runtest_makereport
-sys.modules[plugin.__name__] = plugin
-os.environ["PYTEST_PLUGINS"] = plugin.__name__
+""" + FORGING_PLUGIN + """os.environ["PYTEST_PLUGINS"] = plugin.__name__
 """),
     "a conftest.py written at import": ("honest", "before", """
 import os
@@ -215,13 +218,7 @@ for config in CONFIGS:
     "a plugin module planted in sys.modules and imported as a plugin": ("void", "before", FIND_CONFIGS + """
 import sys, types, pytest
 plugin = types.ModuleType("debugbox_pwn_plugin")
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    outcome.get_result().outcome = "passed"
-plugin.pytest_runtest_makereport = pytest_runtest_makereport
-sys.modules[plugin.__name__] = plugin
-for config in CONFIGS:
+""" + FORGING_PLUGIN + """for config in CONFIGS:
     config.pluginmanager.import_plugin(plugin.__name__)
 """),
     "every test function's code replaced by a no-op at the first call": ("void", "after", """
