@@ -22,6 +22,11 @@ class ConfigError(Exception):
 DOCKER_OPTIONS = {
     "image": ("--image", "DEBUGBOX_IMAGE", "sandbox image"),
     "pool_size": ("--pool-size", "DEBUGBOX_POOL_SIZE", "warm containers kept ready (default 2)"),
+    "episodes_per_container": (
+        "--episodes-per-container",
+        "DEBUGBOX_EPISODES_PER_CONTAINER",
+        "episodes a pooled container may serve in turn, each after a clean audit (default 100; 1: never reused)",
+    ),
     "memory_mb": ("--memory-mb", "DEBUGBOX_MEMORY_MB", "memory per container, MiB (default 512)"),
     "cpus": ("--cpus", "DEBUGBOX_CPUS", "CPUs per container (default 1)"),
     "pids": ("--pids", "DEBUGBOX_PIDS", "processes per container (default 128)"),

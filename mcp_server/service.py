@@ -296,7 +296,7 @@ class DebugService:
             submission = await self._score(handle)
             handle.episode.charge("submit", f"score {submission.score:.2f}", submission.score)
             status = self._status(handle.episode)
-            await self._release(handle)
+            await self._release(handle, reuse=True)
             return r.SubmitResult(**status, **submission.model_dump())
 
     # -- internals -----------------------------------------------------------------------
@@ -317,7 +317,7 @@ class DebugService:
             submission = await self._score(handle, reason="budget_spent")
             ep.rewards[-1] = round(ep.rewards[-1] + submission.score, 6)
             ep.history[-1].reward = ep.rewards[-1]
-            await self._release(handle)
+            await self._release(handle, reuse=True)
         return {**self._status(ep), "submission": submission}
 
     def _status(self, ep: Episode) -> dict:
@@ -362,10 +362,12 @@ class DebugService:
                     raise
         raise AssertionError("unreachable")
 
-    async def _release(self, handle: EpisodeHandle) -> None:
+    async def _release(self, handle: EpisodeHandle, reuse: bool = False) -> None:
+        """reuse: the episode ended after a complete run (a submit), so the provider may keep the
+        sandbox for a later episode once it proves clean; every other end destroys it."""
         sandbox, handle.sandbox = handle.sandbox, None
         if sandbox is not None:
-            await sandbox.close()
+            await sandbox.close(reuse=reuse)
 
     @staticmethod
     def _progress_relay(progress: ProgressCallback | None):

@@ -95,7 +95,9 @@ class Sandbox(Protocol):
 
     async def run(self, request: RunRequest, on_event: EventCallback | None = None) -> RunResult: ...
 
-    async def close(self) -> None: ...
+    async def close(self, *, reuse: bool = False) -> None:
+        """The episode is done with this sandbox. reuse: its last run ended normally, so the provider
+        may hand it to a later episode if it proves as clean as a new one; else it is destroyed."""
 
 
 @runtime_checkable

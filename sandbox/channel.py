@@ -41,6 +41,14 @@ class RunnerChannel:
     async def ping(self, timeout_s: float = 10.0) -> dict[str, Any]:
         return await self._exchange({"op": "ping"}, timeout_s, None)
 
+    async def audit(self, timeout_s: float = 10.0) -> list[str]:
+        """What earlier runs left in the sandbox (files, processes, IPC objects); empty when clean."""
+        done = await self._exchange({"op": "audit"}, timeout_s, None)
+        leftovers = done.get("leftovers")
+        if not isinstance(leftovers, list) or done.get("clean") is not (not leftovers):
+            return ["the runner gave no usable audit"]
+        return [str(item) for item in leftovers]
+
     async def run(self, request: RunRequest, on_event: EventCallback | None = None) -> RunResult:
         payload = {"op": "run", **request.model_dump(mode="json")}
         done = await self._exchange(payload, request.timeout_s + SUPERVISION_MARGIN_S, on_event)

@@ -1,5 +1,9 @@
 """The Docker backend: one hardened container per episode, the runner as its main process.
 
+A container from the warm pool goes back to the pool when its episode submits, if the runner's
+audit finds nothing left of the episode (no file, process or IPC object; every run already ends
+wiped): then it serves another episode in turn, up to `episodes_per_container`.
+
 The server attaches to the container's stdin/stdout once, before starting it, and speaks the
 runner protocol over that stream for the container's whole life: no `docker exec` and no
 `docker run` per step. The container is created with StdinOnce, so when the server goes away
@@ -50,6 +54,9 @@ class DockerSettings(BaseModel):
     tmp_mb: int = Field(default=16, ge=1, le=65536, description="tmpfs size of /tmp")
     lifetime_s: int = Field(default=7200, ge=1, description="hard lifetime: the runner exits by itself after it")
     pool_size: int = Field(default=2, ge=0, le=256, description="ready containers kept warm")
+    episodes_per_container: int = Field(
+        default=100, ge=1, le=100_000, description="episodes a pooled container may serve in turn, each after a clean audit (1: never reused)"
+    )
     user: str = Field(default="65534:65534", description="uid:gid inside the container (never root)")
 
 
@@ -129,6 +136,8 @@ class Container:
     id: str
     stream: SocketStream
     channel: RunnerChannel
+    pooled: bool = False  # made for the warm pool (labelled `pool`), not for one named episode
+    episodes: int = 0  # episodes it has finished serving
     created: float = field(default_factory=time.monotonic)
 
 
@@ -143,8 +152,11 @@ class DockerSandbox:
     async def run(self, request: RunRequest, on_event: EventCallback | None = None) -> RunResult:
         return await self.container.channel.run(request, on_event)
 
-    async def close(self) -> None:
-        await self._provider.discard(self.container)
+    async def close(self, *, reuse: bool = False) -> None:
+        if reuse:
+            await self._provider.recycle(self.container)
+        else:
+            await self._provider.discard(self.container)
 
 
 @dataclass
@@ -153,6 +165,8 @@ class PoolStats:
     misses: int = 0
     created: int = 0
     discarded_unhealthy: int = 0
+    reused: int = 0
+    audit_refused: int = 0
     claim_ms: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
 
     def snapshot(self) -> dict[str, Any]:
@@ -163,6 +177,8 @@ class PoolStats:
             "misses": self.misses,
             "created": self.created,
             "discarded_unhealthy": self.discarded_unhealthy,
+            "reused": self.reused,
+            "audit_refused": self.audit_refused,
             "claim_ms_p50": round(statistics.median(claims), 2) if claims else None,
             "claim_ms_p99": p(0.99),
         }
@@ -253,6 +269,41 @@ class DockerProvider:
         self._live.pop(container.id, None)
         await self._remove(container)
 
+    async def recycle(self, container: Container) -> None:
+        """Back to the warm pool if it may serve another episode and the runner's audit finds
+        nothing left of this one; otherwise removed. The pool then holds up to twice its size:
+        a container handed back is cheaper than any the refill would make."""
+        container.episodes += 1
+        if not self._may_reuse(container):
+            await self.discard(container)
+            return
+        try:
+            leftovers = await container.channel.audit(timeout_s=10)
+        except SandboxError as exc:
+            leftovers = [str(exc)]
+        if leftovers:
+            self.stats.audit_refused += 1
+            log.warning("container %s not reused, the audit found: %s", container.id[:12], "; ".join(leftovers[:5]))
+            await self.discard(container)
+            return
+        if not self._may_reuse(container):  # the pool filled, or shutdown began, during the audit
+            await self.discard(container)
+            return
+        self._live.pop(container.id, None)
+        self._pool.append(container)
+        self.stats.reused += 1
+
+    def _may_reuse(self, container: Container) -> bool:
+        s = self.settings
+        return (
+            not self._closed
+            and container.pooled
+            and container.episodes < s.episodes_per_container
+            and len(self._pool) < 2 * s.pool_size
+            and time.monotonic() - container.created < s.lifetime_s / 2
+            and container.channel.broken is None
+        )
+
     def status(self) -> dict[str, Any]:
         return {
             "backend": self.backend,
@@ -320,7 +371,7 @@ class DockerProvider:
             self.stats.created += 1
             stream = await SocketStream.from_socket(raw)
             channel = RunnerChannel(stream, AttachedStdout(stream), name=f"container {container_id[:12]}")
-            container = Container(container_id, stream, channel)
+            container = Container(container_id, stream, channel, pooled=episode_id == POOL_EPISODE)
             try:
                 await channel.ping(timeout_s=30)
             except SandboxError:

@@ -119,7 +119,8 @@ class LocalSandbox:
             limits = limits.model_copy(update={"nproc": _processes_of_current_user() + self._nproc})
         return await self._channel.run(request.model_copy(update={"limits": limits}), on_event)
 
-    async def close(self) -> None:
+    async def close(self, *, reuse: bool = False) -> None:
+        # Never reused: a process sandbox is not a security boundary to begin with.
         with anyio.CancelScope(shield=True):
             if self._process.returncode is None:
                 # Killing the runner alone would orphan a run in progress (its children are in

@@ -11,9 +11,11 @@ Requests:
   {"op": "run", "id": ..., "kind": "pytest" | "python", "files": {path: text},
    "targets": [paths or node ids], "code": str, "timeout_s": float, "test_timeout_s": float,
    "max_output_bytes": int, "limits": {"memory_mb": int, "nproc": int, "fsize_mb": int}}
+  {"op": "audit", "id": ...}   (is anything left of earlier runs? before a container is reused)
   {"op": "shutdown"}
 Events (each carries the request id):
   pong | collected {nodeids} | test {nodeid, outcome, ...} | done {the whole result} | error {message}
+  audit answers done {clean: bool, leftovers: [what is left: files, processes, IPC objects]}
 
 Scoring integrity: the code under test runs in the same interpreter as pytest, so the parent takes
 little on trust. The child's events count only with a per-run token (a blind write to the event
@@ -486,6 +488,20 @@ def read_text(path: str) -> str | None:
         return None
 
 
+def _writable_again(function, path, _exc_info) -> None:
+    """rmtree's error handler: a run may have left a directory without write or search permission
+    (chmod 000); we own it, so give the permission back and retry once."""
+    try:
+        os.chmod(os.path.dirname(path), 0o700)
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, 0o700)
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            function(path)
+    except OSError:
+        pass  # what stays is reported by audit(), and such a container is not reused
+
+
 def wipe(paths: list[str]) -> None:
     """Empty scratch directories (the workspace root, /tmp in a container) between runs."""
     for root in paths:
@@ -496,12 +512,49 @@ def wipe(paths: list[str]) -> None:
         for name in entries:
             full = os.path.join(root, name)
             if os.path.isdir(full) and not os.path.islink(full):
-                shutil.rmtree(full, ignore_errors=True)
+                try:
+                    os.chmod(full, 0o700)
+                except OSError:
+                    pass
+                shutil.rmtree(full, onerror=_writable_again)
             else:
                 try:
                     os.unlink(full)
                 except OSError:
                     pass
+
+
+def _ancestors(pid: int, parents: dict[int, int]) -> set[int]:
+    found = set()
+    while pid in parents and pid not in found:
+        found.add(pid)
+        pid = parents[pid]
+    return found
+
+
+def audit(paths: list[str], private_ipc: bool) -> list[str]:
+    """What is left of earlier runs: entries in the wiped directories, processes other than this
+    runner and its ancestors, System V IPC objects. Empty is as clean as a new sandbox."""
+    leftovers: list[str] = []
+    for root in paths:
+        try:
+            leftovers += [os.path.join(root, name) for name in sorted(os.listdir(root))]
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            leftovers.append(f"{root} (unreadable: {exc.strerror})")
+    parents = _parent_map()
+    keep = _ancestors(os.getpid(), parents)
+    leftovers += [f"process {pid}" for pid in sorted(parents) if pid not in keep]
+    if private_ipc:
+        for kind in ("shm", "msg", "sem"):
+            try:
+                with open(f"/proc/sysvipc/{kind}") as f:
+                    rows = f.read().splitlines()[1:]
+            except OSError:
+                continue
+            leftovers += [f"System V {kind} object" for row in rows if row.strip()]
+    return leftovers
 
 
 HARNESS_CHECK_SOURCE = '''"""Planted by the debugbox runner, not part of the task: both tests must fail.
@@ -821,6 +874,10 @@ def handle(request: dict, channel: Channel, workdir: str, scratch: list[str], pr
     op = request.get("op")
     if op == "ping":
         emit({"event": "pong", "protocol": PROTOCOL_VERSION, "pid": os.getpid(), "uid": os.getuid(), "python": sys.version.split()[0], "pytest": pytest.__version__})
+        return
+    if op == "audit":
+        leftovers = audit([workdir, *scratch], private_ipc)
+        emit({"event": "done", "clean": not leftovers, "leftovers": leftovers[:50]})
         return
     if op != "run" or request.get("kind") not in ("pytest", "python"):
         emit({"event": "error", "message": f"unknown request: op={op!r} kind={request.get('kind')!r}"})

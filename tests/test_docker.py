@@ -302,3 +302,135 @@ def test_the_engine_client_survives_many_threads_on_many_containers(engine):
     assert failures == []
     assert len(adapter.pools) <= before + 1, "a pool per URL again: evictions close pools in use"
     client.close()
+
+
+# -- a pooled container serving several episodes in turn ----------------------------------------
+
+# Everything a later episode could see of an earlier one: the writable mounts (names, sizes and
+# digests), every other process, System V IPC objects. Printed as JSON by run_python.
+FINGERPRINT = r"""
+import hashlib, json, os
+def tree(root):
+    found = {}
+    for path, dirs, files in os.walk(root):
+        for name in dirs + files:
+            full = os.path.join(path, name)
+            try:
+                with open(full, "rb") as f:
+                    found[full] = hashlib.sha256(f.read()).hexdigest()
+            except IsADirectoryError:
+                found[full] = "dir"
+            except OSError as exc:
+                found[full] = f"unreadable: {exc.strerror}"
+    return found
+procs = []
+for pid in os.listdir("/proc"):
+    if pid.isdigit() and int(pid) != os.getpid():
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            procs.append(f.read().replace(b"\0", b" ").decode())
+ipc = {kind: open(f"/proc/sysvipc/{kind}").read().splitlines()[1:] for kind in ("shm", "msg", "sem")}
+mounts = ("/workspace", "/tmp", "/dev/shm", "/dev/mqueue")
+print(json.dumps({"host": os.uname().nodename, "files": {m: tree(m) for m in mounts}, "processes": sorted(procs), "ipc": ipc}))
+"""
+
+# Leaves something behind in every place a run can write, and a daemon waiting for the next
+# episode. Prepended to the reference solution, it also runs while the hidden tests do.
+LEFTOVERS = r"""
+import ctypes as _ctypes, os as _os, time as _time
+def _leave_everything():
+    made = []
+    for root in ("/workspace", "/tmp", "/dev/shm"):
+        with open(_os.path.join(root, "left-by-episode-a"), "w") as f:
+            f.write("left by episode a")
+        made.append(root)
+    try:
+        _os.makedirs("/tmp/locked/inner")
+        with open("/tmp/locked/inner/secret", "w") as f:
+            f.write("left by episode a")
+        _os.chmod("/tmp/locked/inner", 0)
+        _os.chmod("/tmp/locked", 0)
+        made.append("locked dir")
+    except OSError:
+        pass  # left by an earlier run: the runner failed to wipe it
+    libc = _ctypes.CDLL(None, use_errno=True)
+    ipc_create = 0o1000 | 0o666
+    made += [name for name, ok in (("shm", libc.shmget(0x5EED, 4096, ipc_create) >= 0), ("msg", libc.msgget(0x5EEE, ipc_create) >= 0), ("sem", libc.semget(0x5EEF, 1, ipc_create) >= 0)) if ok]
+    if libc.mq_open(b"/left-by-episode-a", _os.O_CREAT | _os.O_RDWR, 0o600, None) >= 0:
+        made.append("mqueue")
+    if _os.fork() == 0:
+        _os.setsid()
+        if _os.fork() == 0:
+            _time.sleep(600)
+        _os._exit(0)
+    _os.wait()
+    made.append("daemon")
+    return made
+LEFT = _leave_everything()
+"""
+
+
+async def fingerprint(service: DebugService, episode: str) -> dict:
+    return json.loads(await snippet(service, episode, FINGERPRINT))
+
+
+async def test_a_reused_container_is_as_clean_as_a_new_one(engine, catalog):
+    """DESIGN.md invariant 4 across episodes: an episode that leaves files, IPC objects, a message
+    queue, a locked directory and a daemon behind, in its runs and while its hidden tests run at
+    submit, hands back a container in which the next episode sees exactly what it would see in a
+    new one; and the hidden tests are gone."""
+    provider = DockerProvider(DockerSettings(pool_size=1))
+    service = DebugService(catalog, provider, ServiceSettings())
+    task = catalog.get(TASK)
+    async with running(service):
+        await wait_for(lambda: provider.status()["pool_ready"] == 1, 60)
+        first = (await service.start_task(TASK)).episode_id
+        new = await fingerprint(service, first)
+        assert new["processes"] == ["python3 -u /opt/debugbox/runner.py --workdir /workspace --scratch /tmp --scratch /dev/shm --scratch /dev/mqueue --private-ipc --lifetime 7200 "]
+        left = await snippet(service, first, LEFTOVERS + "\nprint(LEFT)\n")
+        assert left.strip() == str(["/workspace", "/tmp", "/dev/shm", "locked dir", "shm", "msg", "sem", "mqueue", "daemon"])
+        main = task.spec.main_file
+        lines = len(task.source_files[main].splitlines())
+        await service.replace_lines(first, 1, lines, LEFTOVERS + task.solution_files[main], None)
+        assert (await service.run_tests(first)).passed > 0
+        assert (await service.submit(first)).resolved
+        assert provider.status()["reused"] == 1 and provider.status()["audit_refused"] == 0
+
+        later = [(await service.start_task(TASK)).episode_id for _ in range(2)]  # the pool's fresh one and ours
+        prints = [await fingerprint(service, episode) for episode in later]
+        again = next(p for p in prints if p["host"] == new["host"])
+        assert again == new
+        hidden = set(task.hidden_test_files)
+        assert not any(name.endswith(tuple(hidden)) for files in again["files"].values() for name in files)
+
+
+async def test_a_container_with_a_process_the_audit_finds_is_not_reused(engine, catalog):
+    """The audit is the gate: a process no run started (here one `docker exec` made, which the
+    runner's sweep does not own) keeps the container out of the pool; it is removed."""
+    provider = DockerProvider(DockerSettings(pool_size=1))
+    service = DebugService(catalog, provider, ServiceSettings())
+    async with running(service):
+        await wait_for(lambda: provider.status()["pool_ready"] == 1, 60)
+        episode = (await service.start_task(TASK)).episode_id
+        host = (await fingerprint(service, episode))["host"]
+        exec_id = engine.api.exec_create(host, ["sleep", "600"], user="65534:65534")["Id"]
+        engine.api.exec_start(exec_id, detach=True)
+        await service.submit(episode)
+        assert provider.status()["audit_refused"] == 1 and provider.status()["reused"] == 0
+        await wait_for(lambda: host not in {c["Id"][:12] for c in containers_of(engine, provider.instance)})
+
+
+async def test_episodes_per_container_one_never_reuses(engine, catalog):
+    from mcp_server.cli import build_parser
+    from mcp_server.config import docker_settings
+
+    settings = docker_settings(build_parser().parse_args(["serve", "--pool-size", "1", "--episodes-per-container", "1"]))
+    assert settings.episodes_per_container == 1
+    provider = DockerProvider(settings)
+    service = DebugService(catalog, provider, ServiceSettings())
+    async with running(service):
+        await wait_for(lambda: provider.status()["pool_ready"] == 1, 60)
+        episode = (await service.start_task(TASK)).episode_id
+        host = (await fingerprint(service, episode))["host"]
+        await service.submit(episode)
+        assert provider.status()["reused"] == 0
+        await wait_for(lambda: host not in {c["Id"][:12] for c in containers_of(engine, provider.instance)})
