@@ -75,8 +75,8 @@ class _RecordingSandbox:
         self._runs.append((request, result))
         return result
 
-    async def close(self) -> None:
-        await self._inner.close()
+    async def close(self, *, reuse: bool = False) -> None:
+        await self._inner.close(reuse=reuse)
 
 
 class RecordingProvider:
