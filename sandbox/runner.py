@@ -29,6 +29,7 @@ This stops generic tampering, not code written against this runner's internals (
 from __future__ import annotations
 
 import argparse
+import ast
 import ctypes
 import gc
 import json
@@ -42,7 +43,10 @@ import signal
 import sys
 import time
 import traceback
+from collections import OrderedDict
+from types import CodeType
 
+import _pytest.assertion.rewrite
 import _pytest.config
 import _pytest.runner
 import pytest
@@ -398,6 +402,60 @@ def pytest_args(targets: list[str], workspace: str) -> list[str]:
     ]
 
 
+class RewrittenTests:
+    """pytest rewrites a test module's asserts each time it imports it (parse, transform, compile:
+    ~16 ms for a dozen asserts on a slow VM), so in every run, since every run's workspace is new;
+    yet the test files rarely change. The parent rewrites them once, keyed by path and exact bytes,
+    and every forked child takes the code object from this cache. Only the parent fills it (a
+    child's changes die with the child), and a file changed on disk misses the cache and is
+    rewritten as usual: results are the same as without it."""
+
+    MAX_ENTRIES = 256
+    MAX_BYTES = 1 << 20
+
+    def __init__(self) -> None:
+        self.codes: OrderedDict[tuple[str, bytes], CodeType] = OrderedDict()
+
+    def prepare(self, paths: list[str]) -> None:
+        """In the parent, before the fork: the run's test files, as they are on disk now."""
+        for path in paths:
+            try:
+                with open(path, "rb") as f:
+                    source = f.read(self.MAX_BYTES + 1)
+                if len(source) > self.MAX_BYTES or b"PYTEST_DONT_REWRITE" in source:
+                    continue
+                key = (path, source)
+                if key in self.codes:
+                    self.codes.move_to_end(key)
+                    continue
+                tree = ast.parse(source, filename=path)
+                # config=None: the assertion-pass hook stays off, as it is with our arguments.
+                _pytest.assertion.rewrite.rewrite_asserts(tree, source, path, None)
+                self.codes[key] = compile(tree, path, "exec", dont_inherit=True)
+            except Exception:  # noqa: BLE001 - pytest meets the same error in the child and reports it
+                continue
+            while len(self.codes) > self.MAX_ENTRIES:
+                self.codes.popitem(last=False)
+
+    def install(self) -> None:
+        """Route pytest's rewriting through the cache (inherited by every child)."""
+        rewrite_uncached = _pytest.assertion.rewrite._rewrite_test
+
+        def rewrite_test(fn, config):
+            strfn = str(fn)
+            with open(strfn, "rb") as f:
+                source = f.read()
+            code = self.codes.get((strfn, source))
+            if code is None:
+                return rewrite_uncached(fn, config)
+            return os.stat(strfn), code
+
+        _pytest.assertion.rewrite._rewrite_test = rewrite_test
+
+
+REWRITTEN_TESTS = RewrittenTests()
+
+
 WARM_UP_TESTS = "def test_passes():\n    assert 1\n\n\ndef test_fails():\n    assert [1, 2] == [1, 3]\n"
 
 
@@ -629,6 +687,9 @@ class Run:
         self.tampered: str | None = None
         self.files = dict(request.get("files") or {})
         self.test_files = sorted({t.split("::")[0] for t in targets} & set(self.files))
+        if self.kind == "pytest":
+            conftests = [p for p in self.files if os.path.basename(p) == "conftest.py"]
+            REWRITTEN_TESTS.prepare([os.path.join(workspace, p) for p in [*conftests, *self.test_files]])
 
     def execute(self) -> dict:
         targets = list(self.request.get("targets") or [])
@@ -916,6 +977,7 @@ def main(argv: list[str] | None = None) -> int:
     # The protocol owns the real stdout; anything else printing goes to stderr.
     channel = Channel(sys.stdin.fileno(), os.dup(1))
     os.dup2(2, 1)
+    REWRITTEN_TESTS.install()
     warm_up(workdir)
     end = time.monotonic() + args.lifetime if args.lifetime > 0 else None
     statuses: dict[int, int] = {}

@@ -697,3 +697,32 @@ async def test_local_sandbox_close_ends_the_runner_and_removes_its_directory():
     assert not root.exists()
     with pytest.raises(SandboxError):
         await sandbox.run(RunRequest(kind="python", files={}, code="pass\n"))
+
+
+def test_rewritten_test_cache_hands_children_the_parents_code_and_misses_on_any_change(tmp_path, monkeypatch):
+    """The parent's cache of assert-rewritten test modules (sandbox/runner.py, RewrittenTests): the
+    exact bytes the parent prepared give its code object; a file changed since gives pytest's own
+    rewrite of the new bytes, so a cached run and an uncached one cannot differ."""
+    import _pytest.assertion.rewrite as rewrite
+
+    from sandbox import runner
+
+    monkeypatch.setattr(rewrite, "_rewrite_test", rewrite._rewrite_test)  # restored after the test
+    test_file = tmp_path / "test_cached.py"
+    test_file.write_text("def test_value():\n    assert 1 + 1 == 2\n")
+    cache = runner.RewrittenTests()
+    cache.prepare([str(test_file), str(tmp_path / "missing.py")])
+    assert len(cache.codes) == 1
+    cache.install()
+    _, cached = rewrite._rewrite_test(test_file, None)
+    assert cached is next(iter(cache.codes.values()))
+    namespace: dict = {}
+    exec(cached, namespace)
+    namespace["test_value"]()  # the rewritten assert runs
+
+    test_file.write_text("def test_value():\n    assert 1 + 1 == 3\n")
+    _, changed = rewrite._rewrite_test(test_file, None)
+    assert changed is not cached
+    exec(changed, namespace)
+    with pytest.raises(AssertionError, match=r"assert \(1 \+ 1\) == 3"):  # pytest's rewritten message
+        namespace["test_value"]()
