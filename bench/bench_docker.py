@@ -32,7 +32,7 @@ import docker
 from bench import baselines as base
 from bench import memory
 from bench.measure import FAILED_CALLS, Measure, containers_of, sample, say, status, stdio_server, timed_call, wait_for_full_pool, wait_until_gone
-from bench.report import report, summary_lines
+from bench.report import EPS_CONCURRENCY, report, summary_lines
 from bench.taskpack import MEDIUM, SMALL, make_task_pack, solution_files, workspace_files, write_tree
 from bench.throughput import Level, run_level
 from sandbox.docker_backend import DockerSettings
@@ -264,6 +264,9 @@ async def run_benchmark(opts: Options, workdir: Path, errlog, log_path: Path) ->
     for c in opts.levels:
         level = Level(c, min(c, 16), opts.per_worker(c))
         res.levels.append(await run_level(level, pack, SMALL, solution, log_path))
+        if c == EPS_CONCURRENCY:  # the baseline: a new container for every episode
+            baseline = Level(c, min(c, 16), opts.per_worker(c), reuse=False)
+            res.levels.append(await run_level(baseline, pack, SMALL, solution, log_path))
     res.facts["debugbox_containers_at_end"] = len(containers_of())
     res.facts["failed_calls"] = list(FAILED_CALLS)
     return res

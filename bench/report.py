@@ -109,7 +109,7 @@ def memory_figures(res: Results) -> dict[str, float | None]:
 
 def targets(res: Results) -> list[tuple[str, str, str, bool | None]]:
     m = res.m
-    level = {lv.concurrency: lv for lv in res.levels}
+    level = {lv.concurrency: lv for lv in res.levels if lv.reuse}
     rows: list[tuple[str, str, str, bool | None]] = []
     hit = m["start_hit"].p50
     rows.append(("`start_task` from a warm pool, p50", ms(hit), f"<= {START_TARGET_MS:g} ms", None if hit is None else hit <= START_TARGET_MS))
@@ -128,6 +128,26 @@ def targets(res: Results) -> list[tuple[str, str, str, bool | None]]:
     rows.append((f"{MAX_CONCURRENCY} concurrent episodes", "-" if lv is None else f"{lv.done + lv.errors} episodes, {lv.errors} errors", "0 errors", None if lv is None else lv.errors == 0 and lv.done > 0))
     idle = memory_figures(res)["idle_total"]
     rows.append(("memory per idle episode", "?" if idle is None else f"{idle:.1f} MiB", f"<= {IDLE_TARGET_MIB:g} MiB", None if idle is None else idle <= IDLE_TARGET_MIB))
+    return rows
+
+
+def reuse_ratio(res: Results) -> list[str]:
+    by_name = {lv.name: lv for lv in res.levels}
+    reuse, fresh = by_name.get(str(EPS_CONCURRENCY)), by_name.get(f"{EPS_CONCURRENCY}, no reuse")
+    if not (reuse and fresh and reuse.per_second and fresh.per_second):
+        return []
+    return [f"Reusing containers at concurrency {EPS_CONCURRENCY}: {reuse.per_second / fresh.per_second:.2f}x the episodes/s of a new container per episode.\n"]
+
+
+def cpu_rows(res: Results) -> list[list[str]]:
+    def s(v: float | None) -> str:
+        return "?" if v is None else f"{v:.3f}"
+
+    rows = []
+    for lv in res.levels:
+        machine = lv.cpu.get("machine")
+        ceiling = f"{(os.cpu_count() or 1) / machine:.2f}" if machine else "?"
+        rows.append([lv.name, *(s(lv.cpu.get(k)) for k in ("machine", "containers", "engine", "server", "bench")), ceiling])
     return rows
 
 
@@ -200,11 +220,23 @@ def report(res: Results, opts: Options, command: str, seconds: float) -> str:
         "`run_tests`, `submit` (it must resolve, or it counts as an error). C workers each play episodes back to back,",
         "each episode in its own MCP session over Streamable HTTP to one `debugbox serve --transport http` (as",
         "`harness/eval` runs them), a fresh server per concurrency with a warm pool of min(C, 16), full before the",
-        "clock starts. episodes/s = completed episodes / wall time; step = any one tool call; times in ms.",
+        "clock starts. The server hands a submitted episode's container back to its pool once the runner's audit",
+        "finds nothing left of the episode (`--episodes-per-container`, default 100); the `no reuse` row, run with",
+        "`--episodes-per-container 1`, is the baseline: a new container for every episode.",
+        "episodes/s = completed episodes / wall time; step = any one tool call; times in ms.",
         "",
         markdown_table(THROUGHPUT_HEAD, ["---:"] * len(THROUGHPUT_HEAD), [lv.row() for lv in res.levels]),
         "",
-        *(f"- concurrency {lv.concurrency}: {note}\n" for lv in res.levels for note in lv.notes),
+        *reuse_ratio(res),
+        *(f"- concurrency {lv.name}: {note}\n" for lv in res.levels for note in lv.notes),
+        "",
+        "CPU seconds per episode over each level's timed part, by part (`bench/cpu.py`): the machine's busy time",
+        "on all cores; the sandbox containers (their cgroup); the Docker engine's processes alive at the end",
+        "(dockerd, containerd, shims; a removed container's shim is not counted); the server; the bench's own",
+        "MCP clients, which share the 2 cores. 2 / machine CPU-s is the episodes/s ceiling of this machine.",
+        "",
+        markdown_table(["concurrency", "machine", "containers", "engine", "server", "bench clients", "ceiling episodes/s"], ["---:"] * 7, cpu_rows(res)),
+        "",
         "## Memory",
         "",
         "Per container: its memory cgroup's usage less inactive file cache (what `docker stats` shows: the",

@@ -4,7 +4,9 @@ The server is `debugbox serve --transport http` (spawned as harness/eval does), 
 gets its own MCP session over Streamable HTTP, as the batch evaluator gives it: C workers each play
 episodes back to back. An oracle episode is start_task, replace_lines with the task's reference
 solution (whole file), run_tests, submit; it counts as an error unless every call succeeded and the
-submission resolved the task.
+submission resolved the task. By default the server hands a submitted episode's container back to
+its pool (after the runner's audit); a level with `reuse=False` (`--episodes-per-container 1`) is
+the baseline: a new container for every episode.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 import anyio
 from mcp import Client
 
+from bench import cpu
 from bench.measure import FAILED_CALLS, pct, say, status, timed_call, wait_for_full_pool, wait_until_gone
 from harness.eval.server_process import SpawnedServer
 
@@ -25,6 +28,7 @@ class Level:
     concurrency: int
     pool_size: int
     episodes_per_worker: int
+    reuse: bool = True
     done: int = 0
     errors: int = 0
     wall_s: float = 0.0
@@ -34,8 +38,14 @@ class Level:
     episode_ms: list[float] = field(default_factory=list)
     hits: int = 0
     misses: int = 0
+    reused: int = 0
     left: int = 0
+    cpu: dict[str, float | None] = field(default_factory=dict)  # CPU-s per episode by part
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return str(self.concurrency) if self.reuse else f"{self.concurrency}, no reuse"
 
     @property
     def per_second(self) -> float | None:
@@ -47,19 +57,19 @@ class Level:
 
         eps = "-" if self.per_second is None else f"{self.per_second:.2f}"
         return [
-            str(self.concurrency), str(self.pool_size), str(self.done + self.errors), str(self.errors), f"{self.wall_s:.1f}", eps,
+            self.name, str(self.pool_size), str(self.done + self.errors), str(self.errors), f"{self.wall_s:.1f}", eps,
             ms(pct(self.steps_ms, 0.5)), ms(pct(self.steps_ms, 0.99)),
             ms(pct(self.start_ms, 0.5)), ms(pct(self.start_ms, 0.99)),
             ms(pct(self.run_tests_ms, 0.5)), ms(pct(self.run_tests_ms, 0.99)),
             ms(pct(self.episode_ms, 0.5)), ms(pct(self.episode_ms, 0.99)),
-            f"{self.hits}/{self.misses}", str(self.left),
+            f"{self.hits}/{self.misses}", str(self.reused), str(self.left),
         ]  # fmt: skip
 
 
 HEAD = [
     "concurrency", "pool", "episodes", "errors", "wall s", "episodes/s", "step p50 ms", "step p99 ms",
     "start_task p50", "start_task p99", "run_tests p50", "run_tests p99", "episode p50 ms", "episode p99 ms",
-    "pool hits/misses", "containers left",
+    "pool hits/misses", "containers reused", "containers left",
 ]  # fmt: skip
 
 
@@ -100,8 +110,9 @@ async def oracle_episode(url: str, task_id: str, solution: dict[str, str], level
 
 
 async def run_level(level: Level, pack: Path, task_id: str, solution: dict[str, str], log_path: Path) -> Level:
-    say(f"oracle episodes at concurrency {level.concurrency} (pool {level.pool_size}, {level.episodes_per_worker} per worker)")
-    server = SpawnedServer(log_path, backend="docker", task_packs=[str(pack)], extra_args=["--pool-size", str(level.pool_size)])
+    say(f"oracle episodes at concurrency {level.name} (pool {level.pool_size}, {level.episodes_per_worker} per worker)")
+    args = ["--pool-size", str(level.pool_size)] + ([] if level.reuse else ["--episodes-per-container", "1"])
+    server = SpawnedServer(log_path, backend="docker", task_packs=[str(pack)], extra_args=args)
     instance = None
     try:
         async with server:
@@ -117,14 +128,18 @@ async def run_level(level: Level, pack: Path, task_id: str, solution: dict[str, 
                     for _ in range(level.episodes_per_worker):
                         await oracle_episode(server.url, task_id, solution, level)
 
+                server_pid = server.process.pid if server.process else None
+                cpu_before = cpu.sample(server_pid)
                 started = time.perf_counter()
                 async with anyio.create_task_group() as group:
                     for _ in range(level.concurrency):
                         group.start_soon(worker)
                 level.wall_s = time.perf_counter() - started
+                level.cpu = cpu_before.per_episode(cpu.sample(server_pid), level.done + level.errors)
                 after = (await status(client))["sandbox"]
                 level.hits = after["hits"] - before["hits"]
                 level.misses = after["misses"] - before["misses"]
+                level.reused = after["reused"] - before["reused"]
     finally:
         level.left = len(await anyio.to_thread.run_sync(wait_until_gone, instance))
     return level
