@@ -273,25 +273,28 @@ class DockerProvider:
         """Back to the warm pool if it may serve another episode and the runner's audit finds
         nothing left of this one; otherwise removed. The pool then holds up to twice its size:
         a container handed back is cheaper than any the refill would make."""
-        container.episodes += 1
-        if not self._may_reuse(container):
-            await self.discard(container)
-            return
-        try:
-            leftovers = await container.channel.audit(timeout_s=10)
-        except SandboxError as exc:
-            leftovers = [str(exc)]
-        if leftovers:
-            self.stats.audit_refused += 1
-            log.warning("container %s not reused, the audit found: %s", container.id[:12], "; ".join(leftovers[:5]))
-            await self.discard(container)
-            return
-        if not self._may_reuse(container):  # the pool filled, or shutdown began, during the audit
-            await self.discard(container)
-            return
-        self._live.pop(container.id, None)
-        self._pool.append(container)
-        self.stats.reused += 1
+        # Shielded (the audit is bounded by its timeout): a submit whose caller goes away must not
+        # leave the container tracked but neither pooled nor removed.
+        with anyio.CancelScope(shield=True):
+            container.episodes += 1
+            if not self._may_reuse(container):
+                await self.discard(container)
+                return
+            try:
+                leftovers = await container.channel.audit(timeout_s=10)
+            except SandboxError as exc:
+                leftovers = [str(exc)]
+            if leftovers:
+                self.stats.audit_refused += 1
+                log.warning("container %s not reused, the audit found: %s", container.id[:12], "; ".join(leftovers[:5]))
+                await self.discard(container)
+                return
+            if not self._may_reuse(container):  # the pool filled, or shutdown began, during the audit
+                await self.discard(container)
+                return
+            self._live.pop(container.id, None)
+            self._pool.append(container)
+            self.stats.reused += 1
 
     def _may_reuse(self, container: Container) -> bool:
         s = self.settings
