@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 
 TICKS = os.sysconf("SC_CLK_TCK")
-ENGINE_COMMANDS = ("dockerd", "containerd", "containerd-shim", "containerd-shim-runc-v2", "runc")
+ENGINE_COMMANDS = ("dockerd", "containerd", "runc")  # prefixes: containerd covers the shims
 # cgroup v1 (cgroupfs driver) keeps the usage of removed containers in their parent's counter.
 CONTAINER_CGROUPS = ("/sys/fs/cgroup/cpuacct/docker/cpuacct.usage", "/sys/fs/cgroup/docker/cpu.stat")
 

@@ -32,6 +32,7 @@ import argparse
 import ast
 import ctypes
 import gc
+import hashlib
 import json
 import os
 import re
@@ -406,7 +407,8 @@ class RewrittenTests:
     """pytest rewrites a test module's asserts each time it imports it (parse, transform, compile:
     ~16 ms for a dozen asserts on a slow VM), so in every run, since every run's workspace is new;
     yet the test files rarely change. The parent rewrites them once, keyed by path and exact bytes,
-    and every forked child takes the code object from this cache. Only the parent fills it (a
+    and every forked child takes the code object from this cache (keyed by a digest, so the cache
+    holds no copy of the sources). Only the parent fills it (a
     child's changes die with the child), and a file changed on disk misses the cache and is
     rewritten as usual: results are the same as without it."""
 
@@ -414,7 +416,7 @@ class RewrittenTests:
     MAX_BYTES = 1 << 20
 
     def __init__(self) -> None:
-        self.codes: OrderedDict[tuple[str, bytes], CodeType] = OrderedDict()
+        self.codes: OrderedDict[tuple[str, bytes], CodeType] = OrderedDict()  # (path, sha256) -> code
 
     def prepare(self, paths: list[str]) -> None:
         """In the parent, before the fork: the run's test files, as they are on disk now."""
@@ -424,7 +426,7 @@ class RewrittenTests:
                     source = f.read(self.MAX_BYTES + 1)
                 if len(source) > self.MAX_BYTES or b"PYTEST_DONT_REWRITE" in source:
                     continue
-                key = (path, source)
+                key = (path, hashlib.sha256(source).digest())
                 if key in self.codes:
                     self.codes.move_to_end(key)
                     continue
@@ -445,7 +447,7 @@ class RewrittenTests:
             strfn = str(fn)
             with open(strfn, "rb") as f:
                 source = f.read()
-            code = self.codes.get((strfn, source))
+            code = self.codes.get((strfn, hashlib.sha256(source).digest()))
             if code is None:
                 return rewrite_uncached(fn, config)
             return os.stat(strfn), code

@@ -3,6 +3,7 @@ temp file, and its report has every section and row. Figures are not checked (ti
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,5 +37,8 @@ def test_quick_bench_writes_every_section_and_row(tmp_path):
         assert row in text, row
     throughput = text.split("## Oracle episodes per second")[1].split("## Memory")[0]
     assert "| 1 | 1 | 2 | 0 |" in throughput and "| 2 | 2 | 4 | 0 |" in throughput, throughput
+    # CPU per episode by part: the machine's share and the ceiling it implies are figures, not "?".
+    cpu_rows = re.findall(r"^\| (1|2) \| ([0-9.]+) \| [0-9.?]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| ([0-9.]+) \|$", throughput, re.M)
+    assert [row[0] for row in cpu_rows] == ["1", "2"] and all(float(row[1]) > 0 for row in cpu_rows), throughput
     assert "not measured" not in text.split("## Latency")[0].split("memory per idle episode")[1].split("\n")[0]
     assert "## Failed calls" not in text, text.split("## Failed calls")[-1]
