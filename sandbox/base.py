@@ -37,6 +37,8 @@ class RunRequest(BaseModel):
     test_timeout_s: float = 5.0
     max_output_bytes: int = 16_000
     limits: Limits = Limits()
+    # The run carries hidden tests: the runner keeps nothing of it and serves no run after it.
+    scoring: bool = False
 
 
 class Frame(BaseModel):
@@ -84,6 +86,7 @@ class RunResult(BaseModel):
     stderr: str = ""
     stderr_dropped_bytes: int = 0
     duration_s: float = 0.0
+    output_cut: str | None = None  # the runner cut the result to its size limit, and says what went
 
 
 @runtime_checkable

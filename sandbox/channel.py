@@ -21,6 +21,9 @@ from sandbox.base import EventCallback, RunRequest, RunResult, SandboxError
 log = logging.getLogger(__name__)
 
 MAX_EVENT_BYTES = 32 * 1024 * 1024
+# The runner's protocol this server speaks (sandbox/runner.py PROTOCOL_VERSION); a runner that
+# answers with another is refused on connect, with what to do about it.
+RUNNER_PROTOCOL = 2
 # The runner enforces the run's own timeout; this margin covers forking, a hard kill and cleanup.
 SUPERVISION_MARGIN_S = 15.0
 
@@ -39,15 +42,29 @@ class RunnerChannel:
         return self._broken
 
     async def ping(self, timeout_s: float = 10.0) -> dict[str, Any]:
-        return await self._exchange({"op": "ping"}, timeout_s, None)
+        pong = await self._exchange({"op": "ping"}, timeout_s, None)
+        if pong.get("protocol") != RUNNER_PROTOCOL:
+            self._broken = f"runner protocol {pong.get('protocol')!r}, this server speaks {RUNNER_PROTOCOL}"
+            raise SandboxError(
+                f"{self.name} runs a runner of protocol {pong.get('protocol')!r}, but this server speaks {RUNNER_PROTOCOL}: "
+                "rebuild the sandbox image (`debugbox image build`) or update the server"
+            )
+        return pong
 
-    async def audit(self, timeout_s: float = 10.0) -> list[str]:
-        """What earlier runs left in the sandbox (files, processes, IPC objects); empty when clean."""
-        done = await self._exchange({"op": "audit"}, timeout_s, None)
+    async def recycle(self, timeout_s: float = 30.0) -> list[str]:
+        """End the episode's runner: what earlier runs left in the sandbox (files, processes, IPC
+        objects), empty when clean; and when clean, the runner has replaced itself with a fresh one,
+        proved by a ping that finds it has served no run."""
+        done = await self._exchange({"op": "recycle"}, timeout_s, None)
         leftovers = done.get("leftovers")
         if not isinstance(leftovers, list) or done.get("clean") is not (not leftovers):
             return ["the runner gave no usable audit"]
-        return [str(item) for item in leftovers]
+        if leftovers:
+            return [str(item) for item in leftovers]
+        if (await self.ping(timeout_s)).get("runs") != 0:
+            self._broken = "the runner did not replace itself after a recycle"
+            return [self._broken]
+        return []
 
     async def run(self, request: RunRequest, on_event: EventCallback | None = None) -> RunResult:
         payload = {"op": "run", **request.model_dump(mode="json")}

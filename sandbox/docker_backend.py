@@ -25,7 +25,7 @@ from typing import Any
 import anyio
 import docker
 import docker.errors
-from anyio.abc import ByteReceiveStream, SocketStream
+from anyio.abc import ByteReceiveStream, SocketStream, TaskGroup
 from pydantic import BaseModel, Field
 
 from sandbox.base import EventCallback, RunRequest, RunResult, SandboxError
@@ -41,6 +41,11 @@ LABEL_OWNER = "io.debugbox.owner"
 LABEL_EPISODE = "io.debugbox.episode"
 POOL_EPISODE = "pool"
 STREAM_HEADER = 8
+# Removal never waits on a container: SIGKILL first, then remove, each call bounded; a container
+# the engine would not remove is retried by the reaper (and, past our own end, by the next server).
+ENGINE_CALL_TIMEOUT_S = 10
+REAP_INTERVAL_S = 10.0
+SHUTDOWN_BUDGET_S = 15.0  # shutdown removes every container at once, and never waits longer
 
 
 class DockerSettings(BaseModel):
@@ -167,6 +172,7 @@ class PoolStats:
     discarded_unhealthy: int = 0
     reused: int = 0
     audit_refused: int = 0
+    removal_retries: int = 0
     claim_ms: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
 
     def snapshot(self) -> dict[str, Any]:
@@ -179,6 +185,7 @@ class PoolStats:
             "discarded_unhealthy": self.discarded_unhealthy,
             "reused": self.reused,
             "audit_refused": self.audit_refused,
+            "removal_retries": self.removal_retries,
             "claim_ms_p50": round(statistics.median(claims), 2) if claims else None,
             "claim_ms_p99": p(0.99),
         }
@@ -190,13 +197,18 @@ class DockerProvider:
     def __init__(self, settings: DockerSettings | None = None, client: docker.DockerClient | None = None):
         self.settings = settings or DockerSettings()
         self.client = client or engine_client()
+        # Kill and remove go through a client whose calls give up after a bound (the SDK's default
+        # is 60 s): a container the engine cannot remove now is retried, never waited on.
+        self._removal_client = engine_client(timeout=ENGINE_CALL_TIMEOUT_S) if client is None else client
         self.instance = uuid.uuid4().hex[:16]
         self.owner = container_owner_tag(self.client) or owner_tag()
         self.stats = PoolStats()
         self._pool: list[Container] = []
         self._live: dict[str, Container] = {}
+        self._unremoved: set[str] = set()  # ids whose removal failed: the reaper retries them
         self._wanted = anyio.Event()
         self._closed = False
+        self._background: TaskGroup | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -210,7 +222,25 @@ class DockerProvider:
             log.info("removed %d container(s) left by server instances that are gone", removed)
 
     async def run_background(self) -> None:
-        """Keep the warm pool full. Runs until cancelled."""
+        """Keep the warm pool full, bring recycled containers back, retry failed removals. Runs
+        until cancelled."""
+        async with anyio.create_task_group() as tg:
+            self._background = tg
+            tg.start_soon(self._reap_unremoved)
+            try:
+                await self._refill()
+            finally:
+                self._background = None
+                tg.cancel_scope.cancel()
+
+    async def _reap_unremoved(self) -> None:
+        while True:
+            await anyio.sleep(REAP_INTERVAL_S)
+            for container_id in list(self._unremoved):
+                self.stats.removal_retries += 1
+                await anyio.to_thread.run_sync(self._remove_blocking, container_id)
+
+    async def _refill(self) -> None:
         while not self._closed:
             while len(self._pool) < self.settings.pool_size and not self._closed:
                 try:
@@ -226,15 +256,25 @@ class DockerProvider:
                 await self._wanted.wait()
 
     async def aclose(self) -> None:
+        """Remove every container of this server at once, within SHUTDOWN_BUDGET_S. What the engine
+        would not remove in time still ends: its attach stream is closed first, so its runner reads
+        EOF and exits (the container removes itself); else the next server's startup reaps it."""
         self._closed = True
-        with anyio.CancelScope(shield=True):
+        with anyio.CancelScope(shield=True), anyio.move_on_after(SHUTDOWN_BUDGET_S):
             containers = [*self._pool, *self._live.values()]
             self._pool.clear()
             self._live.clear()
             for container in containers:
-                await self._remove(container)
-            # A container whose removal failed while the engine was away is no longer tracked.
-            await anyio.to_thread.run_sync(self._remove_instance_blocking)
+                await container.stream.aclose()
+            async with anyio.create_task_group() as tg:
+                for container in containers:
+                    tg.start_soon(self._remove_id, container.id)
+                for container_id in list(self._unremoved):
+                    tg.start_soon(self._remove_id, container_id)
+            # A container made while the engine was away may be tracked nowhere: sweep by label.
+            await anyio.to_thread.run_sync(self._remove_instance_blocking, abandon_on_cancel=True)
+        if self._unremoved:
+            log.warning("%d container(s) could not be removed now; their runners end with our attach, and the next server reaps them", len(self._unremoved))
 
     # -- sandboxes -------------------------------------------------------------------------
 
@@ -271,30 +311,39 @@ class DockerProvider:
 
     async def recycle(self, container: Container) -> None:
         """Back to the warm pool if it may serve another episode and the runner's audit finds
-        nothing left of this one; otherwise removed. The pool then holds up to twice its size:
-        a container handed back is cheaper than any the refill would make."""
-        # Shielded (the audit is bounded by its timeout): a submit whose caller goes away must not
-        # leave the container tracked but neither pooled nor removed.
-        with anyio.CancelScope(shield=True):
-            container.episodes += 1
-            if not self._may_reuse(container):
-                await self.discard(container)
-                return
-            try:
-                leftovers = await container.channel.audit(timeout_s=10)
-            except SandboxError as exc:
-                leftovers = [str(exc)]
-            if leftovers:
-                self.stats.audit_refused += 1
-                log.warning("container %s not reused, the audit found: %s", container.id[:12], "; ".join(leftovers[:5]))
-                await self.discard(container)
-                return
-            if not self._may_reuse(container):  # the pool filled, or shutdown began, during the audit
-                await self.discard(container)
-                return
-            self._live.pop(container.id, None)
-            self._pool.append(container)
-            self.stats.reused += 1
+        nothing left of this one, with a fresh runner process (nothing of this episode stays in
+        memory either); otherwise removed. The pool then holds up to twice its size: a container
+        handed back is cheaper than any the refill would make. The fresh runner's start (~0.3 s)
+        happens in the background when the provider runs, so a submit does not wait for it."""
+        container.episodes += 1
+        if not self._may_reuse(container):
+            await self.discard(container)
+            return
+        if self._background is not None:
+            # Cancelled only by shutdown, which removes every container still tracked as live.
+            self._background.start_soon(self._recycle, container)
+        else:
+            # Shielded (every exchange is bounded by its timeout): a submit whose caller goes away
+            # must not leave the container tracked but neither pooled nor removed.
+            with anyio.CancelScope(shield=True):
+                await self._recycle(container)
+
+    async def _recycle(self, container: Container) -> None:
+        try:
+            leftovers = await container.channel.recycle(timeout_s=30)
+        except SandboxError as exc:
+            leftovers = [str(exc)]
+        if leftovers:
+            self.stats.audit_refused += 1
+            log.warning("container %s not reused, the audit found: %s", container.id[:12], "; ".join(leftovers[:5]))
+            await self.discard(container)
+            return
+        if not self._may_reuse(container):  # the pool filled, or shutdown began, during the audit
+            await self.discard(container)
+            return
+        self._live.pop(container.id, None)
+        self._pool.append(container)
+        self.stats.reused += 1
 
     def _may_reuse(self, container: Container) -> bool:
         s = self.settings
@@ -386,23 +435,55 @@ class DockerProvider:
             self._live[container.id] = container  # tracked from birth; acquire/pool decide its role
             return container
 
-    def _remove_blocking(self, container_id: str) -> None:
+    def _remove_blocking(self, container_id: str) -> bool:
+        """SIGKILL, then remove; each call bounded. False (and tracked for the reaper) when the
+        engine did not do it."""
+        api = self._removal_client.api
         try:
-            self.client.api.remove_container(container_id, force=True)
+            api.kill(container_id)
+        except docker.errors.NotFound:
+            self._unremoved.discard(container_id)
+            return True
+        except docker.errors.APIError:
+            pass  # not running any more, or already being removed: removal decides
+        except (docker.errors.DockerException, OSError) as exc:
+            return self._removal_failed(container_id, f"the engine did not answer the kill ({exc})")
+        try:
+            api.remove_container(container_id, force=True)
         except docker.errors.NotFound:
             pass
         except docker.errors.APIError as exc:
             if "already in progress" not in str(exc):
-                log.warning("could not remove container %s: %s", container_id[:12], exc)
+                return self._removal_failed(container_id, str(exc))
+            # Its own auto-removal (the runner exited when we closed the attach) is under way.
+            if not self._gone_soon(container_id):
+                return self._removal_failed(container_id, "its removal did not finish")
         except (docker.errors.DockerException, OSError) as exc:
-            # The engine is unreachable (e.g. restarting); the shutdown sweep or the next server's
-            # startup reaping removes the container once it answers again.
-            log.warning("could not remove container %s: the engine did not answer (%s)", container_id[:12], exc)
+            return self._removal_failed(container_id, f"the engine did not answer ({exc})")
+        self._unremoved.discard(container_id)
+        return True
+
+    def _gone_soon(self, container_id: str, within_s: float = ENGINE_CALL_TIMEOUT_S) -> bool:
+        deadline = time.monotonic() + within_s
+        while time.monotonic() < deadline:
+            try:
+                self._removal_client.api.inspect_container(container_id)
+            except docker.errors.NotFound:
+                return True
+            except (docker.errors.DockerException, OSError):
+                return False
+            time.sleep(0.05)
+        return False
+
+    def _removal_failed(self, container_id: str, why: str) -> bool:
+        log.warning("could not remove container %s: %s; the reaper retries it", container_id[:12], why)
+        self._unremoved.add(container_id)
+        return False
 
     def _remove_instance_blocking(self) -> None:
         """Remove any container still labelled with this instance, tracked or not."""
         try:
-            leftovers = self.client.api.containers(all=True, filters={"label": f"{LABEL_INSTANCE}={self.instance}"})
+            leftovers = self._removal_client.api.containers(all=True, filters={"label": f"{LABEL_INSTANCE}={self.instance}"})
         except (docker.errors.DockerException, OSError) as exc:
             log.warning("could not list this server's containers: %s", exc)
             return
@@ -411,8 +492,12 @@ class DockerProvider:
 
     async def _remove(self, container: Container) -> None:
         with anyio.CancelScope(shield=True):
-            await container.stream.aclose()
-            await anyio.to_thread.run_sync(self._remove_blocking, container.id)
+            await container.stream.aclose()  # the runner reads EOF and exits, whatever the engine does
+            self._unremoved.add(container.id)  # tracked until the engine confirms the removal
+        await self._remove_id(container.id)
+
+    async def _remove_id(self, container_id: str) -> None:
+        await anyio.to_thread.run_sync(self._remove_blocking, container_id, abandon_on_cancel=True)
 
 
 def debugbox_containers(client: docker.DockerClient) -> list[dict[str, Any]]:

@@ -11,11 +11,17 @@ Requests:
   {"op": "run", "id": ..., "kind": "pytest" | "python", "files": {path: text},
    "targets": [paths or node ids], "code": str, "timeout_s": float, "test_timeout_s": float,
    "max_output_bytes": int, "limits": {"memory_mb": int, "nproc": int, "fsize_mb": int}}
-  {"op": "audit", "id": ...}   (is anything left of earlier runs? before a container is reused)
+  {"op": "recycle", "id": ...}   (the episode is over: before a container serves another one)
   {"op": "shutdown"}
 Events (each carries the request id):
-  pong | collected {nodeids} | test {nodeid, outcome, ...} | done {the whole result} | error {message}
-  audit answers done {clean: bool, leftovers: [what is left: files, processes, IPC objects]}
+  pong {protocol, runs, ...} | collected {nodeids} | test {nodeid, outcome, ...} | done {the whole result}
+  | error {message}
+  recycle answers done {clean: bool, leftovers: [what is left: files, processes, IPC objects]}; when
+  clean, the runner then replaces itself (execve) with a fresh runner: nothing an episode put in this
+  process's memory (its code, its tests, the hidden tests of a submit) can reach the next episode.
+  The fresh runner answers pings with runs == 0.
+A run with "scoring": true carries hidden tests: nothing of it is cached, and afterwards this process
+refuses every run until it is recycled or ends.
 
 Scoring integrity: the code under test runs in the same interpreter as pytest, so the parent takes
 little on trust. The child's events count only with a per-run token (a blind write to the event
@@ -59,9 +65,16 @@ for _plugin in _pytest.config.default_plugins:
     except ImportError:
         pass
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
+# Every event we send stays far below the server's line limit (32 MiB): whatever the code under test
+# makes of names and messages, its result is cut here, never turned into a failure of the sandbox.
+MAX_EVENT_BYTES = 8 * 1024 * 1024
 MAX_TEXT_PER_TEST = 4000
+MAX_NAME_CHARS = 1000  # node ids, paths, function and exception names: agent code can make them huge
+MAX_FRAMES = 64
+MAX_TESTS_REPORTED = 20_000
+DEADLINE_ENV = "DEBUGBOX_RUNNER_DEADLINE"  # the container's hard end, carried across a recycle
 MAX_RESTARTS = 100  # re-forks after a test hangs or kills its process
 HARD_KILL_GRACE_S = 2.0  # past the per-test alarm, the parent kills the child
 PR_SET_CHILD_SUBREAPER = 36
@@ -204,6 +217,63 @@ def cap(text: str, limit: int = MAX_TEXT_PER_TEST) -> str:
     return f"[... {len(text) - limit} characters truncated ...]\n" + text[-limit:]
 
 
+def clip(value, limit: int = MAX_NAME_CHARS) -> str:
+    """A name the code under test may have made (a node id, a function or exception name): kept
+    whole up to `limit` characters, else its head with the cut marked."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}[... {len(text) - limit} characters cut]"
+
+
+def clip_frames(frames) -> list[dict]:
+    """At most MAX_FRAMES frames (the innermost ones), every field bounded."""
+    if not isinstance(frames, list):
+        return []
+    kept = []
+    for frame in frames[-MAX_FRAMES:]:
+        if isinstance(frame, dict):
+            line = frame.get("line")
+            kept.append({"path": clip(frame.get("path", "")), "line": line if isinstance(line, int) else 0, "function": clip(frame.get("function", ""), 200)})
+    return kept
+
+
+def clip_text(value, limit: int = MAX_TEXT_PER_TEST):
+    return None if value is None else cap(value if isinstance(value, str) else str(value), limit)
+
+
+class LineReader:
+    """Newline-delimited lines from a pipe whose writer we do not trust: a line longer than `limit`
+    is dropped whole (counted in `dropped`) instead of growing our memory without bound."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.pending = bytearray()
+        self.skipping = False
+        self.dropped = 0
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        lines = []
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            if end < 0:
+                break
+            if self.skipping:
+                self.skipping = False
+            else:
+                lines.append(bytes(self.pending) + chunk[start:end])
+            self.pending.clear()
+            start = end + 1
+        if not self.skipping:
+            self.pending += chunk[start:]
+            if len(self.pending) > self.limit:
+                self.pending.clear()
+                self.skipping = True
+                self.dropped += 1
+        return lines
+
+
 # ---------------------------------------------------------------------------
 # Inside the child.
 
@@ -217,7 +287,7 @@ def _frames(tb_entries, workspace: str) -> list[dict]:
     for path, lineno, name in tb_entries:
         path = os.path.realpath(str(path))
         if path.startswith(workspace + os.sep):
-            frames.append({"path": os.path.relpath(path, workspace), "line": lineno, "function": name})
+            frames.append({"path": clip(os.path.relpath(path, workspace)), "line": lineno, "function": clip(name, 200)})
     return frames
 
 
@@ -225,7 +295,7 @@ def _exception_frames(exc: BaseException, workspace: str) -> list[dict]:
     entries = [(f.filename, f.lineno, f.name) for f in traceback.extract_tb(exc.__traceback__)]
     if isinstance(exc, SyntaxError) and exc.filename:
         entries.append((exc.filename, exc.lineno or 1, "<module>"))
-    return _frames(entries, workspace)
+    return _frames(entries, workspace)[-MAX_FRAMES:]
 
 
 # Absolute `File "...", line N` (tracebacks) and `path.py:N:` at a line start (pytest's short
@@ -286,7 +356,7 @@ class Reporter:
 
     # The parent drops the check's node ids from these itself: it trusts nothing the child filters.
     def pytest_collection_finish(self, session):
-        self.send({"event": "collected", "nodeids": [item.nodeid for item in session.items]})
+        self.send({"event": "collected", "nodeids": [clip(item.nodeid) for item in session.items[: MAX_TESTS_REPORTED + 2]]})
 
     def pytest_runtest_logstart(self, nodeid, location):
         self.send({"event": "start", "nodeid": nodeid})
@@ -366,6 +436,11 @@ def child_main(request: dict, workspace: str, targets: list[str], event_fd: int,
     events = os.fdopen(event_fd, "w", buffering=1)
 
     def send(event: dict) -> None:
+        # Bounded here, where the names are made: a line past the parent's limit would be dropped whole.
+        if "nodeid" in event:
+            event["nodeid"] = clip(event["nodeid"])
+        if event.get("frames"):
+            event["frames"] = event["frames"][-MAX_FRAMES:]
         events.write(json.dumps({**event, "token": token}) + "\n")
         events.flush()
 
@@ -507,7 +582,7 @@ def _run_snippet(code: str, workspace: str, send) -> int:
         send(
             {
                 "event": "exception",
-                "type": type(exc).__name__,
+                "type": clip(type(exc).__name__, 200),
                 "message": cap(str(exc), 1000),
                 "traceback": cap("".join(tb)),
                 "frames": _exception_frames(exc, workspace),
@@ -689,7 +764,8 @@ class Run:
         self.tampered: str | None = None
         self.files = dict(request.get("files") or {})
         self.test_files = sorted({t.split("::")[0] for t in targets} & set(self.files))
-        if self.kind == "pytest":
+        # A scoring run's tests are the hidden ones: never kept in this process (see SCORED).
+        if self.kind == "pytest" and not request.get("scoring"):
             conftests = [p for p in self.files if os.path.basename(p) == "conftest.py"]
             REWRITTEN_TESTS.prepare([os.path.join(workspace, p) for p in [*conftests, *self.test_files]])
 
@@ -763,7 +839,7 @@ class Run:
                 self._tamper("the runner's closing check did not run after the tests")
 
     def _supervise(self, pid: int, event_r: int, out_r: int, err_r: int) -> str | None:
-        pending = b""
+        events = LineReader(MAX_EVENT_BYTES)
         current: tuple[str, float] | None = None
         open_fds = {event_r, out_r, err_r}
         child_done = False
@@ -786,9 +862,7 @@ class Run:
                 elif fd == err_r:
                     self.stderr.feed(chunk)
                 else:
-                    pending += chunk
-                    *lines, pending = pending.split(b"\n")
-                    for line in lines:
+                    for line in events.feed(chunk):
                         current = self._on_event(line, current)
             if not child_done:
                 reap(self.statuses)
@@ -827,24 +901,39 @@ class Run:
                 self._tamper(f"the runner's {event.get('role')} check did not fail as planted")
         elif kind == "collected":
             if self.collected is None:
-                nodeids = [str(n) for n in event.get("nodeids", [])]
-                self.collected = [n for n in nodeids if not (self.check and self.check.owns(n))]
+                nodeids = event.get("nodeids") if isinstance(event.get("nodeids"), list) else []
+                nodeids = [clip(n) for n in nodeids[: MAX_TESTS_REPORTED + 2]]
+                self.collected = [n for n in nodeids if not (self.check and self.check.owns(n))][:MAX_TESTS_REPORTED]
                 self.emit({"event": "collected", "nodeids": self.collected})
         elif kind == "start":
-            return (str(event.get("nodeid")), time.monotonic())
+            return (clip(event.get("nodeid")), time.monotonic())
         elif kind == "test":
-            nodeid = str(event.get("nodeid"))
-            if event.get("outcome") not in OUTCOMES:
-                event["outcome"] = "error"
-            self.results[nodeid] = {k: event.get(k) for k in ("nodeid", "outcome", "duration", "message", "longrepr", "frames")}
+            nodeid = clip(event.get("nodeid"))
+            if nodeid not in self.results and len(self.results) >= MAX_TESTS_REPORTED:
+                return None
+            duration = event.get("duration")
+            self.results[nodeid] = {
+                "nodeid": nodeid,
+                "outcome": event.get("outcome") if event.get("outcome") in OUTCOMES else "error",
+                "duration": duration if isinstance(duration, (int, float)) else None,
+                "message": clip_text(event.get("message"), 500),
+                "longrepr": clip_text(event.get("longrepr")),
+                "frames": clip_frames(event.get("frames")),
+            }
             self.emit({"event": "test", **self.results[nodeid]})
             return None
-        elif kind == "collect_error":
-            self.collect_errors.append({k: event.get(k) for k in ("nodeid", "longrepr", "frames")})
+        elif kind == "collect_error" and len(self.collect_errors) < 100:
+            self.collect_errors.append({"nodeid": clip(event.get("nodeid", "")), "longrepr": clip_text(event.get("longrepr")) or "", "frames": clip_frames(event.get("frames"))})
         elif kind == "exception" and self.exception is None:
-            self.exception = {k: event.get(k) for k in ("type", "message", "traceback", "frames")}
+            self.exception = {
+                "type": clip(event.get("type", ""), 200),
+                "message": clip_text(event.get("message"), 1000) or "",
+                "traceback": clip_text(event.get("traceback")) or "",
+                "frames": clip_frames(event.get("frames")),
+            }
         elif kind == "exit":
-            self.exit_code = event.get("code")
+            code = event.get("code")
+            self.exit_code = code if isinstance(code, int) and not isinstance(code, bool) else 1
         return current
 
     def _tamper(self, why: str) -> None:
@@ -870,7 +959,7 @@ class Run:
             status = "crashed"
         else:
             status = "ok"
-        return {
+        return within_event_limit({
             "event": "done",
             "kind": self.kind,
             "status": status,
@@ -888,7 +977,41 @@ class Run:
             "stderr": stderr,
             "stderr_dropped_bytes": stderr_dropped,
             "duration_s": round(time.monotonic() - self.started, 4),
-        }
+        })
+
+
+def within_event_limit(result: dict, limit: int = MAX_EVENT_BYTES) -> dict:
+    """The done event under `limit` bytes whatever the run produced: first the tests' long reports
+    go, then their messages and frames, then the tests beyond the first thousands. What was cut is
+    said in `output_cut`; the scores read the outcomes, which stay as long as any test does."""
+    def size() -> int:
+        return len(json.dumps(result))
+
+    if size() <= limit:
+        return result
+    cuts = []
+    for field, what in (("longrepr", "failure reports"), ("message", "failure messages"), ("frames", "tracebacks")):
+        for test in result["tests"]:
+            test[field] = [] if field == "frames" else None
+        for error in result["collect_errors"]:
+            if field in error:
+                error[field] = [] if field == "frames" else ""
+        cuts.append(what)
+        if size() <= limit:
+            break
+    while size() > limit and (result["tests"] or result["not_run"] or result["collected"]):
+        for key in ("tests", "not_run", "collected"):
+            items = result[key] or []
+            if items:
+                result[key] = items[: len(items) // 2]
+        cuts.append("tests beyond the first reported")
+    if size() > limit:
+        result["stdout"] = result["stderr"] = ""
+        result["collect_errors"] = []
+        result["exception"] = None
+        cuts.append("output")
+    result["output_cut"] = f"the run's result was larger than {limit} bytes; cut: " + ", ".join(dict.fromkeys(cuts))
+    return result
 
 
 # ---------------------------------------------------------------------------
@@ -928,23 +1051,44 @@ class Channel:
         return line
 
 
-def handle(request: dict, channel: Channel, workdir: str, scratch: list[str], private_ipc: bool = False) -> None:
+class State:
+    """What this process image has done: runs served, and whether hidden tests ever entered it."""
+
+    runs = 0
+    scored = False
+
+
+def handle(request: dict, channel: Channel, workdir: str, scratch: list[str], private_ipc: bool = False) -> bool:
+    """Serve one request. True: the caller must now replace this process with a fresh runner."""
     request_id = request.get("id")
 
     def emit(event: dict) -> None:
-        channel.send({"id": request_id, **event})
+        message = {"id": request_id, **event}
+        if event.get("event") != "done" and len(json.dumps(message)) > MAX_EVENT_BYTES:
+            return  # progress only (the done event carries the result, and is bounded itself)
+        channel.send(message)
 
     op = request.get("op")
     if op == "ping":
-        emit({"event": "pong", "protocol": PROTOCOL_VERSION, "pid": os.getpid(), "uid": os.getuid(), "python": sys.version.split()[0], "pytest": pytest.__version__})
-        return
-    if op == "audit":
+        emit({"event": "pong", "protocol": PROTOCOL_VERSION, "runs": State.runs, "pid": os.getpid(), "uid": os.getuid(), "python": sys.version.split()[0], "pytest": pytest.__version__})
+        return False
+    if op == "recycle":
+        wipe([workdir, *scratch])
+        if private_ipc:
+            remove_ipc_objects()
         leftovers = audit([workdir, *scratch], private_ipc)
+        if channel.buffer:
+            leftovers.append("unread input after the recycle request")
         emit({"event": "done", "clean": not leftovers, "leftovers": leftovers[:50]})
-        return
+        return not leftovers
     if op != "run" or request.get("kind") not in ("pytest", "python"):
         emit({"event": "error", "message": f"unknown request: op={op!r} kind={request.get('kind')!r}"})
-        return
+        return False
+    if State.scored:
+        emit({"event": "error", "message": "this runner has run hidden tests: it serves no more runs until it is recycled"})
+        return False
+    State.runs += 1
+    State.scored = bool(request.get("scoring"))
     try:
         workspace = prepare_workspace(workdir, dict(request.get("files") or {}))
     except (ValueError, OSError) as exc:
@@ -957,6 +1101,18 @@ def handle(request: dict, channel: Channel, workdir: str, scratch: list[str], pr
         wipe([workdir, *scratch])
         if private_ipc:
             remove_ipc_objects()
+    return False
+
+
+def replace_this_process(channel: Channel, deadline: float | None) -> None:
+    """execve a fresh runner in place of this one: same pid (PID 1 in a container, which agent code
+    cannot signal), same stdin and stdout, a new address space with nothing of what this one held.
+    The hard lifetime carries over as an absolute deadline on the (system-wide) monotonic clock."""
+    os.dup2(channel.out_fd, 1)  # the protocol's stdout, which our dup of it would not pass on (CLOEXEC)
+    environ = dict(os.environ)
+    if deadline is not None:
+        environ[DEADLINE_ENV] = repr(deadline)
+    os.execve(sys.executable, sys.orig_argv, environ)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -982,6 +1138,11 @@ def main(argv: list[str] | None = None) -> int:
     REWRITTEN_TESTS.install()
     warm_up(workdir)
     end = time.monotonic() + args.lifetime if args.lifetime > 0 else None
+    try:
+        inherited = float(os.environ.pop(DEADLINE_ENV, ""))
+        end = inherited if end is None else min(end, inherited)
+    except ValueError:
+        pass  # first start: no deadline carried over
     statuses: dict[int, int] = {}
     while True:
         remaining = None if end is None else end - time.monotonic()
@@ -1007,12 +1168,15 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if request.get("op") == "shutdown":
             return 0
+        fresh_runner_wanted = False
         try:
-            handle(request, channel, workdir, args.scratch, args.private_ipc)
+            fresh_runner_wanted = handle(request, channel, workdir, args.scratch, args.private_ipc)
         except Exception as exc:  # noqa: BLE001 - one bad run must not end the runner
             channel.send({"id": request.get("id"), "event": "error", "message": f"runner failure: {exc!r}"})
         finally:
             kill_everything_started(statuses)
+        if fresh_runner_wanted:
+            replace_this_process(channel, end)
 
 
 if __name__ == "__main__":

@@ -393,7 +393,8 @@ async def test_a_reused_container_is_as_clean_as_a_new_one(engine, catalog):
         await service.replace_lines(first, 1, lines, LEFTOVERS + task.solution_files[main], None)
         assert (await service.run_tests(first)).passed > 0
         assert (await service.submit(first)).resolved
-        assert provider.status()["reused"] == 1 and provider.status()["audit_refused"] == 0
+        await wait_for(lambda: provider.status()["reused"] == 1, 60)  # the fresh runner starts in the background
+        assert provider.status()["audit_refused"] == 0
 
         later = [(await service.start_task(TASK)).episode_id for _ in range(2)]  # the pool's fresh one and ours
         prints = [await fingerprint(service, episode) for episode in later]
@@ -415,7 +416,8 @@ async def test_a_container_with_a_process_the_audit_finds_is_not_reused(engine, 
         exec_id = engine.api.exec_create(host, ["sleep", "600"], user="65534:65534")["Id"]
         engine.api.exec_start(exec_id, detach=True)
         await service.submit(episode)
-        assert provider.status()["audit_refused"] == 1 and provider.status()["reused"] == 0
+        await wait_for(lambda: provider.status()["audit_refused"] == 1, 60)
+        assert provider.status()["reused"] == 0
         await wait_for(lambda: host not in {c["Id"][:12] for c in containers_of(engine, provider.instance)})
 
 

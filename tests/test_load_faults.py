@@ -411,3 +411,76 @@ async def test_docker_daemon_restart_mid_run_fails_clearly_and_the_server_carrie
     finally:
         if not _engine_answers():
             _start_dockerd()
+
+
+# -- an engine that stops answering (issue 15, attack 4) -------------------------------------------
+
+
+class _FrozenEngine:
+    """dockerd stopped with SIGSTOP: every call to it hangs, as with a container the engine is stuck
+    on. Always thawed on exit."""
+
+    def __enter__(self):
+        self.pid = int(subprocess.run(["pgrep", "-x", "dockerd"], capture_output=True, text=True, check=True).stdout.split()[0])
+        os.kill(self.pid, signal.SIGSTOP)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        os.kill(self.pid, signal.SIGCONT)
+
+
+async def test_removal_never_waits_on_an_engine_that_does_not_answer():
+    """A container the engine will not remove used to stay running and untracked after one 60 s
+    call, and shutdown paid 60 s for each. Now: the removal gives up after its bound, the container
+    stays tracked, the reaper removes it once the engine answers, and a shutdown with the engine
+    frozen ends within its budget, the event loop free all along."""
+    from mcp_server.runtime import running
+    from mcp_server.service import CLOSE_BUDGET_S, DebugService, ServiceSettings
+    from sandbox.docker_backend import ENGINE_CALL_TIMEOUT_S, REAP_INTERVAL_S, SHUTDOWN_BUDGET_S, DockerProvider, DockerSettings
+    from tasks.loader import load_catalog
+
+    if not _disruptive_tests_allowed():
+        pytest.skip("freezes dockerd, stalling every Docker user of this machine: set DEBUGBOX_DISRUPTIVE_TESTS=1 (CI runs it)")
+    require_docker()
+    if os.geteuid() != 0 or subprocess.run(["pgrep", "-x", "dockerd"], capture_output=True).returncode != 0:
+        pytest.skip("needs root and a running dockerd to freeze")
+    engine = docker.from_env()
+    provider = DockerProvider(DockerSettings(pool_size=0))
+    service = DebugService(load_catalog(), provider, ServiceSettings())
+    async with running(service):
+        gone, kept = [(await service.start_task(TASKS[0])).episode_id for _ in range(2)]
+        container = service._handles[gone].sandbox.container.id
+        ticks: list[float] = []
+
+        async def tick() -> None:  # the event loop's own latency while the engine is frozen
+            while True:
+                before = time.monotonic()
+                await anyio.sleep(0.05)
+                ticks.append(time.monotonic() - before - 0.05)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(tick)
+            with _FrozenEngine():
+                started = time.monotonic()
+                await service.close_episode(gone, "idle_timeout")
+                took = time.monotonic() - started
+                assert (await service.view_code(kept, None, None, None)).step == 1  # a neighbour is served
+            tg.cancel_scope.cancel()
+        assert took < 2 * ENGINE_CALL_TIMEOUT_S + 5, f"the removal waited {took:.1f} s on a frozen engine"
+        assert max(ticks) < 0.5, f"the event loop stalled {max(ticks):.2f} s"
+        assert container in provider._unremoved or not engine.api.containers(all=True, filters={"id": container})
+        deadline = time.monotonic() + REAP_INTERVAL_S + 3 * ENGINE_CALL_TIMEOUT_S
+        while engine.api.containers(all=True, filters={"id": container}) or container in provider._unremoved:
+            assert time.monotonic() < deadline, "the reaper did not remove the container once the engine answered"
+            await anyio.sleep(0.5)
+        instance = provider.instance
+        with _FrozenEngine():
+            started = time.monotonic()
+            await service.aclose()
+            await provider.aclose()
+            shutdown = time.monotonic() - started
+    assert shutdown < CLOSE_BUDGET_S + SHUTDOWN_BUDGET_S + 5, f"shutdown took {shutdown:.1f} s with the engine frozen"
+    deadline = time.monotonic() + 120
+    while containers_of(engine, instance):  # the attach closed, so the runner ended the container itself
+        assert time.monotonic() < deadline, "a container outlived its server by 2 minutes"
+        await anyio.sleep(1)

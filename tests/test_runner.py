@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.base import RunRequest, RunResult, SandboxError
+from sandbox.channel import RUNNER_PROTOCOL
 from sandbox.local import LocalProvider, LocalSandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,7 +127,8 @@ TARGETS = ["tests/test_it.py"]
 
 def test_ping(runner):
     pong = runner.ping()
-    assert pong["protocol"] == 1
+    assert pong["protocol"] == RUNNER_PROTOCOL  # the version the server checks on connect
+    assert pong["runs"] == 0
     assert pong["pid"] == runner.proc.pid
     assert pong["python"] == sys.version.split()[0]
     assert pong["pytest"] == pytest.__version__
@@ -726,3 +728,91 @@ def test_rewritten_test_cache_hands_children_the_parents_code_and_misses_on_any_
     exec(changed, namespace)
     with pytest.raises(AssertionError, match=r"assert \(1 \+ 1\) == 3"):  # pytest's rewritten message
         namespace["test_value"]()
+
+
+# -- issue 15: what the code under test can make of a result, and what a scoring run leaves ---------
+
+
+HUGE_NAMES = """
+import pytest
+
+HUGE = "f" * 4_000_000
+namespace = {}
+exec(f"def {HUGE}():\\n    assert 1 == 2\\n", namespace)
+call_it = namespace[HUGE]
+
+
+@pytest.mark.parametrize("n", range(12))
+def test_fails_in_a_function_with_a_huge_name(n):
+    call_it()
+
+
+@pytest.mark.parametrize("x", ["i" * 3_000_000])
+def test_with_a_huge_id(x):
+    assert x == ""
+"""
+
+
+def test_names_the_code_under_test_makes_huge_are_cut_and_the_result_stays_within_the_limit(runner):
+    """A 4 MB function name in every failing frame and a 3 MB test id (attack 3b of issue 15): the
+    result is cut to the runner's event limit, the run is an ordinary (failed) run of the agent's
+    code, and the runner serves the next request."""
+    events, done = runner.run(files=pytest_files(HUGE_NAMES), targets=TARGETS, timeout_s=30)
+    assert len(json.dumps(done)) < 8 * 1024 * 1024
+    assert done["status"] == "ok"
+    outcomes = [t["outcome"] for t in done["tests"]]
+    assert outcomes.count("failed") == 13, outcomes
+    for test in done["tests"]:
+        assert len(test["nodeid"]) < 1100
+        assert all(len(frame["function"]) < 300 for frame in test["frames"] or [])
+    assert any("characters cut" in t["nodeid"] for t in done["tests"])
+    assert runner.ping()["runs"] == 1
+
+
+def test_a_huge_exception_name_in_a_snippet_is_cut(runner):
+    code = "raise type('E' * 40_000_000, (Exception,), {})('boom')"
+    _, done = runner.run("python", files={}, code=code, timeout_s=30)
+    assert len(json.dumps(done)) < 8 * 1024 * 1024
+    assert done["exception"]["message"] == "boom"
+    assert len(done["exception"]["type"]) < 300
+
+
+def test_endless_garbage_on_the_event_pipe_does_not_grow_the_runner(runner):
+    """The child owns the event pipe's write end: a line without end must be dropped, not kept."""
+    code = """
+import os
+for fd in range(3, 64):
+    try:
+        os.write(fd, b"x" * (1 << 20))
+    except OSError:
+        continue
+    for _ in range(40):
+        os.write(fd, b"x" * (1 << 20))
+print("wrote")
+"""
+    _, done = runner.run("python", files={}, code=code, timeout_s=30)
+    assert done["stdout"].strip() == "wrote"
+    with open(f"/proc/{runner.proc.pid}/status") as f:
+        rss_kb = next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
+    assert rss_kb < 150_000, f"the runner holds {rss_kb} kB after 41 MB of garbage"
+
+
+def test_a_scoring_run_is_the_last_run_its_runner_serves(runner):
+    """Hidden tests never reach a process that serves another run: after a scoring run the runner
+    refuses runs until it is recycled (a container's runner then replaces itself; test_docker)."""
+    files = pytest_files("def test_ok():\n    assert True\n")
+    _, done = runner.run(files=files, targets=TARGETS, scoring=True)
+    assert [t["outcome"] for t in done["tests"]] == ["passed"]
+    _, refused = runner.request({"op": "run", "kind": "pytest", "files": files, "targets": TARGETS})
+    assert refused["event"] == "error" and "recycled" in refused["message"]
+    assert runner.ping()["runs"] == 1
+
+
+def test_recycle_refuses_to_replace_a_runner_that_is_not_alone(runner):
+    """Outside a container every other process of the machine is a leftover: the audit says so and
+    the runner stays as it is (no exec), so nothing is reused on a dirty audit."""
+    runner.run("python", files={}, code="print(1)")
+    _, done = runner.request({"op": "recycle"})
+    assert done["event"] == "done" and done["clean"] is False and done["leftovers"]
+    pong = runner.ping()
+    assert pong["pid"] == runner.proc.pid and pong["runs"] == 1
