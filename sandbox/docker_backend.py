@@ -1,0 +1,544 @@
+"""The Docker backend: one hardened container per episode, the runner as its main process.
+
+A container from the warm pool goes back to the pool when its episode submits, if the runner's
+audit finds nothing left of the episode (no file, process or IPC object; every run already ends
+wiped): then it serves another episode in turn, up to `episodes_per_container`.
+
+The server attaches to the container's stdin/stdout once, before starting it, and speaks the
+runner protocol over that stream for the container's whole life: no `docker exec` and no
+`docker run` per step. The container is created with StdinOnce, so when the server goes away
+(even by SIGKILL) the attach closes, the runner reads EOF and the container removes itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import statistics
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import docker
+import docker.errors
+from anyio.abc import ByteReceiveStream, SocketStream, TaskGroup
+from pydantic import BaseModel, Field
+
+from sandbox.base import EventCallback, RunRequest, RunResult, SandboxError
+from sandbox.channel import RunnerChannel
+from sandbox.engine import engine_client
+from sandbox.images import SANDBOX_IMAGE
+
+log = logging.getLogger(__name__)
+
+LABEL = "io.debugbox"
+LABEL_INSTANCE = "io.debugbox.instance"
+LABEL_OWNER = "io.debugbox.owner"
+LABEL_EPISODE = "io.debugbox.episode"
+POOL_EPISODE = "pool"
+STREAM_HEADER = 8
+# Removal never waits on a container: SIGKILL first, then remove, each call bounded; a container
+# the engine would not remove is retried by the reaper (and, past our own end, by the next server).
+ENGINE_CALL_TIMEOUT_S = 10
+REAP_INTERVAL_S = 10.0
+SHUTDOWN_BUDGET_S = 15.0  # shutdown removes every container at once, and never waits longer
+
+
+class DockerSettings(BaseModel):
+    """Hardening and pool settings; every field has a flag and a DEBUGBOX_* variable (see README)."""
+
+    image: str = SANDBOX_IMAGE
+    memory_mb: int = Field(default=512, ge=64, le=65536, description="container memory (and swap) limit")
+    cpus: float = Field(default=1.0, gt=0, le=64, description="CPU share of the container")
+    pids: int = Field(default=128, ge=8, le=65536, description="processes and threads in the container")
+    workspace_mb: int = Field(default=64, ge=1, le=65536, description="tmpfs size of /workspace")
+    tmp_mb: int = Field(default=16, ge=1, le=65536, description="tmpfs size of /tmp")
+    lifetime_s: int = Field(default=7200, ge=1, description="hard lifetime: the runner exits by itself after it")
+    pool_size: int = Field(default=2, ge=0, le=256, description="ready containers kept warm")
+    episodes_per_container: int = Field(
+        default=100, ge=1, le=100_000, description="episodes a pooled container may serve in turn, each after a clean audit (1: never reused)"
+    )
+    user: str = Field(default="65534:65534", description="uid:gid inside the container (never root)")
+
+
+def _process_start_ticks(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        return stat[stat.rfind(b")") + 2 :].split()[19].decode()
+    except (OSError, IndexError):
+        return "?"
+
+
+def owner_tag(pid: int | None = None) -> str:
+    """host:pid:start-time of a server process; tells a live owner from a recycled pid."""
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}:{pid}:{_process_start_ticks(pid)}"
+
+
+def container_owner_tag(client: docker.DockerClient) -> str | None:
+    """`container:<id>` when this server itself runs in a container of the same engine (the
+    server image): its pid means nothing to a later server, its container id does."""
+    if not os.path.exists("/.dockerenv"):
+        return None
+    try:
+        info = client.api.inspect_container(socket.gethostname())
+    except docker.errors.DockerException:
+        return None
+    return f"container:{info['Id']}" if info["Id"].startswith(socket.gethostname()) else None
+
+
+def owner_is_alive(tag: str, client: docker.DockerClient | None = None) -> bool:
+    if tag.startswith("container:"):
+        if client is None:
+            return True
+        try:
+            return bool(client.api.inspect_container(tag.partition(":")[2])["State"]["Running"])
+        except docker.errors.NotFound:
+            return False
+    host, _, rest = tag.partition(":")
+    pid, _, ticks = rest.partition(":")
+    if host != socket.gethostname():
+        return True  # another machine's server: not ours to judge
+    return pid.isdigit() and _process_start_ticks(int(pid)) == ticks
+
+
+class AttachedStdout(ByteReceiveStream):
+    """The stdout frames of a non-TTY attach stream (8-byte header: type, 0, 0, 0, size)."""
+
+    def __init__(self, stream: SocketStream):
+        self._stream = stream
+        self._buffer = bytearray()
+
+    async def _fill(self, n: int) -> None:
+        while len(self._buffer) < n:
+            chunk = await self._stream.receive()
+            self._buffer += chunk
+
+    async def receive(self, max_bytes: int = 65536) -> bytes:
+        while True:
+            await self._fill(STREAM_HEADER)
+            kind = self._buffer[0]
+            size = int.from_bytes(self._buffer[4:8], "big")
+            await self._fill(STREAM_HEADER + size)
+            payload = bytes(self._buffer[STREAM_HEADER : STREAM_HEADER + size])
+            del self._buffer[: STREAM_HEADER + size]
+            if kind == 1 and payload:
+                return payload
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
+@dataclass
+class Container:
+    """A started container with a healthy runner on the other end of its attach stream."""
+
+    id: str
+    stream: SocketStream
+    channel: RunnerChannel
+    pooled: bool = False  # made for the warm pool (labelled `pool`), not for one named episode
+    episodes: int = 0  # episodes it has finished serving
+    created: float = field(default_factory=time.monotonic)
+
+
+class DockerSandbox:
+    backend = "docker"
+    isolation = "container"
+
+    def __init__(self, provider: DockerProvider, container: Container):
+        self._provider = provider
+        self.container = container
+
+    async def run(self, request: RunRequest, on_event: EventCallback | None = None) -> RunResult:
+        return await self.container.channel.run(request, on_event)
+
+    async def close(self, *, reuse: bool = False) -> None:
+        if reuse:
+            await self._provider.recycle(self.container)
+        else:
+            await self._provider.discard(self.container)
+
+
+@dataclass
+class PoolStats:
+    hits: int = 0
+    misses: int = 0
+    created: int = 0
+    discarded_unhealthy: int = 0
+    reused: int = 0
+    audit_refused: int = 0
+    removal_retries: int = 0
+    claim_ms: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
+
+    def snapshot(self) -> dict[str, Any]:
+        claims = sorted(self.claim_ms)
+        p = (lambda q: round(claims[min(len(claims) - 1, int(q * len(claims)))], 2)) if claims else (lambda q: None)
+        return {
+            "hits": self.hits,
+            "misses": self.misses,
+            "created": self.created,
+            "discarded_unhealthy": self.discarded_unhealthy,
+            "reused": self.reused,
+            "audit_refused": self.audit_refused,
+            "removal_retries": self.removal_retries,
+            "claim_ms_p50": round(statistics.median(claims), 2) if claims else None,
+            "claim_ms_p99": p(0.99),
+        }
+
+
+class DockerProvider:
+    backend = "docker"
+
+    def __init__(self, settings: DockerSettings | None = None, client: docker.DockerClient | None = None):
+        self.settings = settings or DockerSettings()
+        self.client = client or engine_client()
+        # Kill and remove go through a client whose calls give up after a bound (the SDK's default
+        # is 60 s): a container the engine cannot remove now is retried, never waited on.
+        self._removal_client = engine_client(timeout=ENGINE_CALL_TIMEOUT_S) if client is None else client
+        self.instance = uuid.uuid4().hex[:16]
+        self.owner = container_owner_tag(self.client) or owner_tag()
+        self.stats = PoolStats()
+        self._pool: list[Container] = []
+        self._live: dict[str, Container] = {}
+        self._unremoved: set[str] = set()  # ids whose removal failed: the reaper retries them
+        self._wanted = anyio.Event()
+        self._closed = False
+        self._background: TaskGroup | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Check the engine and image, and remove containers whose server is gone."""
+        from sandbox.images import ensure_sandbox_image
+
+        await anyio.to_thread.run_sync(lambda: ensure_sandbox_image(self.client, tag=self.settings.image))
+        removed = await anyio.to_thread.run_sync(reap_orphans, self.client)
+        if removed:
+            log.info("removed %d container(s) left by server instances that are gone", removed)
+
+    async def run_background(self) -> None:
+        """Keep the warm pool full, bring recycled containers back, retry failed removals. Runs
+        until cancelled."""
+        async with anyio.create_task_group() as tg:
+            self._background = tg
+            tg.start_soon(self._reap_unremoved)
+            try:
+                await self._refill()
+            finally:
+                self._background = None
+                tg.cancel_scope.cancel()
+
+    async def _reap_unremoved(self) -> None:
+        while True:
+            await anyio.sleep(REAP_INTERVAL_S)
+            for container_id in list(self._unremoved):
+                self.stats.removal_retries += 1
+                await anyio.to_thread.run_sync(self._remove_blocking, container_id)
+
+    async def _refill(self) -> None:
+        while not self._closed:
+            while len(self._pool) < self.settings.pool_size and not self._closed:
+                try:
+                    container = await self._create(POOL_EPISODE)
+                except SandboxError as exc:
+                    log.warning("could not refill the warm pool: %s", exc)
+                    await anyio.sleep(5)
+                    break
+                self._live.pop(container.id, None)
+                self._pool.append(container)
+            self._wanted = anyio.Event()
+            with anyio.move_on_after(60):
+                await self._wanted.wait()
+
+    async def aclose(self) -> None:
+        """Remove every container of this server at once, within SHUTDOWN_BUDGET_S. What the engine
+        would not remove in time still ends: its attach stream is closed first, so its runner reads
+        EOF and exits (the container removes itself); else the next server's startup reaps it."""
+        self._closed = True
+        with anyio.CancelScope(shield=True), anyio.move_on_after(SHUTDOWN_BUDGET_S):
+            containers = [*self._pool, *self._live.values()]
+            self._pool.clear()
+            self._live.clear()
+            for container in containers:
+                await container.stream.aclose()
+            async with anyio.create_task_group() as tg:
+                for container in containers:
+                    tg.start_soon(self._remove_id, container.id)
+                for container_id in list(self._unremoved):
+                    tg.start_soon(self._remove_id, container_id)
+            # A container made while the engine was away may be tracked nowhere: sweep by label.
+            await anyio.to_thread.run_sync(self._remove_instance_blocking, abandon_on_cancel=True)
+        if self._unremoved:
+            log.warning("%d container(s) could not be removed now; their runners end with our attach, and the next server reaps them", len(self._unremoved))
+
+    # -- sandboxes -------------------------------------------------------------------------
+
+    async def acquire(self, episode_id: str) -> DockerSandbox:
+        started = time.perf_counter()
+        container = await self._claim_from_pool()
+        if container is None:
+            self.stats.misses += 1
+            container = await self._create(episode_id)
+        else:
+            self.stats.hits += 1
+        self.stats.claim_ms.append((time.perf_counter() - started) * 1000)
+        self._live[container.id] = container
+        self._wanted.set()
+        return DockerSandbox(self, container)
+
+    async def _claim_from_pool(self) -> Container | None:
+        while self._pool:
+            container = self._pool.pop(0)
+            self._wanted.set()
+            young = time.monotonic() - container.created < self.settings.lifetime_s / 2
+            try:
+                if young:
+                    await container.channel.ping(timeout_s=2)
+                    return container
+            except SandboxError:
+                self.stats.discarded_unhealthy += 1
+            await self._remove(container)
+        return None
+
+    async def discard(self, container: Container) -> None:
+        self._live.pop(container.id, None)
+        await self._remove(container)
+
+    async def recycle(self, container: Container) -> None:
+        """Back to the warm pool if it may serve another episode and the runner's audit finds
+        nothing left of this one, with a fresh runner process (nothing of this episode stays in
+        memory either); otherwise removed. The pool then holds up to twice its size: a container
+        handed back is cheaper than any the refill would make. The fresh runner's start (~0.3 s)
+        happens in the background when the provider runs, so a submit does not wait for it."""
+        container.episodes += 1
+        if not self._may_reuse(container):
+            await self.discard(container)
+            return
+        if self._background is not None:
+            # Cancelled only by shutdown, which removes every container still tracked as live.
+            self._background.start_soon(self._recycle, container)
+        else:
+            # Shielded (every exchange is bounded by its timeout): a submit whose caller goes away
+            # must not leave the container tracked but neither pooled nor removed.
+            with anyio.CancelScope(shield=True):
+                await self._recycle(container)
+
+    async def _recycle(self, container: Container) -> None:
+        try:
+            leftovers = await container.channel.recycle(timeout_s=30)
+        except SandboxError as exc:
+            leftovers = [str(exc)]
+        if leftovers:
+            self.stats.audit_refused += 1
+            log.warning("container %s not reused, the audit found: %s", container.id[:12], "; ".join(leftovers[:5]))
+            await self.discard(container)
+            return
+        if not self._may_reuse(container):  # the pool filled, or shutdown began, during the audit
+            await self.discard(container)
+            return
+        self._live.pop(container.id, None)
+        self._pool.append(container)
+        self.stats.reused += 1
+
+    def _may_reuse(self, container: Container) -> bool:
+        s = self.settings
+        return (
+            not self._closed
+            and container.pooled
+            and container.episodes < s.episodes_per_container
+            and len(self._pool) < 2 * s.pool_size
+            and time.monotonic() - container.created < s.lifetime_s / 2
+            and container.channel.broken is None
+        )
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "instance": self.instance,
+            "image": self.settings.image,
+            "pool_ready": len(self._pool),
+            "pool_size": self.settings.pool_size,
+            "live_containers": len(self._live),
+            **self.stats.snapshot(),
+        }
+
+    # -- engine calls (blocking SDK calls go to worker threads) ----------------------------
+
+    def _create_blocking(self, episode_id: str) -> tuple[str, socket.socket]:
+        s = self.settings
+        api = self.client.api
+        host_config = api.create_host_config(
+            network_mode="none",
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            read_only=True,
+            tmpfs={
+                "/workspace": f"size={s.workspace_mb}m,uid={s.user.split(':')[0]},gid={s.user.split(':')[-1]},mode=0755",
+                "/tmp": f"size={s.tmp_mb}m,mode=1777",
+            },
+            mem_limit=f"{s.memory_mb}m",
+            memswap_limit=f"{s.memory_mb}m",
+            pids_limit=s.pids,
+            nano_cpus=int(s.cpus * 1e9),
+            ipc_mode="private",
+            auto_remove=True,
+        )
+        created = api.create_container(
+            s.image,
+            # /dev/shm and /dev/mqueue are writable too (multiprocessing needs them): wiped after every
+            # run like /tmp, and so are System V IPC objects (the container has its own IPC namespace).
+            command=[
+                "--workdir", "/workspace", "--scratch", "/tmp", "--scratch", "/dev/shm", "--scratch", "/dev/mqueue",
+                "--private-ipc", "--lifetime", str(s.lifetime_s),
+            ],
+            user=s.user,
+            stdin_open=True,  # with detach=False this also sets StdinOnce: EOF when we detach
+            tty=False,
+            network_disabled=True,
+            labels={LABEL: "1", LABEL_INSTANCE: self.instance, LABEL_OWNER: self.owner, LABEL_EPISODE: episode_id},
+            host_config=host_config,
+        )
+        container_id = created["Id"]
+        try:
+            attached = api.attach_socket(container_id, params={"stdin": 1, "stdout": 1, "stream": 1})
+            raw = getattr(attached, "_sock", attached)
+            api.start(container_id)
+        except Exception:
+            self._remove_blocking(container_id)
+            raise
+        return container_id, raw
+
+    async def _create(self, episode_id: str) -> Container:
+        # Shielded: a cancelled caller must not leave a container the engine made but nobody tracks.
+        with anyio.CancelScope(shield=True):
+            try:
+                container_id, raw = await anyio.to_thread.run_sync(self._create_blocking, episode_id)
+            except (docker.errors.DockerException, OSError) as exc:  # OSError: the engine is unreachable
+                raise SandboxError(f"Docker could not start a sandbox container: {exc}") from exc
+            self.stats.created += 1
+            stream = await SocketStream.from_socket(raw)
+            channel = RunnerChannel(stream, AttachedStdout(stream), name=f"container {container_id[:12]}")
+            container = Container(container_id, stream, channel, pooled=episode_id == POOL_EPISODE)
+            try:
+                await channel.ping(timeout_s=30)
+            except SandboxError:
+                await self._remove(container)
+                raise
+            if self._closed:
+                await self._remove(container)
+                raise SandboxError("the server is shutting down")
+            self._live[container.id] = container  # tracked from birth; acquire/pool decide its role
+            return container
+
+    def _remove_blocking(self, container_id: str) -> bool:
+        """SIGKILL, then remove; each call bounded. False (and tracked for the reaper) when the
+        engine did not do it."""
+        api = self._removal_client.api
+        try:
+            api.kill(container_id)
+        except docker.errors.NotFound:
+            self._unremoved.discard(container_id)
+            return True
+        except docker.errors.APIError:
+            pass  # not running any more, or already being removed: removal decides
+        except (docker.errors.DockerException, OSError) as exc:
+            return self._removal_failed(container_id, f"the engine did not answer the kill ({exc})")
+        try:
+            api.remove_container(container_id, force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            if "already in progress" not in str(exc):
+                return self._removal_failed(container_id, str(exc))
+            # Its own auto-removal (the runner exited when we closed the attach) is under way.
+            if not self._gone_soon(container_id):
+                return self._removal_failed(container_id, "its removal did not finish")
+        except (docker.errors.DockerException, OSError) as exc:
+            return self._removal_failed(container_id, f"the engine did not answer ({exc})")
+        self._unremoved.discard(container_id)
+        return True
+
+    def _gone_soon(self, container_id: str, within_s: float = ENGINE_CALL_TIMEOUT_S) -> bool:
+        deadline = time.monotonic() + within_s
+        while time.monotonic() < deadline:
+            try:
+                self._removal_client.api.inspect_container(container_id)
+            except docker.errors.NotFound:
+                return True
+            except (docker.errors.DockerException, OSError):
+                return False
+            time.sleep(0.05)
+        return False
+
+    def _removal_failed(self, container_id: str, why: str) -> bool:
+        log.warning("could not remove container %s: %s; the reaper retries it", container_id[:12], why)
+        self._unremoved.add(container_id)
+        return False
+
+    def _remove_instance_blocking(self) -> None:
+        """Remove any container still labelled with this instance, tracked or not."""
+        try:
+            leftovers = self._removal_client.api.containers(all=True, filters={"label": f"{LABEL_INSTANCE}={self.instance}"})
+        except (docker.errors.DockerException, OSError) as exc:
+            log.warning("could not list this server's containers: %s", exc)
+            return
+        for info in leftovers:
+            self._remove_blocking(info["Id"])
+
+    async def _remove(self, container: Container) -> None:
+        with anyio.CancelScope(shield=True):
+            await container.stream.aclose()  # the runner reads EOF and exits, whatever the engine does
+            self._unremoved.add(container.id)  # tracked until the engine confirms the removal
+        await self._remove_id(container.id)
+
+    async def _remove_id(self, container_id: str) -> None:
+        await anyio.to_thread.run_sync(self._remove_blocking, container_id, abandon_on_cancel=True)
+
+
+def debugbox_containers(client: docker.DockerClient) -> list[dict[str, Any]]:
+    return client.api.containers(all=True, filters={"label": LABEL})
+
+
+def reap_orphans(client: docker.DockerClient) -> int:
+    """Remove debugbox containers whose server instance is gone (startup cleanup)."""
+    removed = 0
+    for info in debugbox_containers(client):
+        owner = (info.get("Labels") or {}).get(LABEL_OWNER, "")
+        # A live server's container may be only "created" (being started right now): only the
+        # owner's death or the container's own end makes it an orphan, never its state alone.
+        if info.get("State") in ("exited", "dead") or not owner_is_alive(owner, client):
+            try:
+                client.api.remove_container(info["Id"], force=True)
+                removed += 1
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as exc:
+                log.warning("could not remove container %s: %s", info["Id"][:12], exc)
+    return removed
+
+
+def remove_all(client: docker.DockerClient) -> int:
+    """`debugbox cleanup`: remove every debugbox container, whoever owns it."""
+    removed = 0
+    for info in debugbox_containers(client):
+        try:
+            client.api.remove_container(info["Id"], force=True)
+            removed += 1
+        except docker.errors.NotFound:
+            pass
+    return removed
+
+
+def engine_answers(timeout_s: float = 3.0) -> bool:
+    try:
+        client = engine_client(timeout=int(max(1, timeout_s)))
+        client.ping()
+        client.close()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "no usable engine"
+        return False
