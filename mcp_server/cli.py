@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 
@@ -39,6 +40,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     service = DebugService(catalog, provider, service_settings)
     server = build_server(service, security=security)
     log.info("debugbox serving %d tasks over %s with the %s backend", len(catalog.tasks), args.transport, provider.backend)
+    # Everything loaded so far (modules, the catalog) lives as long as the server: keep it out of
+    # the garbage collector's full passes, which would otherwise pause every call for ~0.1 s.
+    gc.collect()
+    gc.freeze()
 
     async def main() -> None:
         if security is None:

@@ -10,6 +10,7 @@ import os
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from mcp_server.limits import MIB
 from mcp_server.service import ServiceSettings
 from sandbox.docker_backend import DockerSettings
 
@@ -37,6 +38,25 @@ SERVICE_OPTIONS = {
     "max_episodes": ("--max-episodes", "DEBUGBOX_MAX_EPISODES", "episodes running at once (default 256)"),
     "idle_timeout_s": ("--idle-timeout-s", "DEBUGBOX_IDLE_TIMEOUT_S", "end an untouched episode after this (default 1800)"),
     "max_episodes_per_owner": ("--max-episodes-per-token", "DEBUGBOX_MAX_EPISODES_PER_TOKEN", "episodes at once per bearer token (default: no limit)"),
+    "max_steps_limit": (
+        "--max-steps-limit",
+        "DEBUGBOX_MAX_STEPS_LIMIT",
+        "most steps an episode may have: a caller's max_steps may not pass it, a task's own budget is cut to it (default 200)",
+    ),
+    "max_file_chars": ("--max-file-chars", "DEBUGBOX_MAX_FILE_CHARS", "characters an editable file may grow to (default 500000)"),
+    "max_file_lines": ("--max-file-lines", "DEBUGBOX_MAX_FILE_LINES", "lines an editable file may grow to (default 20000)"),
+    "max_workspace_chars": ("--max-workspace-chars", "DEBUGBOX_MAX_WORKSPACE_CHARS", "characters of editable files per episode (default 2000000)"),
+    "max_undo_mb": ("--max-undo-mb", "DEBUGBOX_MAX_UNDO_MB", "undo history per episode, MiB; older edits past it cannot be undone (default 8)"),
+    "max_memory_mb": (
+        "--max-episodes-memory-mb",
+        "DEBUGBOX_MAX_EPISODES_MEMORY_MB",
+        "code and history all episodes may keep in the server, finished ones included, MiB (default 1024)",
+    ),
+    "max_memory_per_owner_mb": (
+        "--max-memory-per-token-mb",
+        "DEBUGBOX_MAX_MEMORY_PER_TOKEN_MB",
+        "the same per bearer token, MiB (default 256)",
+    ),
 }
 
 
@@ -71,8 +91,11 @@ def docker_settings(args: argparse.Namespace, environ=None) -> DockerSettings:
 
 def service_settings(args: argparse.Namespace, environ=None) -> ServiceSettings:
     values, sources = _collect(args, SERVICE_OPTIONS, os.environ if environ is None else environ)
-    checked = _validate(_ServiceOptions, values, sources)
-    return ServiceSettings(**checked.model_dump(exclude_none=True))
+    checked = _validate(_ServiceOptions, values, sources).model_dump(exclude_none=True)
+    for mib_field, bytes_field in (("max_undo_mb", "max_undo_bytes"), ("max_memory_mb", "max_memory_bytes"), ("max_memory_per_owner_mb", "max_memory_per_owner")):
+        if mib_field in checked:
+            checked[bytes_field] = checked.pop(mib_field) * MIB
+    return ServiceSettings(**checked)
 
 
 class _ServiceOptions(BaseModel):
@@ -81,6 +104,13 @@ class _ServiceOptions(BaseModel):
     max_episodes: int | None = Field(default=None, ge=1, le=100_000)
     idle_timeout_s: float | None = Field(default=None, gt=0)
     max_episodes_per_owner: int | None = Field(default=None, ge=1, le=100_000)
+    max_steps_limit: int | None = Field(default=None, ge=1, le=10_000)
+    max_file_chars: int | None = Field(default=None, ge=1_000, le=50_000_000)
+    max_file_lines: int | None = Field(default=None, ge=100, le=1_000_000)
+    max_workspace_chars: int | None = Field(default=None, ge=1_000, le=500_000_000)
+    max_undo_mb: int | None = Field(default=None, ge=0, le=4096)
+    max_memory_mb: int | None = Field(default=None, ge=16, le=1_048_576)
+    max_memory_per_owner_mb: int | None = Field(default=None, ge=1, le=1_048_576)
 
 
 def http_security(args: argparse.Namespace, environ=None):

@@ -2,24 +2,30 @@
 
 An Episode holds the truth about the code (the editable files), the undo history, the step
 budget, the rewards and the final score. The service layer feeds it run results that a
-sandbox produced; the engine itself never runs anything.
+sandbox produced; the engine itself never runs anything. Diffs and syntax checks of its changes are
+the service's to compute (off the event loop): the engine returns what changed (diffs.FileChange).
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel
 
 from mcp_server import views
+from mcp_server.diffs import FileChange
 from mcp_server.errors import BadArgument, EpisodeFinished, NotEditable, NothingToUndo, quoted
+from mcp_server.history import FilesUndo, LinesUndo, UndoHistory, UndoRecord, files_undo, lines_undo, text_bytes
+from mcp_server.limits import DEFAULT_MAX_FILE_CHARS, MIB, EpisodeLimits
 from mcp_server.scoring import best_visible_reward
 from mcp_server.views import SyntaxIssue
 from tasks.model import Task
 
-MAX_FILE_CHARS = 500_000
+MAX_FILE_CHARS = DEFAULT_MAX_FILE_CHARS  # the default; the operator's is EpisodeLimits.max_file_chars
 MAX_CODE_CHARS = 200_000
+STEP_BYTES = 560  # a step's history entry and reward, besides its summary (measured with tracemalloc)
 
 EndReason = Literal["submitted", "budget_spent", "idle_timeout", "server_shutdown", "sandbox_failure"]
 
@@ -31,18 +37,6 @@ class HistoryEntry(BaseModel):
     reward: float
 
 
-class EditOutcome(BaseModel):
-    path: str
-    start_line: int
-    end_line: int
-    lines_total: int
-    diff: str
-    window: str
-    window_start: int
-    window_end: int
-    syntax_error: SyntaxIssue | None
-
-
 class ViewOutcome(BaseModel):
     path: str
     start_line: int
@@ -52,9 +46,31 @@ class ViewOutcome(BaseModel):
 
 
 @dataclass
-class Snapshot:
-    label: str
-    files: dict[str, str]
+class Edit:
+    """What a replace_lines did: enough for the service to show a diff and the lines around it."""
+
+    path: str
+    start_line: int
+    end_line: int
+    lines_total: int
+    change: FileChange  # before and after as lines; only the edited range differs
+    first_new_line: int  # 1-based range of the new code in the file, for the window around the edit
+    last_new_line: int
+
+    @property
+    def changed(self) -> bool:
+        return self.change.before != self.change.after
+
+
+@dataclass
+class EditPlan:
+    """A checked replace_lines not yet applied: `growth` is how many more bytes the episode would keep."""
+
+    edit: Edit
+    after_text: str
+    record: UndoRecord | None
+    growth: int
+    version: int
 
 
 def check_text(name: str, text: str, limit: int) -> str:
@@ -84,16 +100,42 @@ class Episode:
     end_reason: EndReason | None = None
     score: float | None = None
     resolved: bool | None = None
-    undo_stack: list[Snapshot] = field(default_factory=list)
+    limits: EpisodeLimits = field(default_factory=EpisodeLimits)
+    undo_history: UndoHistory = field(default_factory=lambda: UndoHistory(EpisodeLimits().max_undo_bytes))
+    originals: dict[str, str] = field(default_factory=dict)  # the task's editable files: shared, not ours
+    steps_bytes: int = 0
+    version: int = 0  # counts changes of the files, so a stale EditPlan cannot be applied
 
     @classmethod
-    def create(cls, episode_id: str, task: Task, max_steps: int | None = None) -> Episode:
-        budget = task.spec.max_steps if max_steps is None else max_steps
-        if not 1 <= budget <= 1000:
-            raise BadArgument(f"max_steps must be between 1 and 1000, got {budget}. Omit it to use the task's budget ({task.spec.max_steps}).")
-        return cls(episode_id=episode_id, task=task, max_steps=budget, files=task.editable_files())
+    def create(cls, episode_id: str, task: Task, max_steps: int | None = None, limits: EpisodeLimits | None = None) -> Episode:
+        limits = limits or EpisodeLimits()
+        budget = limits.budget(task.spec.max_steps, max_steps)
+        originals = task.editable_files()
+        return cls(
+            episode_id=episode_id,
+            task=task,
+            max_steps=budget,
+            files=dict(originals),
+            limits=limits,
+            undo_history=UndoHistory(limits.max_undo_bytes),
+            originals=originals,
+        )
 
-    # -- budget and lifecycle ------------------------------------------------------------
+    @property
+    def undo_stack(self) -> list[UndoRecord]:
+        """The undo records, oldest first."""
+        return list(self.undo_history.records)
+
+    # -- memory ------------------------------------------------------------------------------
+
+    def files_bytes(self) -> int:
+        return sum(text_bytes(text, self.originals.get(path)) for path, text in self.files.items())
+
+    def retained_bytes(self) -> int:
+        """What this episode keeps alive: edited files, undo history, step history."""
+        return self.files_bytes() + self.undo_history.nbytes + self.steps_bytes
+
+# -- budget and lifecycle ------------------------------------------------------------
 
     @property
     def steps_remaining(self) -> int:
@@ -125,7 +167,9 @@ class Episode:
         """Count one step for a call that succeeded."""
         self.step += 1
         self.rewards.append(reward)
-        self.history.append(HistoryEntry(step=self.step, tool=tool, summary=summary[:200], reward=reward))
+        entry = HistoryEntry(step=self.step, tool=tool, summary=summary[:200], reward=reward)
+        self.history.append(entry)
+        self.steps_bytes += STEP_BYTES + sys.getsizeof(entry.summary)
 
     def finish(self, score: float, reason: EndReason) -> float:
         """Record the final score; the reward of the finishing step is the score."""
@@ -133,11 +177,13 @@ class Episode:
         self.resolved = score >= 1.0
         self.done = True
         self.end_reason = reason
+        self.undo_history.clear()  # nothing can be undone any more; episodes:// keeps the rest
         return score
 
     def end_without_score(self, reason: EndReason) -> None:
         self.done = True
         self.end_reason = reason
+        self.undo_history.clear()
         if self.score is None:
             self.score = 0.0
             self.resolved = False
@@ -176,13 +222,16 @@ class Episode:
             raise BadArgument(f"end_line {end_line} is before start_line {start}; ask for a range with start_line <= end_line <= {total}.")
         return ViewOutcome(path=path, start_line=start, end_line=end, lines_total=total, code=views.numbered(lines, start, end))
 
-    def replace_lines(self, path: str | None, start_line: int, end_line: int, new_code: str) -> EditOutcome:
+    def plan_replace(self, path: str | None, start_line: int, end_line: int, new_code: str) -> EditPlan:
+        """Check a replace_lines against the arguments and the limits, and work out what it would do,
+        without changing anything (the service first makes room for `growth`)."""
         path = path or self.task.spec.main_file
         if path not in self.files:
             kind = "a visible test file" if path in self.task.test_files else "not an editable file" if path in self.readable_files() else "not a file of this task"
             raise NotEditable(f"path {quoted(path)} is {kind}; only these files can be edited: {', '.join(self.task.spec.editable)}.")
         new_code = check_text("new_code", new_code, MAX_CODE_CHARS)
-        lines = views.split_lines(self.files[path])
+        before = self.files[path]
+        lines = views.split_lines(before)
         total = len(lines)
         if start_line < 1 or start_line > total + 1:
             raise BadArgument(f"start_line {start_line} is out of range: {path} has lines 1-{total} (use start_line={total + 1}, end_line={total} to append).")
@@ -191,48 +240,76 @@ class Episode:
         if end_line > total:
             raise BadArgument(f"end_line {end_line} is out of range: {path} has {total} lines.")
         replacement = views.split_lines(new_code)
+        removed = lines[start_line - 1 : end_line]
         new_lines = lines[: start_line - 1] + replacement + lines[end_line:]
+        self.limits.check_lines(path, total, len(new_lines))
         after = views.join_lines(new_lines)
-        if len(after) > MAX_FILE_CHARS:
-            raise BadArgument(f"the edit would make {path} {len(after)} characters long; the limit is {MAX_FILE_CHARS}.")
-        before = self.files[path]
+        self.limits.check_chars(path, len(before), len(after))
+        workspace = sum(map(len, self.files.values()))
+        self.limits.check_workspace(workspace, workspace - len(before) + len(after))
+
+        record: UndoRecord | None = None
+        growth = 0
         if after != before:
-            self.undo_stack.append(Snapshot(f"replace_lines {path}:{start_line}-{end_line}", dict(self.files)))
-            self.files[path] = after
-        shown_end = start_line + len(replacement) - 1
-        w_start, w_end, text = views.window(new_lines, start_line, max(start_line, shown_end))
-        return EditOutcome(
-            path=path,
-            start_line=start_line,
-            end_line=end_line,
-            lines_total=len(new_lines),
-            diff=views.unified_diff(path, before, after),
-            window=text,
-            window_start=w_start,
-            window_end=w_end,
-            syntax_error=views.syntax_issue(path, after),
-        )
+            label = f"replace_lines {path}:{start_line}-{end_line}"
+            if views.join_lines(lines) == before:
+                record = lines_undo(label, path, start_line - 1, len(replacement), removed)
+            else:  # the text does not rebuild from its lines: keep it whole (once: edits normalise it)
+                record = files_undo(label, {path: before}, self.originals)
+            kept_before = text_bytes(before, self.originals.get(path))
+            growth = sys.getsizeof(after) - kept_before + self.undo_history.bytes_after_push(record.nbytes) - self.undo_history.nbytes
+        change = FileChange(path, lines, new_lines, start_line - 1, end_line, start_line - 1 + len(replacement))
+        edit = Edit(path, start_line, end_line, len(new_lines), change, start_line, max(start_line, start_line + len(replacement) - 1))
+        return EditPlan(edit, after, record, growth, self.version)
 
-    def diff_against(self, before: dict[str, str]) -> str:
-        return "".join(views.unified_diff(p, before.get(p, ""), self.files.get(p, "")) for p in sorted(self.files))
+    def apply(self, plan: EditPlan) -> Edit:
+        if plan.version != self.version:
+            raise RuntimeError("this edit was planned against files that have changed since")
+        if plan.record is not None:
+            self.undo_history.push(plan.record)
+            self.files[plan.edit.path] = plan.after_text
+            self.version += 1
+        return plan.edit
 
-    def undo(self) -> tuple[str, str]:
-        """Revert the last edit (or reset). Returns what was undone and the diff it made."""
-        if not self.undo_stack:
+    def replace_lines(self, path: str | None, start_line: int, end_line: int, new_code: str) -> Edit:
+        """Replace an inclusive range of lines (end_line = start_line - 1 inserts)."""
+        return self.apply(self.plan_replace(path, start_line, end_line, new_code))
+
+    def undo(self) -> tuple[str, list[FileChange]]:
+        """Revert the last edit (or reset). Returns what was undone and what that changed."""
+        record = self.undo_history.pop()
+        if record is None:
+            if self.undo_history.dropped:
+                raise NothingToUndo(
+                    f"There is nothing more to undo: the {self.undo_history.dropped} oldest changes were dropped to keep "
+                    f"this episode's undo history within {self.limits.max_undo_bytes / MIB:g} MiB (the server's "
+                    "--max-undo-mb). reset_code restores the original files."
+                )
             raise NothingToUndo("There is nothing to undo: no edit has been made since the episode started.")
-        snapshot = self.undo_stack.pop()
-        before = dict(self.files)
-        self.files = dict(snapshot.files)
-        return snapshot.label, self.diff_against(before)
+        self.version += 1
+        if isinstance(record, LinesUndo):
+            lines = views.split_lines(self.files[record.path])
+            end = record.start + record.inserted
+            restored = lines[: record.start] + record.removed + lines[end:]
+            self.files[record.path] = views.join_lines(restored)
+            return record.label, [FileChange(record.path, lines, restored, record.start, end, record.start + len(record.removed))]
+        changes = []
+        for path, text in record.files.items():
+            current = self.files[path]
+            self.files[path] = text
+            if current is not text:
+                changes.append(FileChange(path, current, text))
+        return record.label, changes
 
-    def reset(self) -> str:
+    def reset(self) -> list[FileChange]:
         """Restore the original files; the reset itself can be undone."""
-        before = dict(self.files)
-        original = self.task.editable_files()
-        if before != original:
-            self.undo_stack.append(Snapshot("reset_code", before))
-            self.files = dict(original)
-        return self.diff_against(before)
+        before = self.files
+        if before == self.originals:
+            return []
+        self.undo_history.push(files_undo("reset_code", before, self.originals))
+        self.files = dict(self.originals)
+        self.version += 1
+        return [FileChange(p, before[p], self.files[p]) for p in sorted(before) if before[p] is not self.files[p]]
 
     def record_visible_run(self, fraction: float) -> float:
         reward = best_visible_reward(fraction, self.best_visible)

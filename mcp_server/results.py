@@ -117,10 +117,13 @@ class ReplaceLinesResult(EpisodeStatus):
     window: str = Field(description="numbered lines around the edit, after it")
     syntax_ok: bool
     syntax_error: SyntaxIssue | None = None
+    syntax_unchecked: str | None = Field(default=None, description="why the syntax could not be checked (then syntax_ok is false)")
 
     def text(self) -> str:
         parts = [self.diff.rstrip() or f"No change: {self.path} already had that content."]
-        if self.syntax_error is not None:
+        if self.syntax_unchecked is not None:
+            parts.append(f"Syntax not checked: {self.syntax_unchecked}. run_tests reports any syntax error.")
+        elif self.syntax_error is not None:
             e = self.syntax_error
             parts.append(
                 f"SYNTAX ERROR in {self.path} line {e.line}, column {e.column}: {e.message}\n"

@@ -18,8 +18,11 @@ import anyio
 
 from mcp_server import results as r
 from mcp_server import scoring, views
+from mcp_server import retention
 from mcp_server.episode import MAX_CODE_CHARS, Episode, check_text
 from mcp_server.errors import BadArgument, CapacityReached, UnknownEpisode, UnknownTask, quoted
+from mcp_server.limits import MIB, EpisodeLimits
+from mcp_server.offload import Offload
 from sandbox.base import Frame, Limits, RunRequest, RunResult, Sandbox, SandboxError, SandboxProvider, TestResult
 from tasks.loader import Catalog
 from tasks.model import count_tests
@@ -44,6 +47,25 @@ class ServiceSettings:
     keep_finished_s: float = 3600.0  # a finished episode stays readable (episodes://) this long
     sweep_interval_s: float = 30.0
     limits: Limits = field(default_factory=Limits)
+    # What one episode may hold (mcp_server/limits.py says why these defaults).
+    max_steps_limit: int = 200
+    max_file_chars: int = 500_000
+    max_file_lines: int = 20_000
+    max_workspace_chars: int = 2_000_000
+    max_undo_bytes: int = 8 * MIB
+    # What all episodes together may keep in the server's memory, finished ones included
+    # (mcp_server/retention.py); per owner as well.
+    max_memory_bytes: int = 1024 * MIB
+    max_memory_per_owner: int | None = 256 * MIB
+
+    def episode_limits(self) -> EpisodeLimits:
+        return EpisodeLimits(
+            max_file_chars=self.max_file_chars,
+            max_file_lines=self.max_file_lines,
+            max_workspace_chars=self.max_workspace_chars,
+            max_undo_bytes=self.max_undo_bytes,
+            max_steps=self.max_steps_limit,
+        )
 
 
 @dataclass
@@ -60,6 +82,9 @@ class DebugService:
         self.catalog = catalog
         self.provider = provider
         self.settings = settings or ServiceSettings()
+        self.episode_limits = self.settings.episode_limits()
+        self.offload = Offload()
+        self.memory = retention.MemoryBounds(self.settings.max_memory_bytes, self.settings.max_memory_per_owner)
         self._handles: dict[str, EpisodeHandle] = {}
         self._starting: dict[str, int] = {}
         self.closing = False
@@ -108,18 +133,16 @@ class DebugService:
                 f"You already run {per_owner} episodes, the limit per token. Submit one you no longer need and retry."
             )
         episode_id = "ep_" + secrets.token_urlsafe(16)
-        episode = Episode.create(episode_id, task, max_steps)
+        episode = Episode.create(episode_id, task, max_steps, self.episode_limits)
+        self.memory.admit(self._handles, owner)
         self._starting[owner] = self._starting.get(owner, 0) + 1
         try:
             sandbox = await self.provider.acquire(episode_id)
         finally:
             self._starting[owner] -= 1
         self._handles[episode_id] = EpisodeHandle(episode, sandbox, owner=owner)
-        main = episode.view(None, None, None)
-        files = [
-            r.FileInfo(path=p, role=self._role(episode, p), lines=len(views.split_lines(t)))
-            for p, t in sorted(episode.readable_files().items())
-        ]
+        readable = episode.readable_files()
+        main, files = await self.offload.cpu(sum(map(len, readable.values())), self._first_look, episode, readable)
         return r.StartTaskResult(
             **self._status(episode),
             task_id=task.id,
@@ -133,6 +156,10 @@ class DebugService:
             max_steps=episode.max_steps,
             sandbox=r.SandboxInfo(backend=sandbox.backend, isolation=sandbox.isolation),
         )
+
+    def _first_look(self, episode: Episode, readable: dict[str, str]) -> tuple:
+        files = [r.FileInfo(path=p, role=self._role(episode, p), lines=len(views.split_lines(t))) for p, t in sorted(readable.items())]
+        return episode.view(None, None, None), files
 
     async def close_episode(self, episode_id: str, reason: str = "server_shutdown") -> None:
         handle = self._handles.get(episode_id)
@@ -157,13 +184,22 @@ class DebugService:
                 await self.close_episode(episode_id, "idle_timeout")
             elif handle.episode.done and idle > self.settings.keep_finished_s:
                 del self._handles[episode_id]
+        self.memory.trim(self._handles)
 
     def status(self) -> dict:
         live = [h for h in self._handles.values() if not h.episode.done]
+        holdings = retention.holdings(self._handles)
         return {
             "episodes_live": len(live),
             "episodes_finished": len(self._handles) - len(live),
             "max_episodes": self.settings.max_episodes,
+            "memory": {
+                "episodes_bytes": sum(h.nbytes for h in holdings),
+                "live_bytes": sum(h.nbytes for h in holdings if h.live),
+                "bound_bytes": self.settings.max_memory_bytes,
+                "syntax_checks": self.offload.syntax.checks,
+                "syntax_unchecked": self.offload.syntax.unchecked,
+            },
             "sandbox": self.provider.status(),
         }
 
@@ -180,31 +216,41 @@ class DebugService:
         with anyio.CancelScope(shield=True):
             for episode_id in list(self._handles):
                 await self.close_episode(episode_id)
+            await self.offload.aclose()
 
     # -- tools ---------------------------------------------------------------------------
 
     async def view_code(self, episode_id: str, path: str | None, start_line: int | None, end_line: int | None) -> r.ViewCodeResult:
         async with self._active(episode_id) as handle:
             ep = handle.episode
-            view = ep.view(path, start_line, end_line)
+            size = len(ep.readable_files().get(path or ep.task.spec.main_file, ""))
+            view = await self.offload.cpu(size, ep.view, path, start_line, end_line)
             ep.charge("view_code", f"{view.path}:{view.start_line}-{view.end_line}")
             return r.ViewCodeResult(**await self._after_step(handle), **view.model_dump())
 
     async def replace_lines(self, episode_id: str, start_line: int, end_line: int, new_code: str, path: str | None) -> r.ReplaceLinesResult:
         async with self._active(episode_id) as handle:
             ep = handle.episode
-            edit = ep.replace_lines(path, start_line, end_line, new_code)
+            # Planning reads the episode only (its lock keeps it still); a large file is planned in a thread.
+            size = len(ep.files.get(path or ep.task.spec.main_file, "")) + len(new_code)
+            plan = await self.offload.cpu(size, ep.plan_replace, path, start_line, end_line, new_code)
+            self.memory.make_room(self._handles, handle.owner, plan.growth)
+            edit = ep.apply(plan)
+            text = ep.files[edit.path]
             ep.charge("replace_lines", f"{edit.path}:{start_line}-{end_line}")
+            status = await self._after_step(handle)
+            shown = await self.offload.edit_feedback(edit, text)
             return r.ReplaceLinesResult(
-                **await self._after_step(handle),
+                **status,
                 path=edit.path,
                 start_line=edit.start_line,
                 end_line=edit.end_line,
                 lines_total=edit.lines_total,
-                diff=edit.diff,
-                window=edit.window,
-                syntax_ok=edit.syntax_error is None,
-                syntax_error=edit.syntax_error,
+                diff=shown.diff,
+                window=shown.window,
+                syntax_ok=shown.syntax.issue is None and shown.syntax.unchecked is None,
+                syntax_error=shown.syntax.issue,
+                syntax_unchecked=shown.syntax.unchecked,
             )
 
     async def run_tests(self, episode_id: str, progress: ProgressCallback | None = None) -> r.RunTestsResult:
@@ -281,15 +327,17 @@ class DebugService:
 
     async def undo(self, episode_id: str) -> r.UndoResult:
         async with self._active(episode_id) as handle:
-            label, diff = handle.episode.undo()
+            label, changes = handle.episode.undo()
             handle.episode.charge("undo", label)
-            return r.UndoResult(**await self._after_step(handle), undone=label, diff=diff)
+            status = await self._after_step(handle)
+            return r.UndoResult(**status, undone=label, diff=await self.offload.render(changes))
 
     async def reset_code(self, episode_id: str) -> r.ResetResult:
         async with self._active(episode_id) as handle:
-            diff = handle.episode.reset()
+            changes = handle.episode.reset()
             handle.episode.charge("reset_code", "restore original files")
-            return r.ResetResult(**await self._after_step(handle), changed=bool(diff), diff=diff)
+            status = await self._after_step(handle)
+            return r.ResetResult(**status, changed=bool(changes), diff=await self.offload.render(changes))
 
     async def submit(self, episode_id: str) -> r.SubmitResult:
         async with self._active(episode_id) as handle:

@@ -103,7 +103,8 @@ def assert_useful(message: str, *needles: str) -> None:
 
 @asynccontextmanager
 async def _session(catalog):
-    service = DebugService(catalog, LocalProvider(), ServiceSettings())
+    # Long-lived episodes (max_steps 1000, one per property) need the operator to allow that many steps.
+    service = DebugService(catalog, LocalProvider(), ServiceSettings(max_steps_limit=1000))
     async with running(service):
         async with Client(build_server(service), mode="legacy") as client:
             yield client
@@ -400,7 +401,7 @@ class RawSession:
 
 @pytest.fixture(scope="module")
 def raw_server(tmp_path_factory):
-    with serve_http(tmp_path_factory.mktemp("raw") / "server.log", "--backend", "local") as (process, url):
+    with serve_http(tmp_path_factory.mktemp("raw") / "server.log", "--backend", "local", "--max-steps-limit", "1000") as (process, url):
         session = RawSession(url)
         is_error, text = session.tool("start_task", {"task_id": TASK, "max_steps": 1000})
         assert not is_error, text

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import copy
+from types import SimpleNamespace
 
 import pytest
 
-from mcp_server import views
+from mcp_server import diffs, views
 from mcp_server.episode import MAX_CODE_CHARS, MAX_FILE_CHARS, Episode
 from mcp_server.errors import BadArgument, DebugboxError, EpisodeFinished, NotEditable, NothingToUndo
 from mcp_server.scoring import best_visible_reward, count, deepest_frame, hidden_score
@@ -54,10 +55,16 @@ def state(episode: Episode) -> dict:
         "step": episode.step,
         "rewards": list(episode.rewards),
         "history": [h.model_dump() for h in episode.history],
-        "undo": [(s.label, dict(s.files)) for s in episode.undo_stack],
+        "undo": list(episode.undo_stack),
         "best_visible": episode.best_visible,
         "done": episode.done,
     }
+
+
+def shown(ep: Episode, edit) -> SimpleNamespace:
+    """What replace_lines shows for an edit: the service computes it off the event loop."""
+    diff, start, end, window = views.describe_edit(edit.change, edit.first_new_line, edit.last_new_line)
+    return SimpleNamespace(diff=diff, window_start=start, window_end=end, window=window, syntax_error=views.syntax_issue(edit.path, ep.files[edit.path]))
 
 
 # -- creation --------------------------------------------------------------------------------
@@ -165,9 +172,10 @@ def test_view_error_lists_readable_files_but_never_hidden_or_solution(ep):
 
 
 def test_replace_one_line(ep):
-    out = ep.replace_lines("calc.py", 2, 2, "    return a + b")
+    edit = ep.replace_lines("calc.py", 2, 2, "    return a + b")
+    out = shown(ep, edit)
     assert ep.files["calc.py"] == SOLUTION
-    assert out.path == "calc.py" and (out.start_line, out.end_line, out.lines_total) == (2, 2, 6)
+    assert edit.path == "calc.py" and (edit.start_line, edit.end_line, edit.lines_total) == (2, 2, 6)
     assert out.syntax_error is None
     assert "2|    return a + b" in out.window
     assert out.window_start == 1 and out.window_end == 5
@@ -196,7 +204,7 @@ def test_insert_with_end_before_start(ep):
     out = ep.replace_lines("calc.py", 1, 0, "import math")
     assert ep.files["calc.py"] == "import math\n" + CALC
     assert out.lines_total == 7
-    assert "1|import math" in out.window
+    assert "1|import math" in shown(ep, out).window
 
 
 def test_insert_in_the_middle(ep):
@@ -208,7 +216,7 @@ def test_delete_with_empty_new_code(ep):
     out = ep.replace_lines("calc.py", 3, 4, "")
     assert ep.files["calc.py"] == "def add(a, b):\n    return a - b\ndef sub(a, b):\n    return a - b\n"
     assert out.lines_total == 4
-    assert out.syntax_error is None
+    assert shown(ep, out).syntax_error is None
 
 
 def test_append_at_total_plus_one(ep):
@@ -229,7 +237,7 @@ def test_crlf_is_normalized(ep):
 
 
 def test_unified_diff_content(ep):
-    out = ep.replace_lines("calc.py", 2, 2, "    return a + b")
+    out = shown(ep, ep.replace_lines("calc.py", 2, 2, "    return a + b"))
     lines = out.diff.splitlines()
     assert lines[0] == "--- a/calc.py"
     assert lines[1] == "+++ b/calc.py"
@@ -241,7 +249,7 @@ def test_unified_diff_content(ep):
 
 
 def test_syntax_error_is_reported_and_edit_still_applies(ep):
-    out = ep.replace_lines("calc.py", 5, 5, "def sub(a, b:")
+    out = shown(ep, ep.replace_lines("calc.py", 5, 5, "def sub(a, b:"))
     assert ep.files["calc.py"].splitlines()[4] == "def sub(a, b:"
     assert out.syntax_error is not None
     assert out.syntax_error.line == 5
@@ -252,7 +260,7 @@ def test_syntax_error_is_reported_and_edit_still_applies(ep):
 
 
 def test_syntax_error_line_after_an_insert(ep):
-    out = ep.replace_lines("calc.py", 1, 0, "import os\nimport sys\nx = (")
+    out = shown(ep, ep.replace_lines("calc.py", 1, 0, "import os\nimport sys\nx = ("))
     assert out.syntax_error is not None
     assert out.syntax_error.line == 3
 
@@ -327,11 +335,13 @@ def test_undo_reverts_edits_one_at_a_time(ep):
     ep.replace_lines("calc.py", 2, 2, "    return a + b")
     after_first = dict(ep.files)
     ep.replace_lines("pkg/util.py", 2, 2, "    return x * 2")
-    label, diff = ep.undo()
+    label, changes = ep.undo()
+    diff = diffs.render(changes).text
     assert "pkg/util.py" in label
     assert ep.files == after_first
     assert "+    return x * 3" in diff and "-    return x * 2" in diff
-    label, diff = ep.undo()
+    label, changes = ep.undo()
+    diff = diffs.render(changes).text
     assert "calc.py" in label
     assert ep.files == make_task().editable_files()
     assert "+    return a - b" in diff
@@ -350,11 +360,12 @@ def test_reset_restores_originals_and_is_undoable(ep):
     ep.replace_lines("calc.py", 2, 2, "    return a + b")
     ep.replace_lines("pkg/util.py", 1, 0, "import os")
     edited = dict(ep.files)
-    diff = ep.reset()
+    diff = diffs.render(ep.reset()).text
     assert ep.files == make_task().editable_files()
     assert "a/calc.py" in diff and "a/pkg/util.py" in diff
     assert ep.undo_stack[-1].label == "reset_code"
-    label, undo_diff = ep.undo()
+    label, changes = ep.undo()
+    undo_diff = diffs.render(changes).text
     assert label == "reset_code"
     assert ep.files == edited
     assert "+    return a + b" in undo_diff
@@ -365,7 +376,7 @@ def test_reset_restores_originals_and_is_undoable(ep):
 
 
 def test_reset_of_pristine_files_is_a_no_op(ep):
-    assert ep.reset() == ""
+    assert ep.reset() == []
     with pytest.raises(NothingToUndo):
         ep.undo()
 

@@ -78,7 +78,8 @@ def hostile_catalog(tmp_path_factory) -> Catalog:
 async def hostile(hostile_catalog):
     require_docker()
     provider = DockerProvider(DockerSettings(pool_size=0))
-    service = DebugService(hostile_catalog, provider, ServiceSettings())
+    # max_steps_limit: the neighbour test keeps two episodes busy for many steps (max_steps=1000).
+    service = DebugService(hostile_catalog, provider, ServiceSettings(max_steps_limit=1000))
     async with running(service):
         yield service
     engine = docker.from_env()
