@@ -43,3 +43,8 @@ class NothingToUndo(DebugboxError):
 
 class CapacityReached(DebugboxError):
     pass
+
+
+class SubmitFailed(Exception):
+    """The sandbox failed while scoring a submission (after one replacement). A submit is final, so
+    the episode has ended anyway: retrying must not buy another look at the hidden tests."""

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 
 from mcp_server import results as r
 from mcp_server.arguments import DebugboxMCP
-from mcp_server.errors import DebugboxError, quoted
+from mcp_server.errors import DebugboxError, SubmitFailed, quoted
 from mcp_server.http import HttpSecurity, caller
 from mcp_server.service import DebugService, current_owner
 from sandbox.base import SandboxError
@@ -52,6 +52,11 @@ async def _call(coro) -> CallToolResult:
         raise ToolError(
             f"The episode's sandbox failed and the call could not complete: {exc}. The step was not counted and the code "
             "is unchanged; retry the call (a new sandbox is started for it)."
+        ) from None
+    except SubmitFailed as exc:
+        raise ToolError(
+            f"The episode's sandbox failed while scoring the submission: {exc}. A submit is final, so the episode has "
+            "ended with score 0; call start_task to begin a new one."
         ) from None
     finally:
         current_owner.reset(token)

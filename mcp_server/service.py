@@ -20,7 +20,7 @@ from mcp_server import results as r
 from mcp_server import scoring, views
 from mcp_server import retention
 from mcp_server.episode import MAX_CODE_CHARS, Episode, check_text
-from mcp_server.errors import BadArgument, CapacityReached, UnknownEpisode, UnknownTask, quoted
+from mcp_server.errors import BadArgument, CapacityReached, SubmitFailed, UnknownEpisode, UnknownTask, quoted
 from mcp_server.limits import MIB, EpisodeLimits
 from mcp_server.offload import Offload
 from sandbox.base import Frame, Limits, RunRequest, RunResult, Sandbox, SandboxError, SandboxProvider, TestResult
@@ -30,6 +30,7 @@ from tasks.model import count_tests
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int, str], Awaitable[None]]
+CLOSE_BUDGET_S = 10.0  # shutdown waits this long for sandboxes to close, then leaves them to the provider
 
 # Who is calling, set by the transport layer for each call ("local" when there is no login).
 # An episode answers only to the caller that started it, as if any other did not know its id.
@@ -212,10 +213,13 @@ class DebugService:
                 await anyio.sleep(0.05)
 
     async def aclose(self) -> None:
+        """End every episode and close their sandboxes at once, within CLOSE_BUDGET_S: a sandbox
+        whose backend does not answer in time is the provider's to remove when it closes."""
         self.closing = True
-        with anyio.CancelScope(shield=True):
-            for episode_id in list(self._handles):
-                await self.close_episode(episode_id)
+        with anyio.CancelScope(shield=True), anyio.move_on_after(CLOSE_BUDGET_S):
+            async with anyio.create_task_group() as tg:
+                for episode_id in list(self._handles):
+                    tg.start_soon(self.close_episode, episode_id)
             await self.offload.aclose()
 
     # -- tools ---------------------------------------------------------------------------
@@ -287,7 +291,7 @@ class DebugService:
                 collection_errors=[self._located(ep, e.nodeid, "collection error", "", e.longrepr, e.frames) for e in result.collect_errors],
                 passing=[t.nodeid for t in result.tests if t.outcome == "passed"],
                 output_tail=result.stdout,
-                output_truncated=result.stdout_dropped_bytes > 0,
+                output_truncated=result.stdout_dropped_bytes > 0 or result.output_cut is not None,
                 duration_s=result.duration_s,
             )
 
@@ -321,7 +325,7 @@ class DebugService:
                 exit_code=result.exit_code,
                 killed_by_signal=result.signal,
                 timed_out=result.timed_out,
-                output_truncated=result.stdout_dropped_bytes > 0 or result.stderr_dropped_bytes > 0,
+                output_truncated=result.stdout_dropped_bytes > 0 or result.stderr_dropped_bytes > 0 or result.output_cut is not None,
                 duration_s=result.duration_s,
             )
 
@@ -341,10 +345,14 @@ class DebugService:
 
     async def submit(self, episode_id: str) -> r.SubmitResult:
         async with self._active(episode_id) as handle:
-            submission = await self._score(handle)
-            handle.episode.charge("submit", f"score {submission.score:.2f}", submission.score)
-            status = self._status(handle.episode)
-            await self._release(handle, reuse=True)
+            # A submit that has started is final: it runs to its end (bounded by the run's timeout)
+            # and ends the episode even if its caller goes away, so that dropping the call can
+            # never buy a free look at the hidden tests.
+            with anyio.CancelScope(shield=True):
+                submission = await self._score_or_end(handle)
+                handle.episode.charge("submit", f"score {submission.score:.2f}", submission.score)
+                status = self._status(handle.episode)
+                await self._release(handle, reuse=True)
             return r.SubmitResult(**status, **submission.model_dump())
 
     # -- internals -----------------------------------------------------------------------
@@ -362,14 +370,25 @@ class DebugService:
         ep = handle.episode
         submission = None
         if ep.budget_spent and not ep.done:
-            submission = await self._score(handle, reason="budget_spent")
-            ep.rewards[-1] = round(ep.rewards[-1] + submission.score, 6)
-            ep.history[-1].reward = ep.rewards[-1]
-            await self._release(handle, reuse=True)
+            with anyio.CancelScope(shield=True):  # final once started, as submit is
+                submission = await self._score_or_end(handle, reason="budget_spent")
+                ep.rewards[-1] = round(ep.rewards[-1] + submission.score, 6)
+                ep.history[-1].reward = ep.rewards[-1]
+                await self._release(handle, reuse=True)
         return {**self._status(ep), "submission": submission}
 
     def _status(self, ep: Episode) -> dict:
         return {"episode_id": ep.episode_id, "step": ep.step, "steps_remaining": ep.steps_remaining, "reward": ep.last_reward, "done": ep.done}
+
+    async def _score_or_end(self, handle: EpisodeHandle, reason: str = "submitted") -> r.Submission:
+        """Score, or end the episode with score 0 if the sandbox failed twice while scoring: code
+        that can break its sandbox at will must not be able to retry a submit for free."""
+        try:
+            return await self._score(handle, reason)
+        except SandboxError as exc:
+            handle.episode.end_without_score("sandbox_failure")
+            await self._release(handle)
+            raise SubmitFailed(str(exc)) from exc
 
     async def _score(self, handle: EpisodeHandle, reason: str = "submitted") -> r.Submission:
         ep = handle.episode
@@ -382,6 +401,7 @@ class DebugService:
             test_timeout_s=spec.test_timeout_s,
             max_output_bytes=self.settings.max_output_bytes,
             limits=self.settings.limits,
+            scoring=True,
         )
         result = await self._run(handle, request)
         counts = scoring.count(result, count_tests(ep.task.hidden_test_files))
