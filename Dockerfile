@@ -15,7 +15,7 @@ COPY build/wheelhouse /tmp/wheelhouse
 COPY scripts/install_wheels.py /tmp/install_wheels.py
 RUN python3 /tmp/install_wheels.py /opt/debugbox/site /tmp/wheelhouse \
     && rm -rf /tmp/wheelhouse /tmp/install_wheels.py \
-    && python3 -c "import sys; sys.path.insert(0, '/opt/debugbox/site'); import mcp_server.cli, sandbox.docker_backend"
+    && python3 -c "import sys; sys.path.insert(0, '/opt/debugbox/site'); import mcp_server.cli, sandbox.docker.provider"
 
 ENV PYTHONPATH=/opt/debugbox/site \
     PYTHONUNBUFFERED=1 \

@@ -18,14 +18,14 @@ from pathlib import Path
 
 from bench.measure import REPO
 from bench.taskpack import tar_of
-from sandbox.docker_backend import DockerSettings
+from sandbox.docker.provider import DockerSettings
 
 BASELINE_LABEL = "io.debugbox-bench"  # deliberately not io.debugbox: no server may reap it
 PYTEST = ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
 
 
 def hardening(settings: DockerSettings) -> list[str]:
-    """The backend's `docker run` flags (sandbox/docker_backend.py), minus its own entry point."""
+    """The backend's `docker run` flags (sandbox/docker/container.py), minus its own entry point."""
     uid, _, gid = settings.user.partition(":")
     return [
         "--label", f"{BASELINE_LABEL}=1",

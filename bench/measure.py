@@ -20,7 +20,7 @@ import anyio
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from sandbox.docker_backend import LABEL, LABEL_INSTANCE
+from sandbox.docker.container import LABEL, LABEL_INSTANCE
 
 REPO = Path(__file__).resolve().parent.parent
 STATUS_URI = "debugbox://status"

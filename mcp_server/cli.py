@@ -108,7 +108,8 @@ def cmd_tasks_show(args: argparse.Namespace) -> int:
 def cmd_image_build(args: argparse.Namespace) -> int:
     import docker
 
-    from sandbox.images import DEFAULT_BASE_IMAGE, build_sandbox_image
+    from sandbox.images.build import DEFAULT_BASE_IMAGE
+    from sandbox.images.sandbox_image import build_sandbox_image
 
     build_sandbox_image(tag=args.tag, base_image=args.base_image or DEFAULT_BASE_IMAGE, client=docker.from_env())
     print(f"built {args.tag}", file=sys.stderr)
@@ -117,7 +118,7 @@ def cmd_image_build(args: argparse.Namespace) -> int:
 
 def cmd_image_build_server(args: argparse.Namespace) -> int:
     from mcp_server.server_image import build_server_image
-    from sandbox.images import DEFAULT_BASE_IMAGE
+    from sandbox.images.build import DEFAULT_BASE_IMAGE
 
     build_server_image(tag=args.tag, base_image=args.base_image or DEFAULT_BASE_IMAGE)
     print(f"built {args.tag}; run it as shown in README.md (Serve it remotely)", file=sys.stderr)
@@ -125,7 +126,7 @@ def cmd_image_build_server(args: argparse.Namespace) -> int:
 
 
 def cmd_image_offline_base(args: argparse.Namespace) -> int:
-    from sandbox.images import build_offline_base
+    from sandbox.images.offline_base import build_offline_base
 
     build_offline_base(tag=args.tag, suite=args.suite, mirror=args.mirror)
     print(f"built {args.tag}; now run: debugbox image build --base-image {args.tag}", file=sys.stderr)
@@ -133,8 +134,8 @@ def cmd_image_offline_base(args: argparse.Namespace) -> int:
 
 
 def cmd_cleanup(args: argparse.Namespace) -> int:
-    from sandbox.docker_backend import remove_all
-    from sandbox.engine import engine_client
+    from sandbox.docker.engine import engine_client
+    from sandbox.docker.reaper import remove_all
 
     removed = remove_all(engine_client())
     print(f"removed {removed} debugbox container(s)")
@@ -142,8 +143,9 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from sandbox.docker_backend import LABEL_EPISODE, LABEL_INSTANCE, LABEL_OWNER, debugbox_containers, owner_is_alive
-    from sandbox.engine import engine_client
+    from sandbox.docker.container import LABEL_EPISODE, LABEL_INSTANCE, LABEL_OWNER
+    from sandbox.docker.engine import engine_client
+    from sandbox.docker.reaper import debugbox_containers, owner_is_alive
 
     engine = engine_client()
     containers = debugbox_containers(engine)
@@ -256,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as exc:  # noqa: BLE001 - a CLI reports what failed, not a traceback
         from sandbox.factory import BackendUnavailable
-        from sandbox.images import ImageBuildError
+        from sandbox.images.build import ImageBuildError
 
         if isinstance(exc, (BackendUnavailable, ImageBuildError)):
             print(f"debugbox: {exc}", file=sys.stderr)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mcp_server.limits import MIB
 from mcp_server.service import ServiceSettings
-from sandbox.docker_backend import DockerSettings
+from sandbox.docker.provider import DockerSettings
 
 
 class ConfigError(Exception):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import docker
 
-from sandbox.images import DEFAULT_BASE_IMAGE, ImageBuildError, Progress, build_image, stderr_progress
+from sandbox.images.build import DEFAULT_BASE_IMAGE, ImageBuildError, Progress, build_image, stderr_progress
 
 SERVER_IMAGE = "debugbox-server:latest"
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -23,7 +23,8 @@ def make_provider(backend: Backend = "auto", docker_settings=None) -> SandboxPro
         raise ValueError(f"unknown backend {backend!r}: choose auto, docker or local")
     if backend == "local":
         return LocalProvider()
-    from sandbox.docker_backend import DockerProvider, engine_answers
+    from sandbox.docker.engine import engine_answers
+    from sandbox.docker.provider import DockerProvider
 
     if engine_answers():
         return DockerProvider(docker_settings)

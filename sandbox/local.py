@@ -20,6 +20,7 @@ from anyio.abc import Process
 
 from sandbox.base import EventCallback, Limits, RunRequest, RunResult, SandboxError
 from sandbox.channel import RunnerChannel
+from sandbox.procstat import children_by_parent
 
 log = logging.getLogger(__name__)
 
@@ -38,23 +39,6 @@ def _processes_of_current_user() -> int:
     return count
 
 
-def _children_by_parent() -> dict[int, list[tuple[int, bool]]]:
-    """ppid -> [(pid, is_zombie)] for every process on the host."""
-    children: dict[int, list[tuple[int, bool]]] = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2 :].split()  # the command name may hold spaces or ')'
-        if len(fields) > 1:
-            children.setdefault(int(fields[1]), []).append((int(name), fields[0] == b"Z"))
-    return children
-
-
 def kill_process_tree(root: int) -> None:
     """SIGKILL every process below root, then root itself.
 
@@ -65,7 +49,7 @@ def kill_process_tree(root: int) -> None:
     except ProcessLookupError:
         return
     for _ in range(200):
-        children, alive, frontier = _children_by_parent(), [], [root]
+        children, alive, frontier = children_by_parent(), [], [root]
         while frontier:
             below = [c for pid in frontier for c in children.get(pid, [])]
             alive += [pid for pid, zombie in below if not zombie]

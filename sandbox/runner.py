@@ -135,6 +135,8 @@ def remove_ipc_objects() -> None:
 
 
 def _parent_map() -> dict[int, int]:
+    # The server's side reads /proc/<pid>/stat with sandbox/procstat.py; this script runs alone in
+    # the sandbox (the stdlib and pytest only), so it keeps its own copy of that parsing.
     parents: dict[int, int] = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():

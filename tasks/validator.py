@@ -41,7 +41,7 @@ class CheckOptions:
     runs: int = 3
     concurrency: int = 2
     time_margin: float = 0.5  # a solution's test may use at most this fraction of its time limit
-    docker_settings: Any = None  # sandbox.docker_backend.DockerSettings; default: a pool as wide as the concurrency
+    docker_settings: Any = None  # sandbox.docker.provider.DockerSettings; default: a pool as wide as the concurrency
 
 
 @dataclass
@@ -237,7 +237,7 @@ def _provider(options: CheckOptions):
 
     settings = options.docker_settings
     if settings is None and options.backend != "local":
-        from sandbox.docker_backend import DockerSettings
+        from sandbox.docker.provider import DockerSettings
 
         settings = DockerSettings(pool_size=max(1, min(options.concurrency, 16)))
     return make_provider(options.backend, settings)  # type: ignore[arg-type]

@@ -14,7 +14,8 @@ import pytest
 from mcp_server.runtime import running
 from mcp_server.server import build_server
 from mcp_server.service import DebugService, ServiceSettings
-from sandbox.docker_backend import DockerProvider, DockerSettings, engine_answers
+from sandbox.docker.engine import engine_answers
+from sandbox.docker.provider import DockerProvider, DockerSettings
 from sandbox.local import LocalProvider
 from tasks.loader import load_catalog
 

@@ -16,7 +16,9 @@ from mcp import Client
 
 from mcp_server.runtime import running
 from mcp_server.service import DebugService, ServiceSettings
-from sandbox.docker_backend import LABEL, LABEL_EPISODE, LABEL_INSTANCE, LABEL_OWNER, DockerProvider, DockerSettings, owner_tag, reap_orphans
+from sandbox.docker.container import LABEL, LABEL_EPISODE, LABEL_INSTANCE, LABEL_OWNER
+from sandbox.docker.provider import DockerProvider, DockerSettings
+from sandbox.docker.reaper import owner_tag, reap_orphans
 from tests.conftest import require_docker
 from tests.helpers import http_server
 
@@ -280,7 +282,7 @@ def test_the_engine_client_survives_many_threads_on_many_containers(engine):
     (urllib3: 'NoneType' object has no attribute 'qsize'). engine_client keeps one pool."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from sandbox.engine import engine_client
+    from sandbox.docker.engine import engine_client
 
     client = engine_client()
     adapter = client.api.adapters["http+docker://"]

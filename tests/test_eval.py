@@ -402,7 +402,7 @@ class SandboxKiller(ReferenceSolution):
     async def act(self, observation):
         import docker
 
-        from sandbox.docker_backend import LABEL_EPISODE
+        from sandbox.docker.container import LABEL_EPISODE
 
         if self._stop is None:
             engine = docker.from_env()

@@ -33,7 +33,8 @@ import pytest
 
 from mcp_server.runtime import running
 from mcp_server.service import DebugService, ServiceSettings
-from sandbox.docker_backend import LABEL_INSTANCE, DockerProvider, DockerSandbox, DockerSettings
+from sandbox.docker.container import LABEL_INSTANCE
+from sandbox.docker.provider import DockerProvider, DockerSandbox, DockerSettings
 from tasks.loader import Catalog, load_task
 from tests.conftest import require_docker
 

@@ -19,7 +19,7 @@ import pytest
 
 from mcp_server.runtime import running
 from mcp_server.service import DebugService, ServiceSettings, current_owner
-from sandbox.docker_backend import DockerProvider, DockerSettings
+from sandbox.docker.provider import DockerProvider, DockerSettings
 from tasks.loader import Catalog, load_task
 from tests.conftest import require_docker
 

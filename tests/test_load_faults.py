@@ -36,7 +36,7 @@ import httpx
 import pytest
 from mcp import Client
 
-from sandbox.docker_backend import LABEL_INSTANCE
+from sandbox.docker.container import LABEL_INSTANCE
 from tests.conftest import require_docker
 from tests.helpers import serve_command, text_of
 from tests.test_bad_input import serve_http
@@ -436,7 +436,8 @@ async def test_removal_never_waits_on_an_engine_that_does_not_answer():
     frozen ends within its budget, the event loop free all along."""
     from mcp_server.runtime import running
     from mcp_server.service import CLOSE_BUDGET_S, DebugService, ServiceSettings
-    from sandbox.docker_backend import ENGINE_CALL_TIMEOUT_S, REAP_INTERVAL_S, SHUTDOWN_BUDGET_S, DockerProvider, DockerSettings
+    from sandbox.docker.container import ENGINE_CALL_TIMEOUT_S
+    from sandbox.docker.provider import REAP_INTERVAL_S, SHUTDOWN_BUDGET_S, DockerProvider, DockerSettings
     from tasks.loader import load_catalog
 
     if not _disruptive_tests_allowed():

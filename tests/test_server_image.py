@@ -15,7 +15,8 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 from mcp_server.server_image import SERVER_IMAGE, build_server_image
-from sandbox.images import DEFAULT_BASE_IMAGE, OFFLINE_BASE_IMAGE, image_exists
+from sandbox.images.build import DEFAULT_BASE_IMAGE, image_exists
+from sandbox.images.offline_base import OFFLINE_BASE_IMAGE
 from tests.conftest import require_docker
 from tests.helpers import free_port, solve_with_reference
 from tests.test_independent_clients import inspector, inspector_tool, js_clients, over_http, text_of  # noqa: F401

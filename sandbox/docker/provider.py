@@ -1,20 +1,15 @@
-"""The Docker backend: one hardened container per episode, the runner as its main process.
+"""The Docker provider: a warm pool of hardened containers, one per episode, and its lifecycle.
 
 A container from the warm pool goes back to the pool when its episode submits, if the runner's
 audit finds nothing left of the episode (no file, process or IPC object; every run already ends
-wiped): then it serves another episode in turn, up to `episodes_per_container`.
-
-The server attaches to the container's stdin/stdout once, before starting it, and speaks the
-runner protocol over that stream for the container's whole life: no `docker exec` and no
-`docker run` per step. The container is created with StdinOnce, so when the server goes away
-(even by SIGKILL) the attach closes, the runner reads EOF and the container removes itself.
+wiped): then it serves another episode in turn, up to `episodes_per_container`. Creating, speaking
+to and removing one container is `sandbox.docker.container`; whose containers are whose, and
+startup cleanup, is `sandbox.docker.reaper`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import statistics
 import time
 import uuid
@@ -25,26 +20,27 @@ from typing import Any
 import anyio
 import docker
 import docker.errors
-from anyio.abc import ByteReceiveStream, SocketStream, TaskGroup
+from anyio.abc import SocketStream, TaskGroup
 from pydantic import BaseModel, Field
 
 from sandbox.base import EventCallback, RunRequest, RunResult, SandboxError
 from sandbox.channel import RunnerChannel
-from sandbox.engine import engine_client
-from sandbox.images import SANDBOX_IMAGE
+from sandbox.docker.container import (
+    ENGINE_CALL_TIMEOUT_S,
+    LABEL_INSTANCE,
+    POOL_EPISODE,
+    AttachedStdout,
+    Container,
+    Removal,
+    create_attached,
+)
+from sandbox.docker.reaper import container_owner_tag, owner_tag, reap_orphans
+from sandbox.docker.engine import engine_client
+from sandbox.images.sandbox_image import SANDBOX_IMAGE
 
 log = logging.getLogger(__name__)
 
-LABEL = "io.debugbox"
-LABEL_INSTANCE = "io.debugbox.instance"
-LABEL_OWNER = "io.debugbox.owner"
-LABEL_EPISODE = "io.debugbox.episode"
-POOL_EPISODE = "pool"
-STREAM_HEADER = 8
-# Removal never waits on a container: SIGKILL first, then remove, each call bounded; a container
-# the engine would not remove is retried by the reaper (and, past our own end, by the next server).
-ENGINE_CALL_TIMEOUT_S = 10
-REAP_INTERVAL_S = 10.0
+REAP_INTERVAL_S = 10.0  # how often the containers whose removal failed are tried again
 SHUTDOWN_BUDGET_S = 15.0  # shutdown removes every container at once, and never waits longer
 
 
@@ -63,87 +59,6 @@ class DockerSettings(BaseModel):
         default=100, ge=1, le=100_000, description="episodes a pooled container may serve in turn, each after a clean audit (1: never reused)"
     )
     user: str = Field(default="65534:65534", description="uid:gid inside the container (never root)")
-
-
-def _process_start_ticks(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-        return stat[stat.rfind(b")") + 2 :].split()[19].decode()
-    except (OSError, IndexError):
-        return "?"
-
-
-def owner_tag(pid: int | None = None) -> str:
-    """host:pid:start-time of a server process; tells a live owner from a recycled pid."""
-    pid = os.getpid() if pid is None else pid
-    return f"{socket.gethostname()}:{pid}:{_process_start_ticks(pid)}"
-
-
-def container_owner_tag(client: docker.DockerClient) -> str | None:
-    """`container:<id>` when this server itself runs in a container of the same engine (the
-    server image): its pid means nothing to a later server, its container id does."""
-    if not os.path.exists("/.dockerenv"):
-        return None
-    try:
-        info = client.api.inspect_container(socket.gethostname())
-    except docker.errors.DockerException:
-        return None
-    return f"container:{info['Id']}" if info["Id"].startswith(socket.gethostname()) else None
-
-
-def owner_is_alive(tag: str, client: docker.DockerClient | None = None) -> bool:
-    if tag.startswith("container:"):
-        if client is None:
-            return True
-        try:
-            return bool(client.api.inspect_container(tag.partition(":")[2])["State"]["Running"])
-        except docker.errors.NotFound:
-            return False
-    host, _, rest = tag.partition(":")
-    pid, _, ticks = rest.partition(":")
-    if host != socket.gethostname():
-        return True  # another machine's server: not ours to judge
-    return pid.isdigit() and _process_start_ticks(int(pid)) == ticks
-
-
-class AttachedStdout(ByteReceiveStream):
-    """The stdout frames of a non-TTY attach stream (8-byte header: type, 0, 0, 0, size)."""
-
-    def __init__(self, stream: SocketStream):
-        self._stream = stream
-        self._buffer = bytearray()
-
-    async def _fill(self, n: int) -> None:
-        while len(self._buffer) < n:
-            chunk = await self._stream.receive()
-            self._buffer += chunk
-
-    async def receive(self, max_bytes: int = 65536) -> bytes:
-        while True:
-            await self._fill(STREAM_HEADER)
-            kind = self._buffer[0]
-            size = int.from_bytes(self._buffer[4:8], "big")
-            await self._fill(STREAM_HEADER + size)
-            payload = bytes(self._buffer[STREAM_HEADER : STREAM_HEADER + size])
-            del self._buffer[: STREAM_HEADER + size]
-            if kind == 1 and payload:
-                return payload
-
-    async def aclose(self) -> None:
-        await self._stream.aclose()
-
-
-@dataclass
-class Container:
-    """A started container with a healthy runner on the other end of its attach stream."""
-
-    id: str
-    stream: SocketStream
-    channel: RunnerChannel
-    pooled: bool = False  # made for the warm pool (labelled `pool`), not for one named episode
-    episodes: int = 0  # episodes it has finished serving
-    created: float = field(default_factory=time.monotonic)
 
 
 class DockerSandbox:
@@ -199,22 +114,26 @@ class DockerProvider:
         self.client = client or engine_client()
         # Kill and remove go through a client whose calls give up after a bound (the SDK's default
         # is 60 s): a container the engine cannot remove now is retried, never waited on.
-        self._removal_client = engine_client(timeout=ENGINE_CALL_TIMEOUT_S) if client is None else client
+        self._removal = Removal(engine_client(timeout=ENGINE_CALL_TIMEOUT_S) if client is None else client)
         self.instance = uuid.uuid4().hex[:16]
         self.owner = container_owner_tag(self.client) or owner_tag()
         self.stats = PoolStats()
         self._pool: list[Container] = []
         self._live: dict[str, Container] = {}
-        self._unremoved: set[str] = set()  # ids whose removal failed: the reaper retries them
         self._wanted = anyio.Event()
         self._closed = False
         self._background: TaskGroup | None = None
+
+    @property
+    def _unremoved(self) -> set[str]:
+        """Ids whose removal failed: the reaper retries them."""
+        return self._removal.unremoved
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Check the engine and image, and remove containers whose server is gone."""
-        from sandbox.images import ensure_sandbox_image
+        from sandbox.images.sandbox_image import ensure_sandbox_image
 
         await anyio.to_thread.run_sync(lambda: ensure_sandbox_image(self.client, tag=self.settings.image))
         removed = await anyio.to_thread.run_sync(reap_orphans, self.client)
@@ -238,7 +157,7 @@ class DockerProvider:
             await anyio.sleep(REAP_INTERVAL_S)
             for container_id in list(self._unremoved):
                 self.stats.removal_retries += 1
-                await anyio.to_thread.run_sync(self._remove_blocking, container_id)
+                await anyio.to_thread.run_sync(self._removal.remove, container_id)
 
     async def _refill(self) -> None:
         while not self._closed:
@@ -272,7 +191,9 @@ class DockerProvider:
                 for container_id in list(self._unremoved):
                     tg.start_soon(self._remove_id, container_id)
             # A container made while the engine was away may be tracked nowhere: sweep by label.
-            await anyio.to_thread.run_sync(self._remove_instance_blocking, abandon_on_cancel=True)
+            await anyio.to_thread.run_sync(
+                self._removal.remove_labelled, f"{LABEL_INSTANCE}={self.instance}", abandon_on_cancel=True
+            )
         if self._unremoved:
             log.warning("%d container(s) could not be removed now; their runners end with our attach, and the next server reaps them", len(self._unremoved))
 
@@ -369,55 +290,15 @@ class DockerProvider:
 
     # -- engine calls (blocking SDK calls go to worker threads) ----------------------------
 
-    def _create_blocking(self, episode_id: str) -> tuple[str, socket.socket]:
-        s = self.settings
-        api = self.client.api
-        host_config = api.create_host_config(
-            network_mode="none",
-            cap_drop=["ALL"],
-            security_opt=["no-new-privileges"],
-            read_only=True,
-            tmpfs={
-                "/workspace": f"size={s.workspace_mb}m,uid={s.user.split(':')[0]},gid={s.user.split(':')[-1]},mode=0755",
-                "/tmp": f"size={s.tmp_mb}m,mode=1777",
-            },
-            mem_limit=f"{s.memory_mb}m",
-            memswap_limit=f"{s.memory_mb}m",
-            pids_limit=s.pids,
-            nano_cpus=int(s.cpus * 1e9),
-            ipc_mode="private",
-            auto_remove=True,
-        )
-        created = api.create_container(
-            s.image,
-            # /dev/shm and /dev/mqueue are writable too (multiprocessing needs them): wiped after every
-            # run like /tmp, and so are System V IPC objects (the container has its own IPC namespace).
-            command=[
-                "--workdir", "/workspace", "--scratch", "/tmp", "--scratch", "/dev/shm", "--scratch", "/dev/mqueue",
-                "--private-ipc", "--lifetime", str(s.lifetime_s),
-            ],
-            user=s.user,
-            stdin_open=True,  # with detach=False this also sets StdinOnce: EOF when we detach
-            tty=False,
-            network_disabled=True,
-            labels={LABEL: "1", LABEL_INSTANCE: self.instance, LABEL_OWNER: self.owner, LABEL_EPISODE: episode_id},
-            host_config=host_config,
-        )
-        container_id = created["Id"]
-        try:
-            attached = api.attach_socket(container_id, params={"stdin": 1, "stdout": 1, "stream": 1})
-            raw = getattr(attached, "_sock", attached)
-            api.start(container_id)
-        except Exception:
-            self._remove_blocking(container_id)
-            raise
-        return container_id, raw
-
     async def _create(self, episode_id: str) -> Container:
         # Shielded: a cancelled caller must not leave a container the engine made but nobody tracks.
         with anyio.CancelScope(shield=True):
             try:
-                container_id, raw = await anyio.to_thread.run_sync(self._create_blocking, episode_id)
+                container_id, raw = await anyio.to_thread.run_sync(
+                    lambda: create_attached(
+                        self.client, self.settings, self._removal, instance=self.instance, owner=self.owner, episode_id=episode_id
+                    )
+                )
             except (docker.errors.DockerException, OSError) as exc:  # OSError: the engine is unreachable
                 raise SandboxError(f"Docker could not start a sandbox container: {exc}") from exc
             self.stats.created += 1
@@ -435,61 +316,6 @@ class DockerProvider:
             self._live[container.id] = container  # tracked from birth; acquire/pool decide its role
             return container
 
-    def _remove_blocking(self, container_id: str) -> bool:
-        """SIGKILL, then remove; each call bounded. False (and tracked for the reaper) when the
-        engine did not do it."""
-        api = self._removal_client.api
-        try:
-            api.kill(container_id)
-        except docker.errors.NotFound:
-            self._unremoved.discard(container_id)
-            return True
-        except docker.errors.APIError:
-            pass  # not running any more, or already being removed: removal decides
-        except (docker.errors.DockerException, OSError) as exc:
-            return self._removal_failed(container_id, f"the engine did not answer the kill ({exc})")
-        try:
-            api.remove_container(container_id, force=True)
-        except docker.errors.NotFound:
-            pass
-        except docker.errors.APIError as exc:
-            if "already in progress" not in str(exc):
-                return self._removal_failed(container_id, str(exc))
-            # Its own auto-removal (the runner exited when we closed the attach) is under way.
-            if not self._gone_soon(container_id):
-                return self._removal_failed(container_id, "its removal did not finish")
-        except (docker.errors.DockerException, OSError) as exc:
-            return self._removal_failed(container_id, f"the engine did not answer ({exc})")
-        self._unremoved.discard(container_id)
-        return True
-
-    def _gone_soon(self, container_id: str, within_s: float = ENGINE_CALL_TIMEOUT_S) -> bool:
-        deadline = time.monotonic() + within_s
-        while time.monotonic() < deadline:
-            try:
-                self._removal_client.api.inspect_container(container_id)
-            except docker.errors.NotFound:
-                return True
-            except (docker.errors.DockerException, OSError):
-                return False
-            time.sleep(0.05)
-        return False
-
-    def _removal_failed(self, container_id: str, why: str) -> bool:
-        log.warning("could not remove container %s: %s; the reaper retries it", container_id[:12], why)
-        self._unremoved.add(container_id)
-        return False
-
-    def _remove_instance_blocking(self) -> None:
-        """Remove any container still labelled with this instance, tracked or not."""
-        try:
-            leftovers = self._removal_client.api.containers(all=True, filters={"label": f"{LABEL_INSTANCE}={self.instance}"})
-        except (docker.errors.DockerException, OSError) as exc:
-            log.warning("could not list this server's containers: %s", exc)
-            return
-        for info in leftovers:
-            self._remove_blocking(info["Id"])
-
     async def _remove(self, container: Container) -> None:
         with anyio.CancelScope(shield=True):
             await container.stream.aclose()  # the runner reads EOF and exits, whatever the engine does
@@ -497,48 +323,4 @@ class DockerProvider:
         await self._remove_id(container.id)
 
     async def _remove_id(self, container_id: str) -> None:
-        await anyio.to_thread.run_sync(self._remove_blocking, container_id, abandon_on_cancel=True)
-
-
-def debugbox_containers(client: docker.DockerClient) -> list[dict[str, Any]]:
-    return client.api.containers(all=True, filters={"label": LABEL})
-
-
-def reap_orphans(client: docker.DockerClient) -> int:
-    """Remove debugbox containers whose server instance is gone (startup cleanup)."""
-    removed = 0
-    for info in debugbox_containers(client):
-        owner = (info.get("Labels") or {}).get(LABEL_OWNER, "")
-        # A live server's container may be only "created" (being started right now): only the
-        # owner's death or the container's own end makes it an orphan, never its state alone.
-        if info.get("State") in ("exited", "dead") or not owner_is_alive(owner, client):
-            try:
-                client.api.remove_container(info["Id"], force=True)
-                removed += 1
-            except docker.errors.NotFound:
-                pass
-            except docker.errors.APIError as exc:
-                log.warning("could not remove container %s: %s", info["Id"][:12], exc)
-    return removed
-
-
-def remove_all(client: docker.DockerClient) -> int:
-    """`debugbox cleanup`: remove every debugbox container, whoever owns it."""
-    removed = 0
-    for info in debugbox_containers(client):
-        try:
-            client.api.remove_container(info["Id"], force=True)
-            removed += 1
-        except docker.errors.NotFound:
-            pass
-    return removed
-
-
-def engine_answers(timeout_s: float = 3.0) -> bool:
-    try:
-        client = engine_client(timeout=int(max(1, timeout_s)))
-        client.ping()
-        client.close()
-        return True
-    except Exception:  # noqa: BLE001 - any failure means "no usable engine"
-        return False
+        await anyio.to_thread.run_sync(self._removal.remove, container_id, abandon_on_cancel=True)

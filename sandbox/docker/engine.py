@@ -1,4 +1,5 @@
-"""The Docker SDK client the product uses: docker.from_env with one connection pool per engine.
+"""The Docker SDK client the product uses: docker.from_env with one connection pool per engine;
+and whether an engine answers at all.
 
 docker-py (7.1) keeps a connection pool per request URL on a unix socket, so one per container id,
 in an LRU of 25 that closes the pool it evicts. Under load (dozens of episodes at once) a pool is
@@ -28,6 +29,17 @@ def engine_client(**kwargs: Any) -> docker.DockerClient:
         if isinstance(adapter, UnixHTTPAdapter):
             _one_pool_per_socket(adapter, prefix)
     return client
+
+
+def engine_answers(timeout_s: float = 3.0) -> bool:
+    """Whether a Docker engine answers a ping now: `--backend auto` and the Docker tests ask."""
+    try:
+        client = engine_client(timeout=int(max(1, timeout_s)))
+        client.ping()
+        client.close()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "no usable engine"
+        return False
 
 
 def _one_pool_per_socket(adapter: UnixHTTPAdapter, prefix: str) -> None:
