@@ -21,8 +21,9 @@ log = logging.getLogger(__name__)
 
 WORKER = Path(__file__).with_name("syntax_worker.py")
 MAX_ANSWER_BYTES = 64 * 1024
-# A worker that parsed a text this large keeps its peak heap (the AST of 500 KB is ~200 MB): end it.
-RECYCLE_AFTER_CHARS = 100_000
+# A worker whose resident memory stays above this after a check (parsing 500 KB peaks at ~200 MB,
+# and CPython usually gives it back) is ended rather than kept idle.
+RECYCLE_AFTER_BYTES = 128 * 1024 * 1024
 
 
 @dataclass
@@ -81,6 +82,7 @@ class SyntaxChecker:
             log.warning("syntax worker failed: %r", answer)
             return self._unchecked("the syntax checker failed")
         self.checks += 1
+        answer.pop("rss", None)
         if "unchecked" in answer:
             return self._unchecked(str(answer["unchecked"]))
         return SyntaxCheck(SyntaxIssue(**answer) if answer else None)
@@ -99,7 +101,7 @@ class SyntaxChecker:
             return exc
         finally:
             if worker is not None:
-                if healthy and len(text) <= RECYCLE_AFTER_CHARS:
+                if healthy and answer.get("rss", 0) <= RECYCLE_AFTER_BYTES:
                     self._idle.append(worker)
                 else:
                     await worker.kill()

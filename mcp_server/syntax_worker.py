@@ -6,13 +6,15 @@ loop for every episode. In a separate process it stalls nothing, and a parser cr
 blow-up on hostile input costs the worker, not the server (mcp_server/syntax_check.py drives it).
 
 Protocol on stdin/stdout: a request is the line `<path bytes> <text bytes>\\n` followed by the UTF-8
-path and text; the answer is one JSON line, `{}` when the text parses, else the error's fields.
+path and text; the answer is one JSON line: the error's fields (none when the text parses) and
+`rss`, the worker's resident memory afterwards, so that a worker left bloated can be replaced.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import os
 import sys
 import warnings
 
@@ -63,8 +65,17 @@ def serve(stdin, stdout) -> None:
         except RecursionError:
             answer = {"unchecked": "the file nests too deeply for the syntax checker"}
         del text
+        answer["rss"] = resident_bytes()
         stdout.write(json.dumps(answer).encode() + b"\n")
         stdout.flush()
+
+
+def resident_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0  # not Linux: never replaced for its size
 
 
 def main() -> None:

@@ -315,6 +315,11 @@ async def test_the_syntax_checker_answers_times_out_and_recovers():
         issue = (await checker.check("a.py", "x = 1\ny = (\n")).issue
         assert issue is not None and issue.line == 2 and issue.text == "y = ("
         assert (await checker.check("notes.txt", "def (")).issue is None
+        big = "value = compute(alpha, beta)  # some comment\n" * 8_000  # 360 KB
+        assert (await checker.check("a.py", big)).issue is None
+        (worker,) = checker._idle
+        assert (await checker.check("a.py", big + "x = (\n")).issue.line == 8_001
+        assert checker._idle == [worker]  # its memory went back after the parse: kept, not restarted
         checker.timeout_s = 0.001
         slow = await checker.check("a.py", "x = [" + "1, " * 300_000 + "]\n")
         assert slow.issue is None and slow.unchecked == "the syntax check took longer than 0.001 s"
