@@ -233,6 +233,10 @@ async def memory_phase(client, res: Results, opts: Options, instance: str) -> No
     for episode_id in idle:
         await timed_call(client, "submit", episode_id=episode_id)
 
+    say(f"memory: an episode after {memory.EDITS} one-line edits of a 350 KB file, in-process and in the server")
+    f["edit_memory"] = await in_thread(memory.episode_memory_after_edits)
+    f["server_edit_memory"] = await memory.server_memory_after_edits(client, pid, SMALL)
+
 
 async def miss_phase(res: Results, opts: Options, pack: Path, errlog) -> None:
     misses = max(3, min(opts.repeat, 10))

@@ -102,3 +102,106 @@ def snapshot(instance: str, pool_size: int) -> dict[str, list[tuple[str, int, in
         if memory is not None:
             out["pool" if n >= len(ids) - pool_size else "episodes"].append((cid, memory, shims.get(cid, 0)))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Server memory per episode after many edits (issue 15, part 5)
+
+EDITS = 500
+EDITED_FILE_LINES = 7_000  # ~350 KB, the file of the issue's report
+# The first line is not Python, so the server's syntax check stops at once: this measures memory,
+# not the parse time of a 350 KB file on every edit.
+NOT_PYTHON = "1st = 'not Python: the syntax check stops at this line'"
+
+
+def edited_file_lines() -> list[str]:
+    return [NOT_PYTHON] + [f"filler_{n:06d} = 'a line of about forty-five chars'" for n in range(EDITED_FILE_LINES)]
+
+
+def edit_at(n: int) -> tuple[int, str]:
+    """The n-th one-line edit: (1-based line, new text), spread over the file."""
+    return 2 + (n * 53) % EDITED_FILE_LINES, f"edited_{n} = {n}"
+
+
+def episode_memory_after_edits(edits: int = EDITS) -> dict[str, int]:
+    """Bytes an episode keeps (tracemalloc, in-process) after `edits` one-line edits of a 350 KB file:
+    debugbox's episode (undo as reverse edits), after its submit, with no edit, and the baseline: the
+    undo history before issue 15, a full copy of the files per edit (simulated as the old
+    Episode.replace_lines kept it: `Snapshot(label, dict(files))`, then the edited text)."""
+    import gc
+    import tracemalloc
+
+    from mcp_server.episode import Episode
+    from tasks.model import Task, TaskSpec
+
+    text = "\n".join(edited_file_lines()) + "\n"
+    spec = TaskSpec(id="bench_edits", title="edits", difficulty="easy", main_file="big.py", editable=("big.py",), max_steps=1000)
+    task = Task(spec=spec, description="", source_files={"big.py": text}, test_files={}, hidden_test_files={}, solution_files={})
+    out: dict[str, int] = {"file_bytes": len(text), "edits": edits}
+
+    def held(start: int) -> int:
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - start
+
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        idle = Episode.create("idle", task)
+        out["no_edits"] = held(start)
+        del idle
+
+        start = tracemalloc.get_traced_memory()[0]
+        episode = Episode.create("edits", task)
+        for n in range(edits):
+            line, code = edit_at(n)
+            episode.replace_lines("big.py", line, line, code)
+            episode.charge("replace_lines", f"big.py:{line}-{line}")
+        out["reverse_edits"] = held(start)
+        out["counted"] = episode.retained_bytes()
+        episode.finish(0.0, "submitted")
+        out["after_submit"] = held(start)
+        del episode
+
+        start = tracemalloc.get_traced_memory()[0]
+        files, snapshots = {"big.py": text}, []
+        for n in range(edits):
+            line, code = edit_at(n)
+            lines = files["big.py"].splitlines()
+            lines[line - 1] = code
+            snapshots.append(("replace_lines", dict(files)))
+            files["big.py"] = "\n".join(lines) + "\n"
+        out["full_snapshots"] = held(start)
+        del files, snapshots
+    finally:
+        tracemalloc.stop()
+    return out
+
+
+async def server_memory_after_edits(client, pid: int | None, task_id: str, edits: int = EDITS) -> dict[str, int | None]:
+    """A real server over MCP: its RSS and its own count of episode memory (debugbox://status) before
+    an episode, after `edits` one-line edits of a 350 KB file, and after the episode's submit."""
+    from bench.measure import status, timed_call
+
+    out: dict[str, int | None] = {"rss_before": rss(pid) if pid else None}
+    _, started = await timed_call(client, "start_task", task_id=task_id, max_steps=1000)
+    if started is None:
+        return out
+    episode = started["episode_id"]
+    lines = edited_file_lines()
+    half = len(lines) // 2
+    for block in (lines[half:], lines[:half]):  # two calls: new_code is at most 200,000 characters
+        await timed_call(client, "replace_lines", episode_id=episode, start_line=1, end_line=0, new_code="\n".join(block))
+    out["counted_before_edits"] = (await status(client))["memory"]["live_bytes"]
+    out["rss_before_edits"] = rss(pid) if pid else None
+    failed = 0
+    for n in range(edits):
+        line, code = edit_at(n)
+        _, done = await timed_call(client, "replace_lines", episode_id=episode, start_line=line, end_line=line, new_code=code)
+        failed += done is None
+    out["failed_edits"] = failed
+    out["counted_after_edits"] = (await status(client))["memory"]["live_bytes"]
+    out["rss_after_edits"] = rss(pid) if pid else None
+    await timed_call(client, "submit", episode_id=episode)
+    out["counted_after_submit"] = (await status(client))["memory"]["episodes_bytes"]
+    out["rss_after_submit"] = rss(pid) if pid else None
+    return out

@@ -16,7 +16,7 @@ import docker
 
 from bench.baselines import BASELINE_LABEL
 from bench.measure import fmt, markdown_table, table
-from bench.memory import MIB
+from bench.memory import EDITS, MIB
 from bench.throughput import HEAD as THROUGHPUT_HEAD
 from sandbox.docker_backend import LABEL
 
@@ -31,6 +31,7 @@ EPS_TARGET = 5.0
 EPS_CONCURRENCY = 8
 MAX_CONCURRENCY = 64
 IDLE_TARGET_MIB = 40.0
+EDITS_TARGET_MIB = 2.0
 
 SECTIONS = (
     "## Targets", "## Latency", "## Ratios to the baselines", "## Oracle episodes per second",
@@ -128,7 +129,53 @@ def targets(res: Results) -> list[tuple[str, str, str, bool | None]]:
     rows.append((f"{MAX_CONCURRENCY} concurrent episodes", "-" if lv is None else f"{lv.done + lv.errors} episodes, {lv.errors} errors", "0 errors", None if lv is None else lv.errors == 0 and lv.done > 0))
     idle = memory_figures(res)["idle_total"]
     rows.append(("memory per idle episode", "?" if idle is None else f"{idle:.1f} MiB", f"<= {IDLE_TARGET_MIB:g} MiB", None if idle is None else idle <= IDLE_TARGET_MIB))
+    edits = (res.facts.get("edit_memory") or {}).get("reverse_edits")
+    edits_mib = None if edits is None else edits / MIB
+    rows.append((
+        f"server memory per episode after {EDITS} edits", "?" if edits_mib is None else f"{edits_mib:.2f} MiB",
+        f"<= {EDITS_TARGET_MIB:g} MiB", None if edits_mib is None else edits_mib <= EDITS_TARGET_MIB,
+    ))  # fmt: skip
     return rows
+
+
+def edit_memory_lines(res: Results) -> list[str]:
+    """The Memory section's part on episodes that edit a lot (issue 15, part 5)."""
+    f = res.facts
+    tm, srv = f.get("edit_memory") or {}, f.get("server_edit_memory") or {}
+
+    def mib(v) -> str:
+        return "?" if v is None else f"{v / MIB:.2f}"
+
+    def grew(a, b) -> str:
+        return "?" if a is None or b is None else f"{(b - a) / MIB:+.1f}"
+
+    size = tm.get("file_bytes")
+    return [
+        f"Server memory per episode after {EDITS} one-line edits of a {mib(size)} MiB file (the size of the issue 15",
+        "report), each edit on another line. First in one process, by tracemalloc after a full collection: what",
+        "debugbox's episode keeps (its undo history holds reverse edits), the same after its submit (the undo",
+        "history is dropped; the files and step history stay for `episodes://`), and two baselines measured in the",
+        "same run: an episode with no edit, and the undo history before issue 15, a full copy of the files per edit",
+        "(simulated exactly as the old `Episode.replace_lines` kept it).",
+        "",
+        markdown_table(
+            ["what", "edits", "MiB", "how"],
+            ["---", "---:", "---:", "---"],
+            [
+                [f"server memory per episode after {EDITS} edits", str(tm.get("edits", "?")), mib(tm.get("reverse_edits")), f"tracemalloc; the episode's own count (`retained_bytes`): {mib(tm.get('counted'))} MiB"],
+                ["the same episode after its submit", str(tm.get("edits", "?")), mib(tm.get("after_submit")), "tracemalloc"],
+                ["baseline: a full copy of the files per edit (before issue 15)", str(tm.get("edits", "?")), mib(tm.get("full_snapshots")), "tracemalloc, simulated"],
+                ["baseline: an episode with no edit", "0", mib(tm.get("no_edits")), "tracemalloc (the files are the task's own strings)"],
+            ],
+        ),
+        "",
+        f"Then a real server (the warm-pool one above) over MCP, the file written in two calls and the edits one call",
+        f"each ({srv.get('failed_edits', '?')} failed): the episode memory it counts in `debugbox://status` was {mib(srv.get('counted_before_edits'))} MiB",
+        f"before the edits, {mib(srv.get('counted_after_edits'))} MiB after them and {mib(srv.get('counted_after_submit'))} MiB after the submit; its RSS grew",
+        f"{grew(srv.get('rss_before'), srv.get('rss_before_edits'))} MiB for the episode and its file, {grew(srv.get('rss_before_edits'), srv.get('rss_after_edits'))} MiB over the edits, and stood at",
+        f"{grew(srv.get('rss_before'), srv.get('rss_after_submit'))} MiB over the start after the submit (RSS also counts the allocator's free lists).",
+        "",
+    ]
 
 
 def reuse_ratio(res: Results) -> list[str]:
@@ -254,9 +301,10 @@ def report(res: Results, opts: Options, command: str, seconds: float) -> str:
         "",
         f"Server RSS before the idle episodes {mib(before / MIB if before else None)} MiB, after {mib(after / MIB if after else None)} MiB.",
         "",
+        *edit_memory_lines(res),
         "## How it was measured",
         "",
-        f"- Servers: `{sys.executable} -m mcp_server.cli serve --backend docker --pool-size N --tasks <pack>`; over stdio",
+        f"- Servers: `{sys.executable} -m mcp_server.cli serve --backend docker --pool-size N --tasks <pack> --max-steps-limit 1000`; over stdio",
         "  with one `mcp.Client` session for the latency and memory figures, over Streamable HTTP for the episodes/s.",
         "  Every MCP figure is `time.perf_counter()` around `await client.call_tool(...)`: JSON-RPC over the",
         "  transport, the tool, the result's model and text, and the client's parsing of it.",

@@ -33,6 +33,7 @@ def test_quick_bench_writes_every_section_and_row(tmp_path):
         "docker run --rm pytest, 30 tests", "host warm pytest (floor), 3 tests", "host warm pytest (floor), 30 tests",
         "| run_python |", "| view_code |", "pooled container", "idle episode", "- reproduce:", "- cores (nproc): ",
         "`run_tests` p50 - host floor p50, 30 tests", "memory per idle episode", "oracle episodes/s at concurrency 8",
+        "server memory per episode after 500 edits", "baseline: a full copy of the files per edit (before issue 15)",
     ):  # fmt: skip
         assert row in text, row
     throughput = text.split("## Oracle episodes per second")[1].split("## Memory")[0]
@@ -42,3 +43,8 @@ def test_quick_bench_writes_every_section_and_row(tmp_path):
     assert [row[0] for row in cpu_rows] == ["1", "2"] and all(float(row[1]) > 0 for row in cpu_rows), throughput
     assert "not measured" not in text.split("## Latency")[0].split("memory per idle episode")[1].split("\n")[0]
     assert "## Failed calls" not in text, text.split("## Failed calls")[-1]
+    # 500 edits of a 350 KB file: about one copy of the file, where a snapshot per edit held ~170 MiB.
+    edits = re.search(r"^\| server memory per episode after 500 edits \| 500 \| ([0-9.]+) \|", text, re.M)
+    baseline = re.search(r"^\| baseline: a full copy of the files per edit \(before issue 15\) \| 500 \| ([0-9.]+) \|", text, re.M)
+    assert edits and baseline and float(edits.group(1)) < 2 < 100 < float(baseline.group(1)), text.split("## Memory")[1][:3000]
+    assert "(0 failed)" in text.split("## Memory")[1]
