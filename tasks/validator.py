@@ -254,7 +254,9 @@ async def check_tasks(tasks: list[Task], options: CheckOptions, load_errors: lis
     started = time.monotonic()
     catalog = Catalog(tasks={t.id: t for t in tasks})
     recorder = RecordingProvider(_provider(options))
-    service = DebugService(catalog, recorder, ServiceSettings(max_episodes=max(256, 4 * options.concurrency)))
+    # max_steps_limit: the checker's episodes ask for 1000 steps, so a task with a small budget (or many
+    # files to paste the solution into) cannot run out of steps before it is judged.
+    service = DebugService(catalog, recorder, ServiceSettings(max_episodes=max(256, 4 * options.concurrency), max_steps_limit=1000))
     server = build_server(service)
     verdicts: dict[str, TaskVerdict] = {}
     limiter = anyio.CapacityLimiter(options.concurrency)
