@@ -35,7 +35,7 @@ from bench.measure import FAILED_CALLS, Measure, containers_of, sample, say, sta
 from bench.report import EPS_CONCURRENCY, report, summary_lines
 from bench.taskpack import MEDIUM, SMALL, make_task_pack, solution_files, workspace_files, write_tree
 from bench.throughput import Level, run_level
-from sandbox.docker_backend import DockerSettings
+from sandbox.docker.provider import DockerSettings
 
 WARM_POOL_SIZE = 2
 SNIPPET = "from binary_search import binary_search\nprint(binary_search([1, 3, 5], 3))\n"

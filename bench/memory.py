@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from bench.measure import containers_of
-from sandbox.docker_backend import LABEL_OWNER
+from sandbox.docker.container import LABEL_OWNER
 
 MIB = 1024 * 1024
 CGROUP_ROOT = Path("/sys/fs/cgroup")

@@ -18,7 +18,7 @@ from bench.baselines import BASELINE_LABEL
 from bench.measure import fmt, markdown_table, table
 from bench.memory import EDITS, MIB
 from bench.throughput import HEAD as THROUGHPUT_HEAD
-from sandbox.docker_backend import LABEL
+from sandbox.docker.container import LABEL
 
 if TYPE_CHECKING:
     from bench.bench_docker import Options, Results
@@ -268,8 +268,11 @@ def report(res: Results, opts: Options, command: str, seconds: float) -> str:
         "each episode in its own MCP session over Streamable HTTP to one `debugbox serve --transport http` (as",
         "`harness/eval` runs them), a fresh server per concurrency with a warm pool of min(C, 16), full before the",
         "clock starts. The server hands a submitted episode's container back to its pool once the runner's audit",
-        "finds nothing left of the episode (`--episodes-per-container`, default 100); the `no reuse` row, run with",
-        "`--episodes-per-container 1`, is the baseline: a new container for every episode.",
+        "finds nothing left of the episode and the runner has replaced itself with a fresh process (issue 15: nothing",
+        "of an episode stays in memory either; `--episodes-per-container`, default 100); the `no reuse` row, run with",
+        "`--episodes-per-container 1`, is the baseline: a new container for every episode. What reuse still saves",
+        "is the container's create, start and removal in the engine; the runner's interpreter start and warm-up",
+        "(~0.3 s) is paid again per episode, off the submit's path.",
         "episodes/s = completed episodes / wall time; step = any one tool call; times in ms.",
         "",
         markdown_table(THROUGHPUT_HEAD, ["---:"] * len(THROUGHPUT_HEAD), [lv.row() for lv in res.levels]),
@@ -335,7 +338,11 @@ def report(res: Results, opts: Options, command: str, seconds: float) -> str:
         "A container made for the warm pool goes back to the pool when its episode submits and serves up to",
         "`--episodes-per-container` episodes (default 100) in turn, each only after the runner's audit finds nothing",
         "left: no entry in `/workspace`, `/tmp`, `/dev/shm` or `/dev/mqueue`, no process but the runner, no System V",
-        "IPC object (every run already ends wiped; the runner itself never runs the agent's code). Proof:",
+        "IPC object (every run already ends wiped; the runner itself never runs the agent's code); and then the",
+        "runner execve()s a fresh runner in its place, so no memory of the episode (its code, its hidden tests) reaches",
+        "the next (`tests/test_hostile_tenants.py::test_a_later_tenant_finds_nothing_of_an_earlier_episode_in_memory`",
+        "scans a later episode's whole process memory for the earlier one's markers). Proof of the files, processes",
+        "and IPC:",
         "`tests/test_docker.py::test_a_reused_container_is_as_clean_as_a_new_one` (an episode leaves files, a",
         "`chmod 000` directory, SysV and POSIX IPC objects and a daemon, also while its hidden tests run; the next",
         "episode in that container sees the fingerprint of a new one, and the test fails with the wipe or the audit",
