@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from mcp_server import views
 from mcp_server.diffs import FileChange
 from mcp_server.errors import BadArgument, EpisodeFinished, NotEditable, NothingToUndo, quoted
-from mcp_server.history import FilesUndo, LinesUndo, UndoHistory, UndoRecord, files_undo, lines_undo, text_bytes
+from mcp_server.history import LinesUndo, UndoHistory, UndoRecord, files_undo, lines_undo, text_bytes
 from mcp_server.limits import DEFAULT_MAX_FILE_CHARS, MIB, EpisodeLimits
 from mcp_server.scoring import best_visible_reward
 from mcp_server.views import SyntaxIssue
@@ -56,10 +56,6 @@ class Edit:
     change: FileChange  # before and after as lines; only the edited range differs
     first_new_line: int  # 1-based range of the new code in the file, for the window around the edit
     last_new_line: int
-
-    @property
-    def changed(self) -> bool:
-        return self.change.before != self.change.after
 
 
 @dataclass
