@@ -131,7 +131,7 @@ def episode_memory_after_edits(edits: int = EDITS) -> dict[str, int]:
     import gc
     import tracemalloc
 
-    from mcp_server.episode import Episode
+    from environment.episode import Episode
     from tasks.model import Task, TaskSpec
 
     text = "\n".join(edited_file_lines()) + "\n"

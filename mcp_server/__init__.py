@@ -1,1 +1,1 @@
-"""debugbox's MCP server: the tools, the episode engine, scoring and the CLI."""
+"""debugbox's MCP surface: tools, resources, prompts, HTTP security; it maps the core's results and errors."""

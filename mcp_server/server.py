@@ -14,11 +14,11 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from mcp_server import results as r
+from environment import results as r
 from mcp_server.arguments import DebugboxMCP
-from mcp_server.errors import DebugboxError, SubmitFailed, quoted
+from environment.errors import DebugboxError, SubmitFailed, quoted
 from mcp_server.http import HttpSecurity, caller
-from mcp_server.service import DebugService, current_owner
+from environment.service import DebugService, current_owner
 from sandbox.base import SandboxError
 
 log = logging.getLogger(__name__)

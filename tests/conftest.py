@@ -11,9 +11,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from mcp_server.runtime import running
+from environment.runtime import running
 from mcp_server.server import build_server
-from mcp_server.service import DebugService, ServiceSettings
+from environment.service import DebugService
+from environment.settings import ServiceSettings
 from sandbox.docker.engine import engine_answers
 from sandbox.docker.provider import DockerProvider, DockerSettings
 from sandbox.local import LocalProvider

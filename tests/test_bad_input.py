@@ -34,9 +34,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
 
-from mcp_server.runtime import running
+from environment.runtime import running
 from mcp_server.server import build_server
-from mcp_server.service import DebugService, ServiceSettings
+from environment.service import DebugService
+from environment.settings import ServiceSettings
 from sandbox.local import LocalProvider
 from tasks.loader import load_catalog, load_pack
 from tests.helpers import free_port, serve_command, text_of

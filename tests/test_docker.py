@@ -14,8 +14,9 @@ import docker
 import pytest
 from mcp import Client
 
-from mcp_server.runtime import running
-from mcp_server.service import DebugService, ServiceSettings
+from environment.runtime import running
+from environment.service import DebugService
+from environment.settings import ServiceSettings
 from sandbox.docker.container import LABEL, LABEL_EPISODE, LABEL_INSTANCE, LABEL_OWNER
 from sandbox.docker.provider import DockerProvider, DockerSettings
 from sandbox.docker.reaper import owner_tag, reap_orphans

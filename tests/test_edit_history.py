@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mcp_server import diffs, views
-from mcp_server.episode import Episode
-from mcp_server.errors import BadArgument, NothingToUndo
-from mcp_server.limits import MIB, EpisodeLimits
+from environment import diffs, views
+from environment.episode import Episode
+from environment.errors import BadArgument, NothingToUndo
+from environment.limits import MIB, EpisodeLimits
 from tests.test_episode import make_task, state
 
 HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")

@@ -1,4 +1,4 @@
-"""The pure engine: Episode (mcp_server/episode.py), views and scoring. No I/O, no sandbox."""
+"""The pure engine: Episode (environment/episode.py), views and scoring. No I/O, no sandbox."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from mcp_server import diffs, views
-from mcp_server.episode import MAX_CODE_CHARS, MAX_FILE_CHARS, Episode
-from mcp_server.errors import BadArgument, DebugboxError, EpisodeFinished, NotEditable, NothingToUndo
-from mcp_server.scoring import best_visible_reward, count, deepest_frame, hidden_score
+from environment import diffs, views
+from environment.episode import MAX_CODE_CHARS, MAX_FILE_CHARS, Episode
+from environment.errors import BadArgument, DebugboxError, EpisodeFinished, NotEditable, NothingToUndo
+from environment.scoring import best_visible_reward, count, deepest_frame, hidden_score
 from sandbox import base  # by module: pytest would try to collect classes named Test*
 from sandbox.base import CollectError, Frame, RunResult
 from tasks.model import Task, TaskSpec

@@ -31,8 +31,9 @@ import anyio
 import docker
 import pytest
 
-from mcp_server.runtime import running
-from mcp_server.service import DebugService, ServiceSettings
+from environment.runtime import running
+from environment.service import DebugService
+from environment.settings import ServiceSettings
 from sandbox.docker.container import LABEL_INSTANCE
 from sandbox.docker.provider import DockerProvider, DockerSandbox, DockerSettings
 from tasks.loader import Catalog, load_task

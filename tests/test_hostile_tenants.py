@@ -17,8 +17,9 @@ from pathlib import Path
 import anyio
 import pytest
 
-from mcp_server.runtime import running
-from mcp_server.service import DebugService, ServiceSettings, current_owner
+from environment.runtime import running
+from environment.service import DebugService, current_owner
+from environment.settings import ServiceSettings
 from sandbox.docker.provider import DockerProvider, DockerSettings
 from tasks.loader import Catalog, load_task
 from tests.conftest import require_docker

@@ -20,10 +20,11 @@ from mcp import Client
 
 from mcp_server import config
 from mcp_server.cli import build_parser
-from mcp_server.errors import CapacityReached, UnknownEpisode
-from mcp_server.runtime import running
+from environment.errors import CapacityReached, UnknownEpisode
+from environment.runtime import running
 from mcp_server.server import build_server
-from mcp_server.service import DebugService, ServiceSettings, current_owner
+from environment.service import DebugService, current_owner
+from environment.settings import ServiceSettings
 from sandbox.local import LocalProvider
 from tests.helpers import text_of
 
@@ -307,7 +308,7 @@ async def test_each_token_has_its_own_memory_bound(catalog):
 
 
 async def test_the_syntax_checker_answers_times_out_and_recovers():
-    from mcp_server.syntax_check import SyntaxChecker
+    from environment.syntax_check import SyntaxChecker
 
     checker = SyntaxChecker(workers=1, timeout_s=10)
     try:

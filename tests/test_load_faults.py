@@ -434,8 +434,9 @@ async def test_removal_never_waits_on_an_engine_that_does_not_answer():
     call, and shutdown paid 60 s for each. Now: the removal gives up after its bound, the container
     stays tracked, the reaper removes it once the engine answers, and a shutdown with the engine
     frozen ends within its budget, the event loop free all along."""
-    from mcp_server.runtime import running
-    from mcp_server.service import CLOSE_BUDGET_S, DebugService, ServiceSettings
+    from environment.runtime import running
+    from environment.service import CLOSE_BUDGET_S, DebugService
+    from environment.settings import ServiceSettings
     from sandbox.docker.container import ENGINE_CALL_TIMEOUT_S
     from sandbox.docker.provider import REAP_INTERVAL_S, SHUTDOWN_BUDGET_S, DockerProvider, DockerSettings
     from tasks.loader import load_catalog

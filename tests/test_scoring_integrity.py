@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from mcp_server.runtime import running
-from mcp_server.service import DebugService, ServiceSettings
+from environment.runtime import running
+from environment.service import DebugService
+from environment.settings import ServiceSettings
 from tasks.loader import Catalog, load_task
 from tests.conftest import make_provider
 

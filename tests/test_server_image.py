@@ -14,7 +14,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from mcp_server.server_image import SERVER_IMAGE, build_server_image
+from sandbox.images.server_image import SERVER_IMAGE, build_server_image
 from sandbox.images.build import DEFAULT_BASE_IMAGE, image_exists
 from sandbox.images.offline_base import OFFLINE_BASE_IMAGE
 from tests.conftest import require_docker

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mcp_server.episode import Episode
+from environment.episode import Episode
 from tasks.cli_tasks import add_tasks_check_and_import
 from tasks.validator import CheckOptions, check_paths, check_tasks, load_for_check
 

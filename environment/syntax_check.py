@@ -1,4 +1,4 @@
-"""Syntax checks off the event loop: a few worker processes (mcp_server/syntax_worker.py), each
+"""Syntax checks off the event loop: a few worker processes (environment/syntax_worker.py), each
 answering one check at a time, with a time bound. A worker that times out, fails or whose caller
 went away mid-check is killed; the next check starts a new one."""
 
@@ -15,7 +15,7 @@ import anyio
 from anyio.abc import Process
 from anyio.streams.buffered import BufferedByteReceiveStream
 
-from mcp_server.views import SyntaxIssue
+from environment.views import SyntaxIssue
 
 log = logging.getLogger(__name__)
 

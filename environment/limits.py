@@ -1,6 +1,6 @@
 """What one episode may hold, and the checks that keep it there. Pure: no I/O.
 
-The operator sets these (`debugbox serve` flags, DEBUGBOX_* variables; mcp_server/config.py). A call
+The operator sets these (`debugbox serve` flags, DEBUGBOX_* variables; cli/settings.py). A call
 that would pass a limit is refused with a message naming the limit, the value and what to do instead,
 before anything changes and without costing a step.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mcp_server.errors import BadArgument
+from environment.errors import BadArgument
 
 MIB = 1024 * 1024
 

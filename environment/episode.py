@@ -14,13 +14,13 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from mcp_server import views
-from mcp_server.diffs import FileChange
-from mcp_server.errors import BadArgument, EpisodeFinished, NotEditable, NothingToUndo, quoted
-from mcp_server.history import LinesUndo, UndoHistory, UndoRecord, files_undo, lines_undo, text_bytes
-from mcp_server.limits import DEFAULT_MAX_FILE_CHARS, MIB, EpisodeLimits
-from mcp_server.scoring import best_visible_reward
-from mcp_server.views import SyntaxIssue
+from environment import views
+from environment.diffs import FileChange
+from environment.errors import BadArgument, EpisodeFinished, NotEditable, NothingToUndo, quoted
+from environment.history import LinesUndo, UndoHistory, UndoRecord, files_undo, lines_undo, text_bytes
+from environment.limits import DEFAULT_MAX_FILE_CHARS, MIB, EpisodeLimits
+from environment.scoring import best_visible_reward
+from environment.views import SyntaxIssue
 from tasks.model import Task
 
 MAX_FILE_CHARS = DEFAULT_MAX_FILE_CHARS  # the default; the operator's is EpisodeLimits.max_file_chars

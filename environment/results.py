@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from mcp_server.views import SyntaxIssue
+from environment.views import SyntaxIssue
 
 MAX_PASSES_LISTED = 50
 

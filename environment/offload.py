@@ -3,8 +3,8 @@
 - Diffs, windows and large views run in worker threads, limited to a few at once (their own limiter,
   so they never take the threads that blocking engine calls need). They are pure Python, so the
   event loop gets the GIL back every few milliseconds (sys.getswitchinterval), and each job is
-  bounded in size (mcp_server/diffs.py, views.window, the episode limits).
-- Syntax checks run in worker processes (mcp_server/syntax_check.py): ast.parse holds the GIL for
+  bounded in size (environment/diffs.py, views.window, the episode limits).
+- Syntax checks run in worker processes (environment/syntax_check.py): ast.parse holds the GIL for
   its whole run, up to a second on a large file.
 Small jobs (under OFFLOAD_CHARS of text) run inline: a thread hop would cost more than the job.
 """
@@ -17,9 +17,9 @@ from typing import TypeVar
 
 import anyio
 
-from mcp_server import diffs, views
-from mcp_server.episode import Edit
-from mcp_server.syntax_check import SyntaxCheck, SyntaxChecker
+from environment import diffs, views
+from environment.episode import Edit
+from environment.syntax_check import SyntaxCheck, SyntaxChecker
 
 T = TypeVar("T")
 

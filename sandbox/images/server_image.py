@@ -19,7 +19,7 @@ import docker
 from sandbox.images.build import DEFAULT_BASE_IMAGE, ImageBuildError, Progress, build_image, stderr_progress
 
 SERVER_IMAGE = "debugbox-server:latest"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 CONTEXT_FILES = ("Dockerfile", "scripts/install_wheels.py")
 
 

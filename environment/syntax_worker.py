@@ -3,7 +3,7 @@
 Why a process: ast.parse is C code that holds the GIL from start to end (a 20,000-line file takes
 ~0.2 s, a 500 KB one up to ~0.9 s and ~200 MB), so in a thread it would still stall the server's event
 loop for every episode. In a separate process it stalls nothing, and a parser crash or a memory
-blow-up on hostile input costs the worker, not the server (mcp_server/syntax_check.py drives it).
+blow-up on hostile input costs the worker, not the server (environment/syntax_check.py drives it).
 
 Protocol on stdin/stdout: a request is the line `<path bytes> <text bytes>\\n` followed by the UTF-8
 path and text; the answer is one JSON line: the error's fields (none when the text parses) and

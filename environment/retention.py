@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
-from mcp_server.errors import CapacityReached
+from environment.errors import CapacityReached
 
 log = logging.getLogger(__name__)
 

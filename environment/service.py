@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 
 import anyio
 
-from mcp_server import results as r
-from mcp_server import scoring, views
-from mcp_server import retention
-from mcp_server.episode import MAX_CODE_CHARS, Episode, check_text
-from mcp_server.errors import BadArgument, CapacityReached, SubmitFailed, UnknownEpisode, UnknownTask, quoted
-from mcp_server.limits import MIB, EpisodeLimits
-from mcp_server.offload import Offload
-from sandbox.base import Frame, Limits, RunRequest, RunResult, Sandbox, SandboxError, SandboxProvider, TestResult
+from environment import results as r
+from environment import scoring, views
+from environment import retention
+from environment.episode import MAX_CODE_CHARS, Episode, check_text
+from environment.errors import BadArgument, CapacityReached, SubmitFailed, UnknownEpisode, UnknownTask, quoted
+from environment.offload import Offload
+from environment.settings import ServiceSettings
+from sandbox.base import Frame, RunRequest, RunResult, Sandbox, SandboxError, SandboxProvider, TestResult
 from tasks.loader import Catalog
 from tasks.model import count_tests
 
@@ -35,38 +35,6 @@ CLOSE_BUDGET_S = 10.0  # shutdown waits this long for sandboxes to close, then l
 # Who is calling, set by the transport layer for each call ("local" when there is no login).
 # An episode answers only to the caller that started it, as if any other did not know its id.
 current_owner: ContextVar[str] = ContextVar("debugbox_owner", default="local")
-
-
-@dataclass(frozen=True)
-class ServiceSettings:
-    max_episodes: int = 256
-    max_episodes_per_owner: int | None = None  # per bearer token over HTTP
-    max_output_bytes: int = 16_000
-    python_timeout_s: float = 10.0
-    max_python_timeout_s: float = 60.0
-    idle_timeout_s: float = 1800.0  # an untouched episode ends and frees its sandbox
-    keep_finished_s: float = 3600.0  # a finished episode stays readable (episodes://) this long
-    sweep_interval_s: float = 30.0
-    limits: Limits = field(default_factory=Limits)
-    # What one episode may hold (mcp_server/limits.py says why these defaults).
-    max_steps_limit: int = 200
-    max_file_chars: int = 500_000
-    max_file_lines: int = 20_000
-    max_workspace_chars: int = 2_000_000
-    max_undo_bytes: int = 8 * MIB
-    # What all episodes together may keep in the server's memory, finished ones included
-    # (mcp_server/retention.py); per owner as well.
-    max_memory_bytes: int = 1024 * MIB
-    max_memory_per_owner: int | None = 256 * MIB
-
-    def episode_limits(self) -> EpisodeLimits:
-        return EpisodeLimits(
-            max_file_chars=self.max_file_chars,
-            max_file_lines=self.max_file_lines,
-            max_workspace_chars=self.max_workspace_chars,
-            max_undo_bytes=self.max_undo_bytes,
-            max_steps=self.max_steps_limit,
-        )
 
 
 @dataclass

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import anyio
 from anyio.abc import TaskGroup
 
-from mcp_server.service import DebugService
+from environment.service import DebugService
 
 log = logging.getLogger(__name__)
 

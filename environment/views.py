@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from mcp_server import diffs
-from mcp_server.syntax_worker import find_syntax_error
+from environment import diffs
+from environment.syntax_worker import find_syntax_error
 
 CONTEXT_RADIUS = 3
 MAX_WINDOW_LINES = 200  # of the edited lines shown back after an edit; view_code shows the rest
@@ -48,13 +48,13 @@ def window(lines: list[str], first: int, last: int, radius: int = CONTEXT_RADIUS
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
-    """A unified diff with two lines of context, bounded in time and size (mcp_server/diffs.py)."""
+    """A unified diff with two lines of context, bounded in time and size (environment/diffs.py)."""
     return diffs.unified_diff(path, before, after)
 
 
 def syntax_issue(path: str, text: str) -> SyntaxIssue | None:
     """The first syntax error of a Python file, or None (non-Python files always pass). In-process:
-    the server runs it in a worker process instead (mcp_server/syntax_check.py)."""
+    the server runs it in a worker process instead (environment/syntax_check.py)."""
     found = find_syntax_error(path, text)
     return None if found is None else SyntaxIssue(**found)
 
