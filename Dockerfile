@@ -15,7 +15,7 @@ COPY build/wheelhouse /tmp/wheelhouse
 COPY scripts/install_wheels.py /tmp/install_wheels.py
 RUN python3 /tmp/install_wheels.py /opt/debugbox/site /tmp/wheelhouse \
     && rm -rf /tmp/wheelhouse /tmp/install_wheels.py \
-    && python3 -c "import sys; sys.path.insert(0, '/opt/debugbox/site'); import mcp_server.cli, sandbox.docker.provider"
+    && python3 -c "import sys; sys.path.insert(0, '/opt/debugbox/site'); import cli.main, sandbox.docker.provider"
 
 ENV PYTHONPATH=/opt/debugbox/site \
     PYTHONUNBUFFERED=1 \
@@ -28,4 +28,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \
 # Root only to reach the mounted Docker socket; the agents' code never runs here, it runs in
 # the sandbox containers (non-root, no network, read-only). Binding 0.0.0.0 requires a bearer
 # token: pass DEBUGBOX_AUTH_TOKENS, or the server refuses to start.
-ENTRYPOINT ["python3", "-m", "mcp_server.cli", "serve", "--transport", "http", "--host", "0.0.0.0", "--port", "8000"]
+ENTRYPOINT ["python3", "-m", "cli", "serve", "--transport", "http", "--host", "0.0.0.0", "--port", "8000"]

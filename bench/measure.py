@@ -86,7 +86,7 @@ def table(measures: list[Measure]) -> str:
 
 def serve_args(pool_size: int, pack: Path) -> list[str]:
     # --max-steps-limit: the latency phases play hundreds of steps in one episode (max_steps=1000).
-    return ["-m", "mcp_server.cli", "serve", "--backend", "docker", "--pool-size", str(pool_size), "--tasks", str(pack), "--max-steps-limit", "1000"]
+    return ["-m", "cli", "serve", "--backend", "docker", "--pool-size", str(pool_size), "--tasks", str(pack), "--max-steps-limit", "1000"]
 
 
 @asynccontextmanager

@@ -307,7 +307,7 @@ def report(res: Results, opts: Options, command: str, seconds: float) -> str:
         *edit_memory_lines(res),
         "## How it was measured",
         "",
-        f"- Servers: `{sys.executable} -m mcp_server.cli serve --backend docker --pool-size N --tasks <pack> --max-steps-limit 1000`; over stdio",
+        f"- Servers: `{sys.executable} -m cli serve --backend docker --pool-size N --tasks <pack> --max-steps-limit 1000`; over stdio",
         "  with one `mcp.Client` session for the latency and memory figures, over Streamable HTTP for the episodes/s.",
         "  Every MCP figure is `time.perf_counter()` around `await client.call_tool(...)`: JSON-RPC over the",
         "  transport, the tool, the result's model and text, and the client's parsing of it.",

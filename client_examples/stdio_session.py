@@ -56,7 +56,7 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["auto", "docker", "local"], default="auto")
     args = parser.parse_args()
-    server = StdioServerParameters(command=sys.executable, args=["-m", "mcp_server.cli", "serve", "--backend", args.backend])
+    server = StdioServerParameters(command=sys.executable, args=["-m", "cli", "serve", "--backend", args.backend])
     async with Client(server) as client:
         return 0 if await walk(client) else 1
 

@@ -27,7 +27,7 @@ SERVER_ENV_PREFIXES = ("DEBUGBOX_", "DOCKER_", "PYTHON", "VIRTUAL_ENV")
 
 def server_command(backend: str | None = None, task_packs: Sequence[str] = ()) -> list[str]:
     """`debugbox serve` over stdio, run by this interpreter (so it works without the console script)."""
-    command = [sys.executable, "-m", "mcp_server.cli", "serve"]
+    command = [sys.executable, "-m", "cli", "serve"]
     if backend:
         command += ["--backend", backend]
     for pack in task_packs:

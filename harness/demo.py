@@ -26,7 +26,7 @@ async def run_demo(task_id: str, backend: str, packs: list[str]) -> int:
     if task is None:
         print(f"error: no task {task_id!r}; `debugbox tasks list` shows the ids", file=sys.stderr)
         return 2
-    args = ["-m", "mcp_server.cli", "serve", "--backend", backend]
+    args = ["-m", "cli", "serve", "--backend", backend]
     for pack in packs:
         args += ["--tasks", pack]
     server = StdioServerParameters(command=sys.executable, args=args)

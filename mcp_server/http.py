@@ -136,7 +136,7 @@ class UvicornServer:
     re-raise it after its shutdown and kill the process before the sandboxes were removed; and
     cancelling it instead logs a CancelledError traceback from the lifespan."""
 
-    GRACE_S = 2  # after debugbox's own drain (mcp_server/cli.py): only streams still open
+    GRACE_S = 2  # after debugbox's own drain (cli/serve.py): only streams still open
 
     def __init__(self, app: ASGIApp, host: str, port: int):
         import uvicorn

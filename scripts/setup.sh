@@ -38,10 +38,10 @@ fi
 if docker image inspect debugbox-sandbox:latest >/dev/null 2>&1; then
     say "sandbox image present (the server rebuilds it by itself if the runner changed)"
 elif docker image inspect debugbox-base:bookworm >/dev/null 2>&1; then
-    python3 -m mcp_server.cli image build --base-image debugbox-base:bookworm
-elif ! python3 -m mcp_server.cli image build; then
+    python3 -m cli image build --base-image debugbox-base:bookworm
+elif ! python3 -m cli image build; then
     say "the public base image cannot be pulled: building an offline base with debootstrap"
-    python3 -m mcp_server.cli image build-offline-base
-    python3 -m mcp_server.cli image build --base-image debugbox-base:bookworm
+    python3 -m cli image build-offline-base
+    python3 -m cli image build --base-image debugbox-base:bookworm
 fi
 say "ready"

@@ -43,7 +43,7 @@ def free_port() -> int:
 
 
 def serve_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "mcp_server.cli", "serve", *args]
+    return [sys.executable, "-m", "cli", "serve", *args]
 
 
 @contextmanager

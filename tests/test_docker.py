@@ -259,7 +259,7 @@ def test_startup_reaping_spares_a_live_servers_container_that_is_not_started_yet
 
 def test_debugbox_cleanup_removes_every_debugbox_container(engine):
     orphan = _orphan(engine, "another-host:1:1")  # not ours to reap at startup, but cleanup takes all
-    result = subprocess.run([sys.executable, "-m", "mcp_server.cli", "cleanup"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "cli", "cleanup"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert not engine.api.containers(all=True, filters={"id": orphan})
     assert not engine.api.containers(all=True, filters={"label": LABEL})
@@ -267,7 +267,7 @@ def test_debugbox_cleanup_removes_every_debugbox_container(engine):
 
 def test_bad_configuration_is_refused_with_the_setting_named():
     result = subprocess.run(
-        [sys.executable, "-m", "mcp_server.cli", "serve", "--backend", "docker", "--cpus", "-2"],
+        [sys.executable, "-m", "cli", "serve", "--backend", "docker", "--cpus", "-2"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -425,8 +425,8 @@ async def test_a_container_with_a_process_the_audit_finds_is_not_reused(engine, 
 
 
 async def test_episodes_per_container_one_never_reuses(engine, catalog):
-    from mcp_server.cli import build_parser
-    from mcp_server.config import docker_settings
+    from cli.main import build_parser
+    from cli.settings import docker_settings
 
     settings = docker_settings(build_parser().parse_args(["serve", "--pool-size", "1", "--episodes-per-container", "1"]))
     assert settings.episodes_per_container == 1

@@ -250,7 +250,7 @@ def test_oracle_resolves_every_bundled_task_and_noop_none(solver, backend, catal
 
 
 def serve_processes(parent: int) -> list[int]:
-    """Pids of `mcp_server.cli serve` processes whose parent is `parent`."""
+    """Pids of `python -m cli serve` processes whose parent is `parent`."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -260,7 +260,7 @@ def serve_processes(parent: int) -> list[int]:
             ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
-        if ppid == parent and b"mcp_server.cli" in cmdline and b"serve" in cmdline:
+        if ppid == parent and b"cli" in cmdline and b"serve" in cmdline:
             found.append(int(entry.name))
     return found
 

@@ -153,7 +153,7 @@ def test_the_evaluator_reaches_a_token_protected_server_with_debugbox_auth_token
     """Clients of a remote server (the evaluator, the OpenAI runner) send $DEBUGBOX_AUTH_TOKEN as a
     bearer token; without it the server turns them away and nothing is scored."""
     with http_server("--backend", "local", "--auth-token", TOKEN_A) as (_, url):
-        command = [sys.executable, "-m", "mcp_server.cli", "eval", "--solver", "oracle", "--tasks", TASK, "--server-url", url, "--no-progress", "--retries", "0"]
+        command = [sys.executable, "-m", "cli", "eval", "--solver", "oracle", "--tasks", TASK, "--server-url", url, "--no-progress", "--retries", "0"]
         env = {k: v for k, v in os.environ.items() if k != "DEBUGBOX_AUTH_TOKEN"}
         refused = subprocess.run([*command, "--out", str(tmp_path / "refused")], env=env, capture_output=True, text=True, timeout=120)
         assert refused.returncode != 0, refused.stdout

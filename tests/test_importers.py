@@ -6,17 +6,18 @@ from __future__ import annotations
 import argparse
 import ast
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from cli.tasks import add_tasks_check_and_import, in_process_server
+from harness.checker.check import CheckOptions, check_paths, check_tasks
 from sandbox.base import RunRequest
-from tasks.cli_tasks import add_tasks_check_and_import
 from tasks.importers import humanevalpack, import_pack, quixbugs
 from tasks.importers.common import changed_lines, judge_difficulty, run_timeout_for, write_draft
 from tasks.loader import load_pack, load_task
 from tasks.model import count_tests
-from tasks.validator import CheckOptions, check_paths
 from tests.conftest import make_provider
 
 pytestmark = pytest.mark.anyio
@@ -24,6 +25,11 @@ pytestmark = pytest.mark.anyio
 FIXTURES = Path(__file__).parent / "fixtures"
 HUMANEVALPACK = FIXTURES / "humanevalpack_mini.jsonl"
 QUIXBUGS = FIXTURES / "quixbugs_mini"
+
+
+def checker(options: CheckOptions):
+    """The check import_pack runs on what it wrote: `tasks check` on debugbox's in-process server."""
+    return partial(check_tasks, options=options, connect=in_process_server)
 
 
 def only(files: dict[str, str]) -> str:
@@ -163,7 +169,7 @@ def test_difficulty_heuristic():
 
 
 async def test_humanevalpack_import_produces_a_pack_tasks_check_accepts(tmp_path):
-    result = await import_pack("humanevalpack", HUMANEVALPACK, tmp_path, check=CheckOptions(backend="local", concurrency=4))
+    result = await import_pack("humanevalpack", HUMANEVALPACK, tmp_path, check=checker(CheckOptions(backend="local", concurrency=4)))
     assert result.checked
     assert sorted(result.imported) == ["humanevalfix_python_0", "humanevalfix_python_1", "humanevalfix_python_2"]
     assert [r.name for r in result.rejected] == ["humanevalfix_python_3"]
@@ -171,20 +177,20 @@ async def test_humanevalpack_import_produces_a_pack_tasks_check_accepts(tmp_path
     assert "passes every hidden test" in (tmp_path / ".rejected" / "humanevalfix_python_3" / "REJECTED.txt").read_text()
     tasks, errors = load_pack(tmp_path)
     assert sorted(t.id for t in tasks) == sorted(result.imported) and not errors
-    report = await check_paths([tmp_path], CheckOptions(backend="local", runs=1, concurrency=4))
+    report = await check_paths([tmp_path], CheckOptions(backend="local", runs=1, concurrency=4), in_process_server)
     assert report.ok, [(v.task_id, v.reasons) for v in report.verdicts]
 
 
 async def test_quixbugs_import_produces_a_pack_tasks_check_accepts(backend, tmp_path):
     started = time.monotonic()
-    result = await import_pack("quixbugs", QUIXBUGS, tmp_path, check=CheckOptions(backend=backend, concurrency=4))
+    result = await import_pack("quixbugs", QUIXBUGS, tmp_path, check=checker(CheckOptions(backend=backend, concurrency=4)))
     # digit_sum's buggy loop times out in 2 hidden tests and 1 visible one per run, 3 runs:
     # about 27 s of timeouts, run alongside the other tasks. Never an unbounded hang.
     assert time.monotonic() - started < 150
     assert sorted(result.imported) == [f"quixbugs_{n}" for n in ("adjacent_pairs", "digit_sum", "reachable_count", "running_max")]
     assert [r.name for r in result.rejected] == ["quixbugs_already_fixed"]
     assert [s.name for s in result.skipped] == ["no_fix"]
-    report = await check_paths([tmp_path], CheckOptions(backend=backend, runs=1, concurrency=4))
+    report = await check_paths([tmp_path], CheckOptions(backend=backend, runs=1, concurrency=4), in_process_server)
     assert report.ok, [(v.task_id, v.reasons) for v in report.verdicts]
     assert {v.task_id: v.original_hidden for v in report.verdicts}["quixbugs_digit_sum"] == [(1, 3)]
 

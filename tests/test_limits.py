@@ -18,8 +18,8 @@ import anyio
 import pytest
 from mcp import Client
 
-from mcp_server import config
-from mcp_server.cli import build_parser
+from cli.main import build_parser
+from cli.settings import ConfigError, service_settings
 from environment.errors import CapacityReached, UnknownEpisode
 from environment.runtime import running
 from mcp_server.server import build_server
@@ -340,12 +340,12 @@ async def test_the_syntax_checker_answers_times_out_and_recovers():
 
 def test_the_limits_are_serve_flags_and_environment_variables():
     args = build_parser().parse_args(["serve", "--max-steps-limit", "500", "--max-file-lines", "3000", "--max-undo-mb", "2"])
-    settings = config.service_settings(args, {"DEBUGBOX_MAX_FILE_CHARS": "90000", "DEBUGBOX_MAX_EPISODES_MEMORY_MB": "64", "DEBUGBOX_MAX_MEMORY_PER_TOKEN_MB": "16"})
+    settings = service_settings(args, {"DEBUGBOX_MAX_FILE_CHARS": "90000", "DEBUGBOX_MAX_EPISODES_MEMORY_MB": "64", "DEBUGBOX_MAX_MEMORY_PER_TOKEN_MB": "16"})
     assert (settings.max_steps_limit, settings.max_file_lines, settings.max_undo_bytes) == (500, 3000, 2 * MIB)
     assert (settings.max_file_chars, settings.max_memory_bytes, settings.max_memory_per_owner) == (90_000, 64 * MIB, 16 * MIB)
-    defaults = config.service_settings(build_parser().parse_args(["serve"]), {})
+    defaults = service_settings(build_parser().parse_args(["serve"]), {})
     assert (defaults.max_steps_limit, defaults.max_file_lines, defaults.max_file_chars) == (200, 20_000, 500_000)
-    with pytest.raises(config.ConfigError, match="--max-steps-limit='0'"):
-        config.service_settings(build_parser().parse_args(["serve", "--max-steps-limit", "0"]), {})
-    with pytest.raises(config.ConfigError, match="DEBUGBOX_MAX_FILE_LINES='5'"):
-        config.service_settings(build_parser().parse_args(["serve"]), {"DEBUGBOX_MAX_FILE_LINES": "5"})
+    with pytest.raises(ConfigError, match="--max-steps-limit='0'"):
+        service_settings(build_parser().parse_args(["serve", "--max-steps-limit", "0"]), {})
+    with pytest.raises(ConfigError, match="DEBUGBOX_MAX_FILE_LINES='5'"):
+        service_settings(build_parser().parse_args(["serve"]), {"DEBUGBOX_MAX_FILE_LINES": "5"})

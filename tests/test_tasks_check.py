@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from cli.tasks import add_tasks_check_and_import, in_process_server
 from environment.episode import Episode
-from tasks.cli_tasks import add_tasks_check_and_import
-from tasks.validator import CheckOptions, check_paths, check_tasks, load_for_check
+from harness.checker.check import CheckOptions, check_paths, check_tasks, load_for_check
 
 pytestmark = pytest.mark.anyio
 
@@ -82,7 +82,7 @@ def invalid_pack(tmp_path_factory) -> Path:
 def invalid_report(invalid_pack):
     import anyio
 
-    return anyio.run(check_paths, [invalid_pack], CheckOptions(backend="local", runs=3, concurrency=4))
+    return anyio.run(check_paths, [invalid_pack], CheckOptions(backend="local", runs=3, concurrency=4), in_process_server)
 
 
 def reasons_of(report, task_id: str) -> str:
@@ -93,7 +93,7 @@ def reasons_of(report, task_id: str) -> str:
 
 async def test_a_valid_task_passes(backend, tmp_path):
     make_task(tmp_path, "valid_task", visible=VALID_VISIBLE, hidden=VALID_HIDDEN)
-    report = await check_paths([tmp_path], CheckOptions(backend=backend, runs=3, concurrency=1))
+    report = await check_paths([tmp_path], CheckOptions(backend=backend, runs=3, concurrency=1), in_process_server)
     assert report.ok, report.verdicts[0].reasons
     verdict = report.verdicts[0]
     assert report.backend == backend
@@ -148,7 +148,7 @@ async def test_hidden_tests_readable_through_view_code_are_a_leak(tmp_path, monk
     monkeypatch.setattr(Episode, "readable_files", lambda self: {**readable(self), **self.task.hidden_test_files})
     make_task(tmp_path, "leaky_view", visible=VALID_VISIBLE, hidden=VALID_HIDDEN)
     tasks, _ = load_for_check([tmp_path])
-    report = await check_tasks(tasks, CheckOptions(backend="local", runs=1))
+    report = await check_tasks(tasks, CheckOptions(backend="local", runs=1), in_process_server)
     leaks = "\n".join(report.verdicts[0].leaks)
     assert "view_code accepted the secret path 'hidden_tests/test_leaky_view_hidden.py'" in leaks
     assert "hidden_tests/test_leaky_view_hidden.py content reachable through view_code" in leaks
@@ -161,7 +161,7 @@ async def test_hidden_tests_in_the_workspace_before_submit_are_a_leak(tmp_path, 
     monkeypatch.setattr(Episode, "workspace_files", lambda self: {**workspace(self), **self.task.hidden_test_files})
     make_task(tmp_path, "leaky_workspace", visible=VALID_VISIBLE, hidden=VALID_HIDDEN)
     tasks, _ = load_for_check([tmp_path])
-    report = await check_tasks(tasks, CheckOptions(backend="local", runs=1))
+    report = await check_tasks(tasks, CheckOptions(backend="local", runs=1), in_process_server)
     leaks = "\n".join(report.verdicts[0].leaks)
     assert "run_python could open ./hidden_tests/test_leaky_workspace_hidden.py" in leaks
     assert "content reachable through run_python" in leaks
@@ -170,7 +170,7 @@ async def test_hidden_tests_in_the_workspace_before_submit_are_a_leak(tmp_path, 
 async def test_a_failed_sandbox_is_retried_not_blamed_on_the_task(monkeypatch):
     from mcp_types import CallToolResult, TextContent
 
-    from tasks import validator
+    from harness.checker import play
 
     class OverloadedEngine:
         calls = 0
@@ -182,13 +182,13 @@ async def test_a_failed_sandbox_is_retried_not_blamed_on_the_task(monkeypatch):
                 return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
             return CallToolResult(content=[TextContent(type="text", text="ok")], structured_content={"ok": True})
 
-    monkeypatch.setattr(validator, "SANDBOX_RETRY_PAUSES_S", (0, 0, None))
+    monkeypatch.setattr(play, "SANDBOX_RETRY_PAUSES_S", (0, 0, None))
     client = OverloadedEngine()
-    assert (await validator._ok(client, "run_tests", episode_id="ep")).structured_content == {"ok": True}
+    assert (await play._ok(client, "run_tests", episode_id="ep")).structured_content == {"ok": True}
     assert client.calls == 3
     client.calls = -5  # fails every attempt: the check gives up and says why
-    with pytest.raises(validator.CheckFailed, match="run_tests failed: The episode's sandbox failed"):
-        await validator._ok(client, "run_tests", episode_id="ep")
+    with pytest.raises(play.CheckFailed, match="run_tests failed: The episode's sandbox failed"):
+        await play._ok(client, "run_tests", episode_id="ep")
 
 
 def run_cli(argv: list[str]) -> int:

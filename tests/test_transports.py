@@ -65,7 +65,7 @@ async def test_http_server_solves_a_task_and_stops_cleanly_on_sigterm(backend, c
 
 def test_debugbox_demo_runs_end_to_end():
     result = subprocess.run(
-        [sys.executable, "-m", "mcp_server.cli", "demo", "--task", TASK],
+        [sys.executable, "-m", "cli", "demo", "--task", TASK],
         capture_output=True,
         text=True,
         timeout=180,

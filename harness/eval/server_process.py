@@ -106,7 +106,7 @@ class SpawnedServer:
         return f"{self.url} (spawned, --backend {self.backend}, log {self.log_path})"
 
     def command(self, port: int) -> list[str]:
-        command = [sys.executable, "-m", "mcp_server.cli", "serve", "--transport", "http", "--port", str(port), "--backend", self.backend]
+        command = [sys.executable, "-m", "cli", "serve", "--transport", "http", "--port", str(port), "--backend", self.backend]
         for pack in self.task_packs:
             command += ["--tasks", pack]
         return command + self.extra_args

@@ -2,27 +2,35 @@
 
 Each format module turns its source into TaskDrafts (skipping, with a reason, what cannot make a
 task). `import_pack` writes the drafts, then runs `tasks check` over them and moves every task the
-check refuses to `<out>/.rejected/` with its reasons, so the pack left behind is valid.
+check refuses to `<out>/.rejected/` with its reasons, so the pack left behind is valid. The check
+is passed in (the checker lives on the client floor, above this one, and plays real episodes).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import anyio
 
 from tasks.importers import humanevalpack, quixbugs
 from tasks.importers.common import ImportResult, Skipped, reject, write_draft
 from tasks.loader import InvalidTask, load_task
+from tasks.model import Task
 
 log = logging.getLogger(__name__)
 
 FORMATS = {"humanevalpack": humanevalpack.drafts, "quixbugs": quixbugs.drafts}
 
+# Checks loaded tasks; answers with a report whose `verdicts` (task_id, valid, reasons) follow the
+# tasks' order, and its `elapsed_s` (harness.checker.check.check_tasks, its options bound).
+Check = Callable[[list[Task]], Awaitable[Any]]
 
-async def import_pack(fmt: str, source: Path, out: Path, *, limit: int | None = None, force: bool = False, check=None) -> ImportResult:
-    """`check` is a tasks.validator.CheckOptions, or None to keep every task written unchecked."""
+
+async def import_pack(fmt: str, source: Path, out: Path, *, limit: int | None = None, force: bool = False, check: Check | None = None) -> ImportResult:
+    """`check` judges the tasks written; None keeps every one unchecked."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown import format {fmt!r}: choose {', '.join(FORMATS)}")
     drafts, skipped = FORMATS[fmt](source)
@@ -41,10 +49,8 @@ async def import_pack(fmt: str, source: Path, out: Path, *, limit: int | None = 
     if check is None or not written:
         result.imported = [p.name for p in written]
         return result
-    from tasks.validator import check_tasks
-
-    log.info("checking %d imported task(s) on the %s backend", len(written), check.backend)
-    report = await check_tasks([load_task(p) for p in written], check)
+    log.info("checking %d imported task(s)", len(written))
+    report = await check([load_task(p) for p in written])
     result.checked = True
     result.check_elapsed_s = report.elapsed_s
     for verdict, task_dir in zip(report.verdicts, written):
@@ -56,7 +62,7 @@ async def import_pack(fmt: str, source: Path, out: Path, *, limit: int | None = 
     return result
 
 
-def run_import(fmt: str, source: Path, out: Path, *, limit: int | None = None, force: bool = False, check=None) -> ImportResult:
+def run_import(fmt: str, source: Path, out: Path, *, limit: int | None = None, force: bool = False, check: Check | None = None) -> ImportResult:
     return anyio.run(lambda: import_pack(fmt, source, out, limit=limit, force=force, check=check))
 
 

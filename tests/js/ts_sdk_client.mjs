@@ -2,7 +2,7 @@
 // binary_search_off_by_one and prints a final JSON line {"score", "resolved", ...}.
 //
 //   node ts_sdk_client.mjs --url http://127.0.0.1:8000/mcp        (Streamable HTTP)
-//   node ts_sdk_client.mjs -- python -m mcp_server.cli serve      (stdio: spawns the command)
+//   node ts_sdk_client.mjs -- python -m cli serve                 (stdio: spawns the command)
 //
 // Any error (connection, tool error, unexpected result) exits non-zero.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";

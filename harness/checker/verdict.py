@@ -14,12 +14,9 @@ A task is valid when, in every one of the repeated runs:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from sandbox.base import RunResult
 from tasks.model import Task
-
-if TYPE_CHECKING:  # only for annotations: the task package does not need the sandbox to import
-    from sandbox.base import RunResult
 
 
 @dataclass

@@ -1,6 +1,8 @@
-"""Server configuration from flags and DEBUGBOX_* environment variables, validated by pydantic.
+"""Settings from the command line: flags and DEBUGBOX_* environment variables, validated by each
+layer's own pydantic settings model (the sandbox's DockerSettings, the service's ServiceSettings,
+the HTTP front end's HttpSecurity).
 
-A flag beats its variable; a bad value stops the server with the flag and variable named.
+A flag beats its variable; a bad value stops the command with the flag or variable named.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ import os
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from mcp_server.limits import MIB
-from mcp_server.service import ServiceSettings
+from environment.limits import MIB
+from environment.settings import ServiceSettings
 from sandbox.docker.provider import DockerSettings
 
 

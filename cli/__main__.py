@@ -1,0 +1,7 @@
+"""`python3 -m cli ...`: `debugbox` without the console script."""
+
+import sys
+
+from cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,31 @@
+"""Options and helpers several command groups share."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from tasks.loader import Catalog, load_catalog
+
+log = logging.getLogger("debugbox")
+
+
+def add_tasks_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tasks", action="append", default=[], metavar="DIR", help="an extra task pack (repeatable; also DEBUGBOX_TASKS)")
+
+
+def add_backend_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backend",
+        choices=["auto", "docker", "local"],
+        default="auto",
+        help="docker, local (process isolation only), or auto: docker when an engine answers",
+    )
+
+
+def load_tasks(args: argparse.Namespace) -> Catalog:
+    """The bundled pack and every --tasks pack; a task that does not load is a warning, not a stop."""
+    catalog = load_catalog(args.tasks)
+    for error in catalog.errors:
+        log.warning("task rejected: %s", error)
+    return catalog

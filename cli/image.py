@@ -1,0 +1,52 @@
+"""`debugbox image build | build-server | build-offline-base`: the images debugbox runs in."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_parser(sub) -> None:
+    image = sub.add_parser("image", help="build the sandbox image")
+    image_sub = image.add_subparsers(dest="image_command", required=True)
+    ib = image_sub.add_parser("build", help="build the sandbox image (sandbox/Dockerfile)")
+    ib.add_argument("--base-image", help="base image with python3 (default python:3.11-slim)")
+    ib.add_argument("--tag", default="debugbox-sandbox:latest")
+    ib.set_defaults(func=cmd_image_build)
+    isv = image_sub.add_parser("build-server", help="build the server image (top-level Dockerfile) from a source checkout")
+    isv.add_argument("--base-image", help="base image with Python 3.11 (default python:3.11-slim)")
+    isv.add_argument("--tag", default="debugbox-server:latest")
+    isv.set_defaults(func=cmd_image_build_server)
+    io = image_sub.add_parser("build-offline-base", help="build a base image with debootstrap, for machines without a registry")
+    io.add_argument("--tag", default="debugbox-base:bookworm")
+    io.add_argument("--suite", default="bookworm")
+    io.add_argument("--mirror", default=None, help="Debian mirror URL (default: debootstrap's)")
+    io.set_defaults(func=cmd_image_offline_base)
+
+
+def cmd_image_build(args: argparse.Namespace) -> int:
+    import docker
+
+    from sandbox.images.build import DEFAULT_BASE_IMAGE
+    from sandbox.images.sandbox_image import build_sandbox_image
+
+    build_sandbox_image(tag=args.tag, base_image=args.base_image or DEFAULT_BASE_IMAGE, client=docker.from_env())
+    print(f"built {args.tag}", file=sys.stderr)
+    return 0
+
+
+def cmd_image_build_server(args: argparse.Namespace) -> int:
+    from sandbox.images.server_image import build_server_image
+    from sandbox.images.build import DEFAULT_BASE_IMAGE
+
+    build_server_image(tag=args.tag, base_image=args.base_image or DEFAULT_BASE_IMAGE)
+    print(f"built {args.tag}; run it as shown in README.md (Serve it remotely)", file=sys.stderr)
+    return 0
+
+
+def cmd_image_offline_base(args: argparse.Namespace) -> int:
+    from sandbox.images.offline_base import build_offline_base
+
+    build_offline_base(tag=args.tag, suite=args.suite, mirror=args.mirror)
+    print(f"built {args.tag}; now run: debugbox image build --base-image {args.tag}", file=sys.stderr)
+    return 0
