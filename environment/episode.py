@@ -167,6 +167,12 @@ class Episode:
         self.history.append(entry)
         self.steps_bytes += STEP_BYTES + sys.getsizeof(entry.summary)
 
+    def credit_last_step(self, reward: float) -> None:
+        """Add to the reward of the last step: the step that spent the budget also earns the score of
+        the submit it set off (its history entry shows the sum)."""
+        self.rewards[-1] = round(self.rewards[-1] + reward, 6)
+        self.history[-1].reward = self.rewards[-1]
+
     def finish(self, score: float, reason: EndReason) -> float:
         """Record the final score; the reward of the finishing step is the score."""
         self.score = score

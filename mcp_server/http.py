@@ -20,9 +20,10 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from environment.registry import LOCAL_OWNER
+
 LOCAL_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
 LOCAL_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost"]
-ANONYMOUS = "local"
 
 
 class HttpConfigError(Exception):
@@ -126,7 +127,7 @@ class OriginGuard:
 def caller() -> str:
     """Who is calling: the token's name over authenticated HTTP, else the single local user."""
     token = get_access_token()
-    return token.client_id if token is not None else ANONYMOUS
+    return token.client_id if token is not None else LOCAL_OWNER
 
 
 class UvicornServer:

@@ -18,7 +18,7 @@ from environment import results as r
 from mcp_server.arguments import DebugboxMCP
 from environment.errors import DebugboxError, SubmitFailed, quoted
 from mcp_server.http import HttpSecurity, caller
-from environment.service import DebugService, current_owner
+from environment.service import DebugService
 from sandbox.base import SandboxError
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,6 @@ def _result(model: BaseModel) -> CallToolResult:
 
 async def _call(coro) -> CallToolResult:
     """Domain errors become tool errors the model can act on; the episode is unchanged."""
-    token = current_owner.set(caller())
     try:
         return _result(await coro)
     except DebugboxError as exc:
@@ -58,8 +57,6 @@ async def _call(coro) -> CallToolResult:
             f"The episode's sandbox failed while scoring the submission: {exc}. A submit is final, so the episode has "
             "ended with score 0; call start_task to begin a new one."
         ) from None
-    finally:
-        current_owner.reset(token)
 
 
 def build_server(service: DebugService, *, name: str = "debugbox", security: HttpSecurity | None = None) -> MCPServer:
@@ -74,7 +71,7 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
     @mcp.custom_route("/healthz", methods=["GET"])
     async def health(request: Request) -> JSONResponse:
         """Liveness for orchestrators; says nothing an anonymous caller should not know."""
-        return JSONResponse({"status": "stopping" if service.closing else "ok"}, status_code=503 if service.closing else 200)
+        return JSONResponse({"status": "stopping" if service.registry.closing else "ok"}, status_code=503 if service.registry.closing else 200)
 
     @mcp.tool(annotations=READ_ONLY)
     async def list_tasks(
@@ -94,7 +91,7 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
     ) -> Annotated[CallToolResult, r.StartTaskResult]:
         """Start an episode of a task in a fresh sandbox. Returns the episode_id that every other tool
         needs, the task description, the file list, the numbered main file and the step budget."""
-        return await _call(service.start_task(task_id, max_steps))
+        return await _call(service.start_task(task_id, max_steps, owner=caller()))
 
     @mcp.tool(annotations=READ_ONLY)
     async def view_code(
@@ -104,7 +101,7 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
         end_line: Annotated[int | None, Field(description="last line, inclusive (default: end of file)")] = None,
     ) -> Annotated[CallToolResult, r.ViewCodeResult]:
         """Show numbered lines `N|text` of a source file or a visible test file."""
-        return await _call(service.view_code(episode_id, path, start_line, end_line))
+        return await _call(service.view_code(episode_id, path, start_line, end_line, owner=caller()))
 
     @mcp.tool(annotations=EDITS)
     async def replace_lines(
@@ -116,7 +113,7 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
     ) -> Annotated[CallToolResult, r.ReplaceLinesResult]:
         """Replace an inclusive range of lines in an editable file. Returns a unified diff, the lines
         around the edit and a syntax check (a syntax error is reported, and the edit still applies)."""
-        return await _call(service.replace_lines(episode_id, start_line, end_line, new_code, path))
+        return await _call(service.replace_lines(episode_id, start_line, end_line, new_code, path, owner=caller()))
 
     @mcp.tool(annotations=RUNS_CODE)
     async def run_tests(episode_id: EpisodeId, ctx: Context) -> Annotated[CallToolResult, r.RunTestsResult]:
@@ -126,7 +123,7 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
         async def progress(done: int, total: int, message: str) -> None:
             await ctx.report_progress(done, total, message)
 
-        return await _call(service.run_tests(episode_id, progress))
+        return await _call(service.run_tests(episode_id, progress, owner=caller()))
 
     @mcp.tool(annotations=RUNS_CODE)
     async def run_python(
@@ -136,23 +133,23 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
     ) -> Annotated[CallToolResult, r.RunPythonResult]:
         """Run a Python snippet in a scratch copy of the episode's files (like a REPL). Returns stdout,
         stderr and any exception. Files it writes are discarded after the run."""
-        return await _call(service.run_python(episode_id, code, timeout_s))
+        return await _call(service.run_python(episode_id, code, timeout_s, owner=caller()))
 
     @mcp.tool(annotations=EDITS)
     async def undo(episode_id: EpisodeId) -> Annotated[CallToolResult, r.UndoResult]:
         """Revert the last edit (replace_lines or reset_code)."""
-        return await _call(service.undo(episode_id))
+        return await _call(service.undo(episode_id, owner=caller()))
 
     @mcp.tool(annotations=EDITS)
     async def reset_code(episode_id: EpisodeId) -> Annotated[CallToolResult, r.ResetResult]:
         """Restore every editable file to its original content. undo reverts this."""
-        return await _call(service.reset_code(episode_id))
+        return await _call(service.reset_code(episode_id, owner=caller()))
 
     @mcp.tool(annotations=EDITS)
     async def submit(episode_id: EpisodeId) -> Annotated[CallToolResult, r.SubmitResult]:
         """Score the code against the hidden tests and end the episode. Reward = score = the fraction of
         hidden tests passed; resolved when all pass."""
-        return await _call(service.submit(episode_id))
+        return await _call(service.submit(episode_id, owner=caller()))
 
     @mcp.resource("tasks://catalog", mime_type="application/json", description="every task: id, title, difficulty, tags")
     def task_catalog() -> str:
@@ -174,8 +171,7 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
     @mcp.resource("episodes://{episode_id}", mime_type="application/json", description="an episode's state, history and rewards")
     async def episode_state(episode_id: str) -> str:
         try:
-            current_owner.set(caller())
-            ep = service.episode(episode_id)
+            ep = service.episode(episode_id, owner=caller())
         except DebugboxError as exc:
             raise ResourceNotFoundError(str(exc)) from None
         return json.dumps(

@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from environment.runtime import running
-from mcp_server.server import build_server
 from environment.service import DebugService
 from environment.settings import ServiceSettings
+from mcp_server.server import build_server
 from sandbox.docker.engine import engine_answers
 from sandbox.docker.provider import DockerProvider, DockerSettings
 from sandbox.local import LocalProvider

@@ -35,9 +35,9 @@ from hypothesis import strategies as st
 from mcp import Client
 
 from environment.runtime import running
-from mcp_server.server import build_server
 from environment.service import DebugService
 from environment.settings import ServiceSettings
+from mcp_server.server import build_server
 from sandbox.local import LocalProvider
 from tasks.loader import load_catalog, load_pack
 from tests.helpers import free_port, serve_command, text_of

@@ -14,6 +14,7 @@ import docker
 import pytest
 from mcp import Client
 
+from environment.registry import LOCAL_OWNER
 from environment.runtime import running
 from environment.service import DebugService
 from environment.settings import ServiceSettings
@@ -55,15 +56,15 @@ async def docker_service(engine, catalog):
 
 
 async def snippet(service: DebugService, episode: str, code: str) -> str:
-    result = await service.run_python(episode, code, 20)
+    result = await service.run_python(episode, code, 20, owner=LOCAL_OWNER)
     assert result.exception is None, result.traceback
     return result.stdout
 
 
 async def test_container_is_hardened_and_labelled(docker_service, engine):
     """Invariants 1, 2, 3 and 6 as the engine records them."""
-    start = await docker_service.start_task(TASK)
-    sandbox = docker_service._handles[start.episode_id].sandbox
+    start = await docker_service.start_task(TASK, owner=LOCAL_OWNER)
+    sandbox = docker_service.registry.handles[start.episode_id].sandbox
     info = engine.api.inspect_container(sandbox.container.id)
     host, config = info["HostConfig"], info["Config"]
     assert host["NetworkMode"] == "none" and config["NetworkDisabled"]
@@ -81,7 +82,7 @@ async def test_container_is_hardened_and_labelled(docker_service, engine):
 
 async def test_inside_the_sandbox_no_network_no_root_no_writes(docker_service):
     """Invariants 1 and 3, seen from the agent's side."""
-    episode = (await docker_service.start_task(TASK)).episode_id
+    episode = (await docker_service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
     out = await snippet(
         docker_service,
         episode,
@@ -112,7 +113,7 @@ for path in ("/etc/owned", "/usr/lib/owned", "/opt/debugbox/runner.py"):
 
 async def test_every_run_starts_clean_and_leaves_no_process(docker_service):
     """Invariant 4: files and processes of one run are gone in the next."""
-    episode = (await docker_service.start_task(TASK)).episode_id
+    episode = (await docker_service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
     await snippet(
         docker_service,
         episode,
@@ -145,21 +146,21 @@ print("sleepers", [p for p in procs if p.startswith("sleep")])
 
 async def test_memory_and_pids_caps_keep_the_episode_usable(docker_service):
     """Invariant 2: a memory bomb and a fork bomb end in a clear result; the next run works."""
-    episode = (await docker_service.start_task(TASK)).episode_id
-    container = docker_service._handles[episode].sandbox.container.id
-    bomb = await docker_service.run_python(episode, "x = bytearray(2 * 1024**3)", 20)
+    episode = (await docker_service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
+    container = docker_service.registry.handles[episode].sandbox.container.id
+    bomb = await docker_service.run_python(episode, "x = bytearray(2 * 1024**3)", 20, owner=LOCAL_OWNER)
     assert bomb.exception and "MemoryError" in bomb.exception  # past the address-space cap
-    oom = await docker_service.run_python(episode, "x = b'x' * (900 * 1024**2)", 20)
+    oom = await docker_service.run_python(episode, "x = b'x' * (900 * 1024**2)", 20, owner=LOCAL_OWNER)
     assert oom.killed_by_signal == 9 and "memory limit" in oom.text()  # past the cgroup's 512 MiB
-    runner = await docker_service.run_python(episode, "import os, signal\nfor s in (signal.SIGTERM, signal.SIGKILL):\n    os.kill(1, s)\nprint('alive')", 5)
+    runner = await docker_service.run_python(episode, "import os, signal\nfor s in (signal.SIGTERM, signal.SIGKILL):\n    os.kill(1, s)\nprint('alive')", 5, owner=LOCAL_OWNER)
     assert runner.stdout.strip() == "alive"
     forks = await docker_service.run_python(
-        episode, "import os\nfor _ in range(10000):\n    try:\n        os.fork() or __import__('time').sleep(30)\n    except OSError:\n        break\n", 5
+        episode, "import os\nfor _ in range(10000):\n    try:\n        os.fork() or __import__('time').sleep(30)\n    except OSError:\n        break\n", 5, owner=LOCAL_OWNER
     )
     assert forks.step == 4
-    again = await docker_service.run_tests(episode)
+    again = await docker_service.run_tests(episode, owner=LOCAL_OWNER)
     assert again.total > 0 and again.status == "ok"
-    assert docker_service._handles[episode].sandbox.container.id == container, "the runner must survive all of it"
+    assert docker_service.registry.handles[episode].sandbox.container.id == container, "the runner must survive all of it"
 
 
 async def test_hard_lifetime_ends_the_container_and_the_episode_carries_on(engine, catalog):
@@ -167,12 +168,12 @@ async def test_hard_lifetime_ends_the_container_and_the_episode_carries_on(engin
     provider = DockerProvider(DockerSettings(pool_size=0, lifetime_s=2))
     service = DebugService(catalog, provider, ServiceSettings())
     async with running(service):
-        start = await service.start_task(TASK)
-        first = service._handles[start.episode_id].sandbox.container.id
+        start = await service.start_task(TASK, owner=LOCAL_OWNER)
+        first = service.registry.handles[start.episode_id].sandbox.container.id
         await wait_for(lambda: not engine.api.containers(all=True, filters={"id": first}), timeout_s=20)
-        result = await service.run_tests(start.episode_id)
+        result = await service.run_tests(start.episode_id, owner=LOCAL_OWNER)
         assert result.total > 0
-        assert service._handles[start.episode_id].sandbox.container.id != first
+        assert service.registry.handles[start.episode_id].sandbox.container.id != first
 
 
 async def test_warm_pool_hands_out_ready_containers_and_refills(engine, catalog):
@@ -180,26 +181,26 @@ async def test_warm_pool_hands_out_ready_containers_and_refills(engine, catalog)
     service = DebugService(catalog, provider, ServiceSettings())
     async with running(service):
         await wait_for(lambda: provider.status()["pool_ready"] == 2)
-        episode = (await service.start_task(TASK)).episode_id
+        episode = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
         status = service.status()["sandbox"]
         assert status["hits"] == 1 and status["misses"] == 0 and status["claim_ms_p50"] is not None
         await wait_for(lambda: provider.status()["pool_ready"] == 2)
         assert len(containers_of(engine, provider.instance)) == 3
-        assert (await service.run_tests(episode)).total > 0
+        assert (await service.run_tests(episode, owner=LOCAL_OWNER)).total > 0
 
 
 async def test_submit_and_idle_timeout_remove_the_container(engine, catalog):
     provider = DockerProvider(DockerSettings(pool_size=0))
     service = DebugService(catalog, provider, ServiceSettings(idle_timeout_s=60))
     async with running(service):
-        submitted = (await service.start_task(TASK)).episode_id
-        idle = (await service.start_task(TASK)).episode_id
+        submitted = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
+        idle = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
         assert len(containers_of(engine, provider.instance)) == 2
-        await service.submit(submitted)
+        await service.submit(submitted, owner=LOCAL_OWNER)
         await wait_for(lambda: len(containers_of(engine, provider.instance)) == 1)
-        await service.sweep(now=time.monotonic() + 61)
+        await service.registry.sweep(now=time.monotonic() + 61)
         await wait_for(lambda: containers_of(engine, provider.instance) == [])
-        assert service.episode(idle).end_reason == "idle_timeout"
+        assert service.episode(idle, owner=LOCAL_OWNER).end_reason == "idle_timeout"
 
 
 def _orphan(engine, owner: str) -> str:
@@ -386,20 +387,20 @@ async def test_a_reused_container_is_as_clean_as_a_new_one(engine, catalog):
     task = catalog.get(TASK)
     async with running(service):
         await wait_for(lambda: provider.status()["pool_ready"] == 1, 60)
-        first = (await service.start_task(TASK)).episode_id
+        first = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
         new = await fingerprint(service, first)
         assert new["processes"] == ["python3 -u /opt/debugbox/runner.py --workdir /workspace --scratch /tmp --scratch /dev/shm --scratch /dev/mqueue --private-ipc --lifetime 7200 "]
         left = await snippet(service, first, LEFTOVERS + "\nprint(LEFT)\n")
         assert left.strip() == str(["/workspace", "/tmp", "/dev/shm", "locked dir", "shm", "msg", "sem", "mqueue", "daemon"])
         main = task.spec.main_file
         lines = len(task.source_files[main].splitlines())
-        await service.replace_lines(first, 1, lines, LEFTOVERS + task.solution_files[main], None)
-        assert (await service.run_tests(first)).passed > 0
-        assert (await service.submit(first)).resolved
+        await service.replace_lines(first, 1, lines, LEFTOVERS + task.solution_files[main], None, owner=LOCAL_OWNER)
+        assert (await service.run_tests(first, owner=LOCAL_OWNER)).passed > 0
+        assert (await service.submit(first, owner=LOCAL_OWNER)).resolved
         await wait_for(lambda: provider.status()["reused"] == 1, 60)  # the fresh runner starts in the background
         assert provider.status()["audit_refused"] == 0
 
-        later = [(await service.start_task(TASK)).episode_id for _ in range(2)]  # the pool's fresh one and ours
+        later = [(await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id for _ in range(2)]  # the pool's fresh one and ours
         prints = [await fingerprint(service, episode) for episode in later]
         again = next(p for p in prints if p["host"] == new["host"])
         assert again == new
@@ -414,11 +415,11 @@ async def test_a_container_with_a_process_the_audit_finds_is_not_reused(engine, 
     service = DebugService(catalog, provider, ServiceSettings())
     async with running(service):
         await wait_for(lambda: provider.status()["pool_ready"] == 1, 60)
-        episode = (await service.start_task(TASK)).episode_id
+        episode = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
         host = (await fingerprint(service, episode))["host"]
         exec_id = engine.api.exec_create(host, ["sleep", "600"], user="65534:65534")["Id"]
         engine.api.exec_start(exec_id, detach=True)
-        await service.submit(episode)
+        await service.submit(episode, owner=LOCAL_OWNER)
         await wait_for(lambda: provider.status()["audit_refused"] == 1, 60)
         assert provider.status()["reused"] == 0
         await wait_for(lambda: host not in {c["Id"][:12] for c in containers_of(engine, provider.instance)})
@@ -434,8 +435,8 @@ async def test_episodes_per_container_one_never_reuses(engine, catalog):
     service = DebugService(catalog, provider, ServiceSettings())
     async with running(service):
         await wait_for(lambda: provider.status()["pool_ready"] == 1, 60)
-        episode = (await service.start_task(TASK)).episode_id
+        episode = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
         host = (await fingerprint(service, episode))["host"]
-        await service.submit(episode)
+        await service.submit(episode, owner=LOCAL_OWNER)
         assert provider.status()["reused"] == 0
         await wait_for(lambda: host not in {c["Id"][:12] for c in containers_of(engine, provider.instance)})

@@ -31,6 +31,7 @@ import anyio
 import docker
 import pytest
 
+from environment.registry import LOCAL_OWNER
 from environment.runtime import running
 from environment.service import DebugService
 from environment.settings import ServiceSettings
@@ -89,7 +90,7 @@ async def hostile(hostile_catalog):
 
 
 def container_of(service: DebugService, episode: str) -> str:
-    return service._handles[episode].sandbox.container.id
+    return service.registry.handles[episode].sandbox.container.id
 
 
 # -- what the next run must find: nothing left behind ----------------------------------------
@@ -119,19 +120,19 @@ print(json.dumps({
 
 async def assert_nothing_persists(service: DebugService, episode: str) -> None:
     """Invariant 4: the next run starts clean."""
-    probe = await service.run_python(episode, LEFTOVER_PROBE, 20)
+    probe = await service.run_python(episode, LEFTOVER_PROBE, 20, owner=LOCAL_OWNER)
     assert probe.exception is None, probe.traceback
     found = json.loads(probe.stdout)
     assert found["processes"] == {}, "a process of an earlier run is still alive"
     assert found["outside_workspace"] == {"/workspace": ["run"], "/tmp": [], "/dev/shm": [], "/dev/mqueue": []}
-    assert found["workspace"] == sorted(service.episode(episode).workspace_files())
+    assert found["workspace"] == sorted(service.episode(episode, owner=LOCAL_OWNER).workspace_files())
     assert found["ipc"] == {"shm": [], "msg": [], "sem": []}
     assert all(share > 0.9 for share in found["free"].values()), found["free"]
 
 
 async def assert_usable(service: DebugService, episode: str, container: str) -> None:
     """The episode goes on in the same container: the runner survived, the code gives its normal result."""
-    again = await service.run_tests(episode)
+    again = await service.run_tests(episode, owner=LOCAL_OWNER)
     assert (again.passed, again.total, again.status) == (*HONEST_VISIBLE, "ok"), again.text()
     assert container_of(service, episode) == container, "the runner must survive the attack"
 
@@ -521,10 +522,10 @@ async def neighbour_latencies(service: DebugService, episode: str, rounds: int) 
     views, runs = [], []
     for _ in range(rounds):
         started = time.perf_counter()
-        await service.view_code(episode, None, None, None)
+        await service.view_code(episode, None, None, None, owner=LOCAL_OWNER)
         views.append(time.perf_counter() - started)
         started = time.perf_counter()
-        result = await service.run_tests(episode)
+        result = await service.run_tests(episode, owner=LOCAL_OWNER)
         runs.append(time.perf_counter() - started)
         assert (result.passed, result.total) == HONEST_VISIBLE, result.text()
     return views, runs

@@ -17,8 +17,9 @@ from pathlib import Path
 import anyio
 import pytest
 
+from environment.registry import LOCAL_OWNER
 from environment.runtime import running
-from environment.service import DebugService, current_owner
+from environment.service import DebugService
 from environment.settings import ServiceSettings
 from sandbox.docker.provider import DockerProvider, DockerSettings
 from tasks.loader import Catalog, load_task
@@ -96,8 +97,8 @@ print(json.dumps({"host": os.uname().nodename, "found": sorted(found), "regions"
 """
 
 
-async def scan(service: DebugService, episode: str) -> dict:
-    result = await service.run_python(episode, MEMORY_SCAN, 30)
+async def scan(service: DebugService, episode: str, owner: str) -> dict:
+    result = await service.run_python(episode, MEMORY_SCAN, 30, owner=owner)
     assert result.exception is None, result.traceback
     return json.loads(result.stdout)
 
@@ -124,25 +125,17 @@ async def test_a_later_tenant_finds_nothing_of_an_earlier_episode_in_memory(tena
     service = DebugService(tenant_catalog, provider, ServiceSettings(max_episodes_per_owner=4))
     async with running(service):
         await wait_for(lambda: provider.status()["pool_ready"] == 1)
-        tenant = current_owner.set("tenant-a")
-        try:
-            a = (await service.start_task(TASK)).episode_id
-            host_a = (await scan(service, a))["host"]
-            lines = len(task.source_files[MODULE].splitlines())
-            await service.replace_lines(a, 1, lines, f"# {code_marker}\n" + task.solution_files[MODULE], MODULE)
-            assert (await service.run_tests(a)).passed > 0
-            submitted = await service.submit(a)
-            assert submitted.resolved and submitted.hidden_total == 12
-        finally:
-            current_owner.reset(tenant)
+        a = (await service.start_task(TASK, owner="tenant-a")).episode_id
+        host_a = (await scan(service, a, "tenant-a"))["host"]
+        lines = len(task.source_files[MODULE].splitlines())
+        await service.replace_lines(a, 1, lines, f"# {code_marker}\n" + task.solution_files[MODULE], MODULE, owner="tenant-a")
+        assert (await service.run_tests(a, owner="tenant-a")).passed > 0
+        submitted = await service.submit(a, owner="tenant-a")
+        assert submitted.resolved and submitted.hidden_total == 12
         if episodes_per_container > 1:
             await wait_for(lambda: provider.status()["reused"] == 1)
-        tenant = current_owner.set("tenant-b")
-        try:
-            later = [(await service.start_task(TASK)).episode_id for _ in range(2)]
-            scans = [await scan(service, episode) for episode in later]
-        finally:
-            current_owner.reset(tenant)
+        later = [(await service.start_task(TASK, owner="tenant-b")).episode_id for _ in range(2)]
+        scans = [await scan(service, episode, "tenant-b") for episode in later]
     hosts = [s["host"] for s in scans]
     if episodes_per_container > 1:
         assert host_a in hosts, f"no later episode landed in A's container {host_a}: {hosts}"
@@ -163,15 +156,15 @@ async def test_a_dropped_submit_still_ends_the_episode(tenant_catalog):
     provider = DockerProvider(DockerSettings(pool_size=0))
     service = DebugService(tenant_catalog, provider, ServiceSettings())
     async with running(service):
-        episode = (await service.start_task(TASK)).episode_id
+        episode = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
         slow = "import time as _time\n_time.sleep(3)\n" + task.solution_files[MODULE]
         lines = len(task.source_files[MODULE].splitlines())
-        await service.replace_lines(episode, 1, lines, slow, MODULE)
+        await service.replace_lines(episode, 1, lines, slow, MODULE, owner=LOCAL_OWNER)
         started = time.monotonic()
         with anyio.move_on_after(0.5) as dropped:
-            await service.submit(episode)
+            await service.submit(episode, owner=LOCAL_OWNER)
         assert time.monotonic() - started > 2.5  # the scoring ran to its end, caller or not
-        ep = service.episode(episode)
+        ep = service.episode(episode, owner=LOCAL_OWNER)
         assert ep.done and ep.end_reason == "submitted" and ep.resolved
         assert [h.tool for h in ep.history][-1] == "submit"
         assert dropped.cancelled_caught or dropped.cancel_called
@@ -195,12 +188,12 @@ async def test_code_that_makes_its_results_huge_gets_its_own_outcome_not_a_sandb
     provider = DockerProvider(DockerSettings(pool_size=0))
     service = DebugService(tenant_catalog, provider, ServiceSettings())
     async with running(service):
-        episode = (await service.start_task(TASK)).episode_id
-        snippet = await service.run_python(episode, "raise type('E' * 40_000_000, (Exception,), {})('boom')", 30)
+        episode = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
+        snippet = await service.run_python(episode, "raise type('E' * 40_000_000, (Exception,), {})('boom')", 30, owner=LOCAL_OWNER)
         assert snippet.step == 1 and snippet.exception is not None and "boom" in snippet.exception
         lines = len(task.source_files[MODULE].splitlines())
-        await service.replace_lines(episode, 1, lines, HUGE_FRAMES, MODULE)
-        submitted = await service.submit(episode)
+        await service.replace_lines(episode, 1, lines, HUGE_FRAMES, MODULE, owner=LOCAL_OWNER)
+        submitted = await service.submit(episode, owner=LOCAL_OWNER)
         assert submitted.done and submitted.step == 3 and submitted.score == 0.0
         assert 0 < submitted.hidden_total and submitted.hidden_passed < submitted.hidden_total
-        assert service.episode(episode).end_reason == "submitted"
+        assert service.episode(episode, owner=LOCAL_OWNER).end_reason == "submitted"

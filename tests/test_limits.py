@@ -21,10 +21,11 @@ from mcp import Client
 from cli.main import build_parser
 from cli.settings import ConfigError, service_settings
 from environment.errors import CapacityReached, UnknownEpisode
+from environment.registry import LOCAL_OWNER
 from environment.runtime import running
-from mcp_server.server import build_server
-from environment.service import DebugService, current_owner
+from environment.service import DebugService
 from environment.settings import ServiceSettings
+from mcp_server.server import build_server
 from sandbox.local import LocalProvider
 from tests.helpers import text_of
 
@@ -223,10 +224,10 @@ async def test_300_edits_of_a_350_kb_file_keep_the_server_small_and_a_submit_dro
                 tracemalloc.stop()
             assert held < 5 * MIB, f"{held / MIB:.1f} MiB held after 300 edits"  # a snapshot per edit: ~100 MiB
             memory = service.status()["memory"]
-            counted = service.episode(episode).retained_bytes()
+            counted = service.episode(episode, owner=LOCAL_OWNER).retained_bytes()
             assert counted < 2 * size and memory["live_bytes"] >= counted
             await ok(client, "submit", episode_id=episode)
-            finished = service.episode(episode)
+            finished = service.episode(episode, owner=LOCAL_OWNER)
             assert finished.undo_history.nbytes == 0 and len(finished.undo_stack) == 0
             assert finished.retained_bytes() == finished.files_bytes() + finished.steps_bytes < size * 1.1 + 400_000
             memory = service.status()["memory"]
@@ -234,74 +235,62 @@ async def test_300_edits_of_a_350_kb_file_keep_the_server_small_and_a_submit_dro
             assert len((await state(client, episode))["history"]) == 303  # episodes:// keeps what it showed
 
 
-def insert(service: DebugService, episode: str, chars: int):
-    return service.replace_lines(episode, 1, 0, "#" * chars, None)
+def insert(service: DebugService, episode: str, chars: int, owner: str = LOCAL_OWNER):
+    return service.replace_lines(episode, 1, 0, "#" * chars, None, owner=owner)
 
 
 async def test_finished_episodes_count_toward_the_servers_memory_bound_and_the_oldest_go_first(catalog):
     settings = ServiceSettings(max_memory_bytes=100_000, max_memory_per_owner=None)
     service = DebugService(catalog, LocalProvider(), settings)
     async with running(service):
-        first = (await service.start_task(TASK)).episode_id
+        first = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
         await insert(service, first, 30_000)
-        await service.submit(first)
-        assert service.episode(first).retained_bytes() > 30_000  # finished, still counted
+        await service.submit(first, owner=LOCAL_OWNER)
+        assert service.episode(first, owner=LOCAL_OWNER).retained_bytes() > 30_000  # finished, still counted
         live = []
         for _ in range(3):
-            live.append((await service.start_task(TASK)).episode_id)
+            live.append((await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id)
             await insert(service, live[-1], 30_000)  # the third passes the bound: the finished one goes
         with pytest.raises(UnknownEpisode):
-            service.episode(first)
+            service.episode(first, owner=LOCAL_OWNER)
         assert service.status()["episodes_finished"] == 0
 
-        late = (await service.start_task(TASK)).episode_id
-        step, files = service.episode(late).step, dict(service.episode(late).files)
+        late = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
+        step, files = service.episode(late, owner=LOCAL_OWNER).step, dict(service.episode(late, owner=LOCAL_OWNER).files)
         with pytest.raises(CapacityReached) as info:
             await insert(service, late, 30_000)
         message = str(info.value)
         assert "This server's episodes hold" in message and "its bound is" in message and "--max-episodes-memory-mb" in message
         assert "Nothing was changed and no step was counted" in message
-        assert service.episode(late).step == step and service.episode(late).files == files
+        assert service.episode(late, owner=LOCAL_OWNER).step == step and service.episode(late, owner=LOCAL_OWNER).files == files
 
         # Live episodes alone reach the bound (their step history grows too): no new episode then.
         for _ in range(100):
             if service.status()["memory"]["live_bytes"] >= settings.max_memory_bytes:
                 break
-            await service.view_code(late, None, None, None)
+            await service.view_code(late, None, None, None, owner=LOCAL_OWNER)
         with pytest.raises(CapacityReached, match="--max-episodes-memory-mb"):
-            await service.start_task(TASK)
+            await service.start_task(TASK, owner=LOCAL_OWNER)
 
 
 async def test_each_token_has_its_own_memory_bound(catalog):
     service = DebugService(catalog, LocalProvider(), ServiceSettings(max_memory_bytes=10 * MIB, max_memory_per_owner=70_000))
     async with running(service):
-        token = current_owner.set("alice")
-        try:
-            alice = [(await service.start_task(TASK)).episode_id for _ in range(3)]
-            await insert(service, alice[0], 30_000)
-            await insert(service, alice[1], 30_000)
-            with pytest.raises(CapacityReached) as info:
-                await insert(service, alice[2], 30_000)
-            assert "Your episodes hold" in str(info.value) and "the bound per token is" in str(info.value)
-            assert "--max-memory-per-token-mb" in str(info.value)
-        finally:
-            current_owner.reset(token)
-        token = current_owner.set("bob")
-        try:
-            bob = (await service.start_task(TASK)).episode_id
-            await insert(service, bob, 30_000)  # alice's share is not bob's
-        finally:
-            current_owner.reset(token)
-        token = current_owner.set("alice")
-        try:
-            await service.submit(alice[0])  # finished, but still counted ...
-            with pytest.raises(CapacityReached):
-                await insert(service, alice[2], 45_000)
-            await insert(service, alice[2], 30_000)  # ... until room is needed: then it is forgotten
-            with pytest.raises(UnknownEpisode):
-                service.episode(alice[0])
-        finally:
-            current_owner.reset(token)
+        alice = [(await service.start_task(TASK, owner="alice")).episode_id for _ in range(3)]
+        await insert(service, alice[0], 30_000, "alice")
+        await insert(service, alice[1], 30_000, "alice")
+        with pytest.raises(CapacityReached) as info:
+            await insert(service, alice[2], 30_000, "alice")
+        assert "Your episodes hold" in str(info.value) and "the bound per token is" in str(info.value)
+        assert "--max-memory-per-token-mb" in str(info.value)
+        bob = (await service.start_task(TASK, owner="bob")).episode_id
+        await insert(service, bob, 30_000, "bob")  # alice's share is not bob's
+        await service.submit(alice[0], owner="alice")  # finished, but still counted ...
+        with pytest.raises(CapacityReached):
+            await insert(service, alice[2], 45_000, "alice")
+        await insert(service, alice[2], 30_000, "alice")  # ... until room is needed: then it is forgotten
+        with pytest.raises(UnknownEpisode):
+            service.episode(alice[0], owner="alice")
 
 
 # -- the syntax checker --------------------------------------------------------------------------

@@ -434,6 +434,7 @@ async def test_removal_never_waits_on_an_engine_that_does_not_answer():
     call, and shutdown paid 60 s for each. Now: the removal gives up after its bound, the container
     stays tracked, the reaper removes it once the engine answers, and a shutdown with the engine
     frozen ends within its budget, the event loop free all along."""
+    from environment.registry import LOCAL_OWNER
     from environment.runtime import running
     from environment.service import CLOSE_BUDGET_S, DebugService
     from environment.settings import ServiceSettings
@@ -450,8 +451,8 @@ async def test_removal_never_waits_on_an_engine_that_does_not_answer():
     provider = DockerProvider(DockerSettings(pool_size=0))
     service = DebugService(load_catalog(), provider, ServiceSettings())
     async with running(service):
-        gone, kept = [(await service.start_task(TASKS[0])).episode_id for _ in range(2)]
-        container = service._handles[gone].sandbox.container.id
+        gone, kept = [(await service.start_task(TASKS[0], owner=LOCAL_OWNER)).episode_id for _ in range(2)]
+        container = service.registry.handles[gone].sandbox.container.id
         ticks: list[float] = []
 
         async def tick() -> None:  # the event loop's own latency while the engine is frozen
@@ -464,9 +465,9 @@ async def test_removal_never_waits_on_an_engine_that_does_not_answer():
             tg.start_soon(tick)
             with _FrozenEngine():
                 started = time.monotonic()
-                await service.close_episode(gone, "idle_timeout")
+                await service.registry.close_episode(gone, "idle_timeout")
                 took = time.monotonic() - started
-                assert (await service.view_code(kept, None, None, None)).step == 1  # a neighbour is served
+                assert (await service.view_code(kept, None, None, None, owner=LOCAL_OWNER)).step == 1  # a neighbour is served
             tg.cancel_scope.cancel()
         assert took < 2 * ENGINE_CALL_TIMEOUT_S + 5, f"the removal waited {took:.1f} s on a frozen engine"
         assert max(ticks) < 0.5, f"the event loop stalled {max(ticks):.2f} s"

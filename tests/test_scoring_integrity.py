@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from environment.registry import LOCAL_OWNER
 from environment.runtime import running
 from environment.service import DebugService
 from environment.settings import ServiceSettings
@@ -84,14 +85,14 @@ for d in dirs:
 
 async def score_after(service: DebugService, snippet: str | None, use_solution: bool) -> float:
     task = service.catalog.get(TASK)
-    start = await service.start_task(TASK)
+    start = await service.start_task(TASK, owner=LOCAL_OWNER)
     episode = start.episode_id
     if use_solution:
         lines = len(task.source_files["binary_search.py"].splitlines())
-        await service.replace_lines(episode, 1, lines, task.solution_files["binary_search.py"], None)
+        await service.replace_lines(episode, 1, lines, task.solution_files["binary_search.py"], None, owner=LOCAL_OWNER)
     if snippet is not None:
-        await service.run_python(episode, snippet, 10)
-    return (await service.submit(episode)).score
+        await service.run_python(episode, snippet, 10, owner=LOCAL_OWNER)
+    return (await service.submit(episode, owner=LOCAL_OWNER)).score
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_SNIPPETS))
@@ -104,13 +105,13 @@ async def test_hostile_run_python_does_not_change_the_score(service, name):
 
 async def test_every_bundled_task_scores_below_one_as_given_and_one_when_solved(service):
     for task in service.catalog.tasks.values():
-        original = await service.start_task(task.id)
-        assert (await service.submit(original.episode_id)).score < 1.0, task.id
-        solved = await service.start_task(task.id)
+        original = await service.start_task(task.id, owner=LOCAL_OWNER)
+        assert (await service.submit(original.episode_id, owner=LOCAL_OWNER)).score < 1.0, task.id
+        solved = await service.start_task(task.id, owner=LOCAL_OWNER)
         for path, text in task.solution_files.items():
             lines = len(task.source_files[path].splitlines())
-            await service.replace_lines(solved.episode_id, 1, lines, text, path)
-        result = await service.submit(solved.episode_id)
+            await service.replace_lines(solved.episode_id, 1, lines, text, path, owner=LOCAL_OWNER)
+        result = await service.submit(solved.episode_id, owner=LOCAL_OWNER)
         assert result.score == 1.0 and result.resolved, (task.id, result)
 
 
@@ -243,10 +244,10 @@ def binary_search(items, target):
 async def play_module(service: DebugService, task_id: str, module: str) -> tuple[object, float]:
     """Start, write the module, run the visible tests, submit: (the run_tests result, the score)."""
     task = service.catalog.get(task_id)
-    episode = (await service.start_task(task_id)).episode_id
-    await service.replace_lines(episode, 1, len(task.source_files[MODULE].splitlines()), module, MODULE)
-    visible = await service.run_tests(episode)
-    return visible, (await service.submit(episode)).score
+    episode = (await service.start_task(task_id, owner=LOCAL_OWNER)).episode_id
+    await service.replace_lines(episode, 1, len(task.source_files[MODULE].splitlines()), module, MODULE, owner=LOCAL_OWNER)
+    visible = await service.run_tests(episode, owner=LOCAL_OWNER)
+    return visible, (await service.submit(episode, owner=LOCAL_OWNER)).score
 
 
 def with_hack(code: str, where: str, module: str) -> str:

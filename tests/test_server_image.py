@@ -14,9 +14,9 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from sandbox.images.server_image import SERVER_IMAGE, build_server_image
 from sandbox.images.build import DEFAULT_BASE_IMAGE, image_exists
 from sandbox.images.offline_base import OFFLINE_BASE_IMAGE
+from sandbox.images.server_image import SERVER_IMAGE, build_server_image
 from tests.conftest import require_docker
 from tests.helpers import free_port, solve_with_reference
 from tests.test_independent_clients import inspector, inspector_tool, js_clients, over_http, text_of  # noqa: F401
