@@ -41,6 +41,7 @@ from sandbox.images.sandbox_image import SANDBOX_IMAGE
 log = logging.getLogger(__name__)
 
 REAP_INTERVAL_S = 10.0  # how often the containers whose removal failed are tried again
+RECYCLE_WAIT_S = 5.0  # a claim waits this long for a container being recycled before making one
 SHUTDOWN_BUDGET_S = 15.0  # shutdown removes every container at once, and never waits longer
 
 
@@ -121,6 +122,8 @@ class DockerProvider:
         self._pool: list[Container] = []
         self._live: dict[str, Container] = {}
         self._wanted = anyio.Event()
+        self._coming_back = 0  # containers being recycled in the background right now
+        self._came_back = anyio.Event()  # set (and replaced) each time a recycle ends
         self._closed = False
         self._background: TaskGroup | None = None
 
@@ -213,18 +216,27 @@ class DockerProvider:
         return DockerSandbox(self, container)
 
     async def _claim_from_pool(self) -> Container | None:
-        while self._pool:
-            container = self._pool.pop(0)
-            self._wanted.set()
-            young = time.monotonic() - container.created < self.settings.lifetime_s / 2
-            try:
-                if young:
-                    await container.channel.ping(timeout_s=2)
-                    return container
-            except SandboxError:
-                self.stats.discarded_unhealthy += 1
-            await self._remove(container)
-        return None
+        while True:
+            while self._pool:
+                container = self._pool.pop(0)
+                self._wanted.set()
+                young = time.monotonic() - container.created < self.settings.lifetime_s / 2
+                try:
+                    if young:
+                        await container.channel.ping(timeout_s=2)
+                        return container
+                except SandboxError:
+                    self.stats.discarded_unhealthy += 1
+                await self._remove(container)
+            if not self._coming_back:
+                return None
+            # A submitted episode's container is getting its fresh runner (~0.25 CPU-s): waiting for
+            # it beats making a new container (~0.5 CPU-s), which an episode started right after a
+            # submit would otherwise do every time.
+            with anyio.move_on_after(RECYCLE_WAIT_S) as waited:
+                await self._came_back.wait()
+            if waited.cancelled_caught:
+                return None
 
     async def discard(self, container: Container) -> None:
         self._live.pop(container.id, None)
@@ -242,12 +254,21 @@ class DockerProvider:
             return
         if self._background is not None:
             # Cancelled only by shutdown, which removes every container still tracked as live.
-            self._background.start_soon(self._recycle, container)
+            self._coming_back += 1
+            self._background.start_soon(self._recycle_in_background, container)
         else:
             # Shielded (every exchange is bounded by its timeout): a submit whose caller goes away
             # must not leave the container tracked but neither pooled nor removed.
             with anyio.CancelScope(shield=True):
                 await self._recycle(container)
+
+    async def _recycle_in_background(self, container: Container) -> None:
+        try:
+            await self._recycle(container)
+        finally:
+            self._coming_back -= 1
+            came_back, self._came_back = self._came_back, anyio.Event()
+            came_back.set()
 
     async def _recycle(self, container: Container) -> None:
         try:
