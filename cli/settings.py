@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from environment.limits import MIB
 from environment.settings import ServiceSettings
@@ -78,11 +78,22 @@ def _collect(args: argparse.Namespace, options: dict, environ) -> tuple[dict, di
     return values, sources
 
 
-def _validate(model: type[BaseModel], values: dict, sources: dict) -> BaseModel:
+def _validate(model: type[BaseModel], values: dict, sources: dict, given_in_mib: dict | None = None) -> BaseModel:
+    """model from the collected values; a bad one stops the command with its flag or variable named
+    and the value as given (`given_in_mib`: fields in bytes that came in MiB, as they came)."""
+    given_in_mib = given_in_mib or {}
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        problems = [f"{sources.get(str(e['loc'][0]), e['loc'][0])}={values.get(str(e['loc'][0]))!r}: {e['msg']}" for e in exc.errors()]
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0])
+            message = error["msg"]
+            bound = next(((k, v) for k, v in (error.get("ctx") or {}).items() if k in ("ge", "le")), None)
+            if field in given_in_mib and bound is not None:  # the bound in the flag's unit, whole MiB
+                kind, limit = bound
+                message = message.replace(str(limit), f"{-(-limit // MIB) if kind == 'ge' else limit // MIB} MiB")
+            problems.append(f"{sources.get(field, field)}={given_in_mib.get(field, values.get(field))!r}: {message}")
         raise ConfigError("bad configuration: " + "; ".join(problems)) from None
 
 
@@ -91,28 +102,22 @@ def docker_settings(args: argparse.Namespace, environ=None) -> DockerSettings:
     return _validate(DockerSettings, values, sources)  # type: ignore[return-value]
 
 
+# Flags given in MiB -> ServiceSettings' fields in bytes.
+MIB_FIELDS = {"max_undo_mb": "max_undo_bytes", "max_memory_mb": "max_memory_bytes", "max_memory_per_owner_mb": "max_memory_per_owner"}
+
+
 def service_settings(args: argparse.Namespace, environ=None) -> ServiceSettings:
     values, sources = _collect(args, SERVICE_OPTIONS, os.environ if environ is None else environ)
-    checked = _validate(_ServiceOptions, values, sources).model_dump(exclude_none=True)
-    for mib_field, bytes_field in (("max_undo_mb", "max_undo_bytes"), ("max_memory_mb", "max_memory_bytes"), ("max_memory_per_owner_mb", "max_memory_per_owner")):
-        if mib_field in checked:
-            checked[bytes_field] = checked.pop(mib_field) * MIB
-    return ServiceSettings(**checked)
-
-
-class _ServiceOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    max_episodes: int | None = Field(default=None, ge=1, le=100_000)
-    idle_timeout_s: float | None = Field(default=None, gt=0)
-    max_episodes_per_owner: int | None = Field(default=None, ge=1, le=100_000)
-    max_steps_limit: int | None = Field(default=None, ge=1, le=10_000)
-    max_file_chars: int | None = Field(default=None, ge=1_000, le=50_000_000)
-    max_file_lines: int | None = Field(default=None, ge=100, le=1_000_000)
-    max_workspace_chars: int | None = Field(default=None, ge=1_000, le=500_000_000)
-    max_undo_mb: int | None = Field(default=None, ge=0, le=4096)
-    max_memory_mb: int | None = Field(default=None, ge=16, le=1_048_576)
-    max_memory_per_owner_mb: int | None = Field(default=None, ge=1, le=1_048_576)
+    given_in_mib = {}
+    for mib_field, bytes_field in MIB_FIELDS.items():
+        if mib_field in values:
+            value, source = values.pop(mib_field), sources.pop(mib_field)
+            try:
+                mib = TypeAdapter(int).validate_python(value)
+            except ValidationError as exc:
+                raise ConfigError(f"bad configuration: {source}={value!r}: {exc.errors()[0]['msg']}") from None
+            values[bytes_field], sources[bytes_field], given_in_mib[bytes_field] = mib * MIB, source, value
+    return _validate(ServiceSettings, values, sources, given_in_mib)  # type: ignore[return-value]
 
 
 def http_security(args: argparse.Namespace, environ=None):

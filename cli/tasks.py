@@ -27,6 +27,7 @@ from harness.checker.play import EPISODE_STEPS
 from harness.checker.recording import RecordingProvider
 from harness.checker.report import format_report
 from tasks.loader import BUNDLED_PACK, Catalog
+from tasks.model import DIFFICULTIES
 
 DEFAULT_RUNS = 3
 
@@ -41,7 +42,7 @@ def add_parser(sub) -> None:
     tasks = sub.add_parser("tasks", help="inspect task packs")
     tasks_sub = tasks.add_subparsers(dest="tasks_command", required=True)
     tl = tasks_sub.add_parser("list", help="list the tasks")
-    tl.add_argument("--difficulty", choices=["easy", "medium", "hard"])
+    tl.add_argument("--difficulty", choices=DIFFICULTIES)
     tl.add_argument("--tag")
     add_tasks_option(tl)
     tl.set_defaults(func=cmd_tasks_list)

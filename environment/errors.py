@@ -1,7 +1,12 @@
-"""Domain errors. Each message says what is wrong and what to call instead; the MCP layer
-turns them into tool errors unchanged."""
+"""Domain errors. Each message says what is wrong and what to call instead; a front end turns them
+into its own errors unchanged."""
 
 MAX_QUOTED_CHARS = 80
+
+# A failure of the sandbox itself (a SandboxError that survived one replacement, or SubmitFailed),
+# not of the agent's code: a front end starts the error's text with this code, and clients (the
+# evaluator, the task checker) recognise it by it, never by the words after it.
+SANDBOX_FAILURE_CODE = "[sandbox_failure]"
 
 
 def quoted(value: object) -> str:

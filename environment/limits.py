@@ -7,6 +7,8 @@ before anything changes and without costing a step.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from environment.errors import BadArgument
@@ -28,15 +30,22 @@ DEFAULT_MAX_WORKSPACE_CHARS = 2_000_000
 DEFAULT_MAX_UNDO_BYTES = 8 * MIB
 DEFAULT_MAX_STEPS = 200
 
+# The bounds an operator may set them within (ServiceSettings uses the same types).
+FileChars = Annotated[int, Field(ge=1_000, le=50_000_000)]
+FileLines = Annotated[int, Field(ge=100, le=1_000_000)]
+WorkspaceChars = Annotated[int, Field(ge=1_000, le=500_000_000)]
+UndoBytes = Annotated[int, Field(ge=0, le=4096 * MIB)]
+StepBudget = Annotated[int, Field(ge=1, le=10_000)]
+
 
 class EpisodeLimits(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    max_file_chars: int = Field(default=DEFAULT_MAX_FILE_CHARS, ge=1_000, le=50_000_000)
-    max_file_lines: int = Field(default=DEFAULT_MAX_FILE_LINES, ge=100, le=1_000_000)
-    max_workspace_chars: int = Field(default=DEFAULT_MAX_WORKSPACE_CHARS, ge=1_000, le=500_000_000)
-    max_undo_bytes: int = Field(default=DEFAULT_MAX_UNDO_BYTES, ge=0, le=4096 * MIB)
-    max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=10_000)
+    max_file_chars: FileChars = DEFAULT_MAX_FILE_CHARS
+    max_file_lines: FileLines = DEFAULT_MAX_FILE_LINES
+    max_workspace_chars: WorkspaceChars = DEFAULT_MAX_WORKSPACE_CHARS
+    max_undo_bytes: UndoBytes = DEFAULT_MAX_UNDO_BYTES
+    max_steps: StepBudget = DEFAULT_MAX_STEPS
 
     def budget(self, task_budget: int, asked: int | None) -> int:
         """The step budget of a new episode: the task's own (cut to the bound), or what the caller

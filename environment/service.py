@@ -21,7 +21,7 @@ from environment.runs import ProgressCallback
 from environment.settings import ServiceSettings
 from sandbox.base import SandboxError, SandboxProvider
 from tasks.loader import Catalog
-from tasks.model import count_tests
+from tasks.model import DIFFICULTIES, DIFFICULTIES_IN_WORDS, count_tests
 
 CLOSE_BUDGET_S = 10.0  # shutdown waits this long for sandboxes to close, then leaves them to the provider
 
@@ -38,8 +38,8 @@ class DebugService:
     # -- catalog and state ---------------------------------------------------------------
 
     def list_tasks(self, difficulty: str | None = None, tag: str | None = None) -> r.TaskList:
-        if difficulty is not None and difficulty not in ("easy", "medium", "hard"):
-            raise BadArgument(f"difficulty must be easy, medium or hard, not {quoted(difficulty)}.")
+        if difficulty is not None and difficulty not in DIFFICULTIES:
+            raise BadArgument(f"difficulty must be {DIFFICULTIES_IN_WORDS}, not {quoted(difficulty)}.")
         entries = [
             r.TaskEntry(task_id=t.id, title=t.spec.title, difficulty=t.spec.difficulty.value, tags=list(t.spec.tags), kind=t.spec.kind.value)
             for t in self.catalog.select(difficulty, tag)

@@ -1,34 +1,52 @@
-"""The service's settings: how many episodes, how long they live, what each may hold."""
+"""The service's settings: how many episodes, how long they live, what each may hold. One pydantic
+model with the bounds of every field; `debugbox serve` fills it from flags and DEBUGBOX_* variables
+(cli/settings.py), tests and embedders construct it directly."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from pydantic import BaseModel, ConfigDict, Field
 
-from environment.limits import MIB, EpisodeLimits
+from environment.limits import (
+    DEFAULT_MAX_FILE_CHARS,
+    DEFAULT_MAX_FILE_LINES,
+    DEFAULT_MAX_STEPS,
+    DEFAULT_MAX_UNDO_BYTES,
+    DEFAULT_MAX_WORKSPACE_CHARS,
+    MIB,
+    EpisodeLimits,
+    FileChars,
+    FileLines,
+    StepBudget,
+    UndoBytes,
+    WorkspaceChars,
+)
 from sandbox.base import Limits
 
+MAX_MEMORY_BYTES = 1024 * 1024 * MIB  # 1 TiB: past any machine this runs on
 
-@dataclass(frozen=True)
-class ServiceSettings:
-    max_episodes: int = 256
-    max_episodes_per_owner: int | None = None  # per bearer token over HTTP
-    max_output_bytes: int = 16_000
-    python_timeout_s: float = 10.0
-    max_python_timeout_s: float = 60.0
-    idle_timeout_s: float = 1800.0  # an untouched episode ends and frees its sandbox
-    keep_finished_s: float = 3600.0  # a finished episode stays readable (episodes://) this long
-    sweep_interval_s: float = 30.0
-    limits: Limits = field(default_factory=Limits)
+
+class ServiceSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_episodes: int = Field(default=256, ge=1, le=100_000, description="episodes running at once")
+    max_episodes_per_owner: int | None = Field(default=None, ge=1, le=100_000, description="the same per bearer token over HTTP")
+    max_output_bytes: int = Field(default=16_000, ge=1_000, le=10_000_000, description="output a run returns (head and tail kept)")
+    python_timeout_s: float = Field(default=10.0, gt=0, le=3600, description="run_python's time limit when the call names none")
+    max_python_timeout_s: float = Field(default=60.0, gt=0, le=3600, description="the most run_python may ask for")
+    idle_timeout_s: float = Field(default=1800.0, gt=0, description="an untouched episode ends and frees its sandbox")
+    keep_finished_s: float = Field(default=3600.0, ge=0, description="a finished episode stays readable (episodes://) this long")
+    sweep_interval_s: float = Field(default=30.0, gt=0, le=3600)
+    limits: Limits = Field(default_factory=Limits, description="caps on every run's process tree")
     # What one episode may hold (environment/limits.py says why these defaults).
-    max_steps_limit: int = 200
-    max_file_chars: int = 500_000
-    max_file_lines: int = 20_000
-    max_workspace_chars: int = 2_000_000
-    max_undo_bytes: int = 8 * MIB
+    max_steps_limit: StepBudget = DEFAULT_MAX_STEPS
+    max_file_chars: FileChars = DEFAULT_MAX_FILE_CHARS
+    max_file_lines: FileLines = DEFAULT_MAX_FILE_LINES
+    max_workspace_chars: WorkspaceChars = DEFAULT_MAX_WORKSPACE_CHARS
+    max_undo_bytes: UndoBytes = DEFAULT_MAX_UNDO_BYTES
     # What all episodes together may keep in the server's memory, finished ones included
-    # (environment/retention.py); per owner as well.
-    max_memory_bytes: int = 1024 * MIB
-    max_memory_per_owner: int | None = 256 * MIB
+    # (environment/retention.py); per owner as well (None: no bound of its own).
+    max_memory_bytes: int = Field(default=1024 * MIB, ge=1, le=MAX_MEMORY_BYTES)
+    max_memory_per_owner: int | None = Field(default=256 * MIB, ge=1, le=MAX_MEMORY_BYTES)
 
     def episode_limits(self) -> EpisodeLimits:
         return EpisodeLimits(

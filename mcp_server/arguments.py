@@ -17,6 +17,8 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from pydantic import ValidationError
 
+from mcp_server.errors import SandboxFailure
+
 MAX_SHOWN_CHARS = 60
 MAX_INTEGER = 2**63 - 1
 KINDS = {"integer": "an integer", "number": "a number", "string": "a string", "boolean": "true or false", "array": "a list", "object": "an object"}
@@ -110,6 +112,8 @@ class DebugboxMCP(MCPServer):
         except UnexpectedToolError:
             raise
         except ToolError as exc:
+            if isinstance(exc.__cause__, SandboxFailure):  # its text starts with the code, as the contract says
+                raise SandboxFailure(str(exc.__cause__)) from None
             if not isinstance(exc.__cause__, ValidationError):
                 raise
             # Keep the ValidationError as the cause: the SDK then logs field names, not values.

@@ -7,7 +7,7 @@ import logging
 from typing import Annotated
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
@@ -15,11 +15,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from environment import results as r
-from mcp_server.arguments import DebugboxMCP
-from environment.errors import DebugboxError, SubmitFailed, quoted
-from mcp_server.http import HttpSecurity, caller
+from environment.errors import DebugboxError, quoted
 from environment.service import DebugService
-from sandbox.base import SandboxError
+from mcp_server.arguments import DebugboxMCP
+from mcp_server.errors import DOMAIN_ERRORS, tool_error
+from mcp_server.http import HttpSecurity, caller
+from tasks.model import DIFFICULTIES_IN_WORDS
 
 log = logging.getLogger(__name__)
 INVALID_PARAMS = -32602
@@ -45,18 +46,8 @@ async def _call(coro) -> CallToolResult:
     """Domain errors become tool errors the model can act on; the episode is unchanged."""
     try:
         return _result(await coro)
-    except DebugboxError as exc:
-        raise ToolError(str(exc)) from None
-    except SandboxError as exc:
-        raise ToolError(
-            f"The episode's sandbox failed and the call could not complete: {exc}. The step was not counted and the code "
-            "is unchanged; retry the call (a new sandbox is started for it)."
-        ) from None
-    except SubmitFailed as exc:
-        raise ToolError(
-            f"The episode's sandbox failed while scoring the submission: {exc}. A submit is final, so the episode has "
-            "ended with score 0; call start_task to begin a new one."
-        ) from None
+    except DOMAIN_ERRORS as exc:
+        raise tool_error(exc) from None
 
 
 def build_server(service: DebugService, *, name: str = "debugbox", security: HttpSecurity | None = None) -> MCPServer:
@@ -75,14 +66,14 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
 
     @mcp.tool(annotations=READ_ONLY)
     async def list_tasks(
-        difficulty: Annotated[str | None, Field(description="only tasks of this difficulty: easy, medium or hard")] = None,
+        difficulty: Annotated[str | None, Field(description=f"only tasks of this difficulty: {DIFFICULTIES_IN_WORDS}")] = None,
         tag: Annotated[str | None, Field(description="only tasks carrying this tag")] = None,
     ) -> Annotated[CallToolResult, r.TaskList]:
         """List the debugging tasks: task_id, title, difficulty and tags."""
         try:
             return _result(service.list_tasks(difficulty, tag))
-        except DebugboxError as exc:
-            raise ToolError(str(exc)) from None
+        except DOMAIN_ERRORS as exc:
+            raise tool_error(exc) from None
 
     @mcp.tool(annotations=STARTS)
     async def start_task(

@@ -22,6 +22,10 @@ class Difficulty(StrEnum):
     hard = "hard"
 
 
+DIFFICULTIES = tuple(level.value for level in Difficulty)  # easiest first
+DIFFICULTIES_IN_WORDS = f"{', '.join(DIFFICULTIES[:-1])} or {DIFFICULTIES[-1]}"  # for messages: "easy, medium or hard"
+
+
 class TaskKind(StrEnum):
     bugfix = "bugfix"
     implement = "implement"

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from environment.errors import SANDBOX_FAILURE_CODE
 from harness.client import ToolOutcome
 from harness.episode_runner import EpisodeRecord
 from harness.eval import metrics
 from harness.eval.cli import main as eval_main
-from harness.eval.outcome import SANDBOX_FAILURE, classify, episode_line
+from harness.eval.outcome import classify, episode_line
 from harness.eval.recorder import Recorder, RunConflict, final_by_key
 from harness.eval.solvers import BaseSolver, register
 from harness.eval.solvers.oracle import ReferenceSolution
@@ -109,8 +110,10 @@ def test_stop_reasons_and_system_errors_are_classified():
     assert classify(played(step("submit", **submitted), stop="max steps (3) reached"), None)[0] == "max_steps"
     assert classify(played(step("submit", **submitted), stop="policy stopped: kill switch: 3 replies"), None)[0] == "kill_switch"
     assert classify(played(step("submit", **submitted), stop="policy stopped: script finished"), None)[0] == "submitted"
-    broken = step("run_tests", "Error executing tool run_tests: The episode's sandbox failed and the call could not complete", error=True)
+    broken = step("run_tests", f"{SANDBOX_FAILURE_CODE} The episode's sandbox failed and the call could not complete", error=True)
     assert classify(played(broken, step("submit", **submitted)), None)[:2] == ("error", "sandbox")
+    quoted = step("view_code", f"Error executing tool view_code: No file '{SANDBOX_FAILURE_CODE} sandbox failed'", error=True)
+    assert classify(played(quoted, step("submit", **submitted)), None) == ("submitted", None, None)  # the code, not words
     assert classify(played(done=False, error="start_task failed: capacity"), None)[:2] == ("error", "start_failed")
     assert classify(played(done=False, error="The model endpoint kept failing"), None)[:2] == ("error", "model_api")
     assert classify(played(step("submit", "boom", error=True), done=False), None)[:2] == ("error", "not_scored")
@@ -448,7 +451,7 @@ def test_a_sandbox_that_dies_is_a_system_error_and_the_episode_is_played_again(t
     assert status == 0
     first, second = read_lines(out)
     assert (first["attempt"], first["outcome"], first["error"]["kind"]) == (0, "system_error", "sandbox")
-    assert first["steps"][0]["tool"] == "run_tests" and SANDBOX_FAILURE.search(first["steps"][0]["result"]["head"])
+    assert first["steps"][0]["tool"] == "run_tests" and first["steps"][0]["result"]["head"].startswith(SANDBOX_FAILURE_CODE)
     assert (second["attempt"], second["outcome"], second["resolved"]) == (1, "scored", True)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["overall"]["resolved_rate"]["value"] == 1.0

@@ -11,6 +11,7 @@ import pytest
 
 from cli.tasks import add_tasks_check_and_import, in_process_server
 from environment.episode import Episode
+from environment.errors import SANDBOX_FAILURE_CODE
 from harness.checker.check import CheckOptions, check_paths, check_tasks, load_for_check
 
 pytestmark = pytest.mark.anyio
@@ -178,7 +179,7 @@ async def test_a_failed_sandbox_is_retried_not_blamed_on_the_task(monkeypatch):
         async def call_tool(self, tool, args):
             self.calls += 1
             if self.calls < 3:
-                text = "The episode's sandbox failed and the call could not complete: no answer within 30 s."
+                text = f"{SANDBOX_FAILURE_CODE} The episode's sandbox failed and the call could not complete: no answer within 30 s."
                 return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
             return CallToolResult(content=[TextContent(type="text", text="ok")], structured_content={"ok": True})
 
@@ -187,7 +188,7 @@ async def test_a_failed_sandbox_is_retried_not_blamed_on_the_task(monkeypatch):
     assert (await play._ok(client, "run_tests", episode_id="ep")).structured_content == {"ok": True}
     assert client.calls == 3
     client.calls = -5  # fails every attempt: the check gives up and says why
-    with pytest.raises(play.CheckFailed, match="run_tests failed: The episode's sandbox failed"):
+    with pytest.raises(play.CheckFailed, match=r"run_tests failed: \[sandbox_failure\] The episode's sandbox failed"):
         await play._ok(client, "run_tests", episode_id="ep")
 
 

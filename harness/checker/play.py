@@ -8,10 +8,10 @@ the raw runs behind them.
 from __future__ import annotations
 
 import logging
-import re
 
 import anyio
 
+from environment.errors import SANDBOX_FAILURE_CODE
 from harness.checker import leaks
 from harness.checker.recording import RecordingProvider
 from harness.checker.verdict import Played
@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 # paste the solution into) cannot run out before it is judged; the server must allow it.
 EPISODE_STEPS = 1000
 PROBE_TIMEOUT_S = 30.0
-SANDBOX_FAILED = re.compile(r"\bsandbox failed\b", re.IGNORECASE)  # how mcp_server.server words a SandboxError
 SANDBOX_RETRY_PAUSES_S = (2.0, 5.0, None)  # three attempts; None: give up
 
 
@@ -39,7 +38,7 @@ async def _ok(client, tool: str, **args):
         text = leaks.text_of_result(result)
         if not result.is_error:
             return result
-        if not SANDBOX_FAILED.search(text) or pause is None:
+        if not text.startswith(SANDBOX_FAILURE_CODE) or pause is None:
             raise CheckFailed(f"{tool} failed: {text[:300]}")
         log.warning("%s: the sandbox failed (%s); retrying in %g s", tool, text[:200], pause)
         await anyio.sleep(pause)

@@ -3,9 +3,9 @@ it stopped, and whether a system error (not the solver) ended it. Pure: no I/O.
 
 A *system error* says nothing about the solver, so the evaluator retries it and the summary
 reports it apart from task failures:
-- `sandbox`: a tool answered that the sandbox failed (the server already replaced it once and the
-  call still could not complete), even if the episode went on to be scored: its trajectory was
-  disturbed by the infrastructure;
+- `sandbox`: a tool error started with SANDBOX_FAILURE_CODE (`[sandbox_failure]`): the sandbox failed
+  (the server already replaced it once and the call still could not complete), even if the episode
+  went on to be scored: its trajectory was disturbed by the infrastructure;
 - `server_lost`: the MCP connection broke (the server died or could not be reached);
 - `start_failed`: start_task was refused (capacity, a sandbox that could not be started);
 - `model_api`: the solver's model endpoint kept failing after its own retries;
@@ -17,21 +17,17 @@ reports it apart from task failures:
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import anyio
 
+from environment.errors import SANDBOX_FAILURE_CODE
 from harness.episode_log import one_line
 from harness.episode_runner import EPISODE_ID, EpisodeRecord
 from harness.policy import Step
 
 SCHEMA_VERSION = 1
-# mcp_server/server.py reports a SandboxError that survived the server's own replacement as a tool
-# error saying the "sandbox failed" (the MCP SDK prefixes "Error executing tool NAME: "). Text is all
-# a tool error carries, so this is matched loosely; no bad call by a solver produces these words.
-SANDBOX_FAILURE = re.compile(r"\bsandbox failed\b", re.IGNORECASE)
 START_FAILED_PREFIX = "start_task failed"
 RESULT_HEAD_CHARS = 160
 
@@ -107,7 +103,7 @@ def classify(record: EpisodeRecord, exc: BaseException | None) -> tuple[str, str
     if record.error:
         kind = "start_failed" if record.error.startswith(START_FAILED_PREFIX) else "model_api"
         return "error", kind, one_line(record.error, 500)
-    broken = next((s for s in record.steps if s.outcome.is_error and SANDBOX_FAILURE.search(s.outcome.text)), None)
+    broken = next((s for s in record.steps if s.outcome.is_error and s.outcome.text.startswith(SANDBOX_FAILURE_CODE)), None)
     if broken is not None:
         return "error", "sandbox", one_line(f"{broken.call.name}: {broken.outcome.text}", 500)
     if not record.done:

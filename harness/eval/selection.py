@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.loader import Catalog, load_catalog, load_pack
-from tasks.model import Difficulty, Task
+from tasks.model import DIFFICULTIES_IN_WORDS, Difficulty, Task
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def select_tasks(specs: Sequence[str], extra_packs: Sequence[str] = ()) -> Selec
             chosen.update(t.id for t in tasks if t.id in catalog.tasks)
         else:
             raise SelectionError(
-                f"{spec!r} is not a task id, a difficulty (easy, medium, hard), tag:NAME, 'all' or a task pack directory; "
+                f"{spec!r} is not a task id, a difficulty ({DIFFICULTIES_IN_WORDS}), tag:NAME, 'all' or a task pack directory; "
                 "`debugbox tasks list` shows the ids"
             )
     tasks = [task for task_id, task in catalog.tasks.items() if task_id in chosen]

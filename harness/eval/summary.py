@@ -14,8 +14,8 @@ from typing import Any
 from harness.eval import metrics
 from harness.eval.outcome import episode_key
 from harness.eval.recorder import final_by_key
+from tasks.model import DIFFICULTIES
 
-DIFFICULTY_ORDER = ("easy", "medium", "hard")
 
 
 def _group(lines_by_task: Mapping[str, list[Mapping[str, Any]]], task_ids: Iterable[str], n_tries: int) -> dict[str, Any]:
@@ -104,7 +104,7 @@ def build_summary(run: Mapping[str, Any], tasks: Sequence[Mapping[str, Any]], n_
     for line in scored:
         by_task[line["task_id"]].append(line)
 
-    difficulties = sorted({t["difficulty"] for t in tasks}, key=lambda d: (DIFFICULTY_ORDER.index(d) if d in DIFFICULTY_ORDER else 99, d))
+    difficulties = sorted({t["difficulty"] for t in tasks}, key=lambda d: (DIFFICULTIES.index(d) if d in DIFFICULTIES else 99, d))
     tags = sorted({tag for t in tasks for tag in t["tags"]})
     latencies, by_tool = _latencies(scored)
     system_attempts = [line for line in attempts if line["outcome"] == "system_error"]
