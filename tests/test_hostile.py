@@ -469,17 +469,17 @@ async def test_hostile_code_gets_a_clear_result_in_time_and_leaves_nothing_behin
     """Invariants 1-5, one attack each (its test id and ATTACKS name which invariant and what it
     proves); and after every attack, invariant 4 (nothing persists) and the episode goes on."""
     monkeypatch.setenv("DEBUGBOX_HOST_SECRET", HOST_SECRET)
-    episode = (await hostile.start_task(TASK)).episode_id
+    episode = (await hostile.start_task(TASK, owner=LOCAL_OWNER)).episode_id
     container = container_of(hostile, episode)
     code = hostile_code(ATTACKS[name])
     started = time.monotonic()
     if via == "run_tests":
-        await hostile.replace_lines(episode, 1, 0, code, MODULE)  # inserted above line 1
-        result = await hostile.run_tests(episode)
+        await hostile.replace_lines(episode, 1, 0, code, MODULE, owner=LOCAL_OWNER)  # inserted above line 1
+        result = await hostile.run_tests(episode, owner=LOCAL_OWNER)
         check_run_tests(name, result, time.monotonic() - started)
-        await hostile.undo(episode)
+        await hostile.undo(episode, owner=LOCAL_OWNER)
     else:
-        result = await hostile.run_python(episode, code, SNIPPET_TIMEOUT_S)
+        result = await hostile.run_python(episode, code, SNIPPET_TIMEOUT_S, owner=LOCAL_OWNER)
         check_run_python(name, result, time.monotonic() - started)
     await assert_nothing_persists(hostile, episode)
     await assert_usable(hostile, episode, container)
@@ -496,10 +496,10 @@ async def test_hidden_tests_and_solution_never_reach_the_sandbox_before_submit(h
         return await original(self, request, on_event)
 
     monkeypatch.setattr(DockerSandbox, "run", recording)
-    episode = (await hostile.start_task(TASK)).episode_id
-    await hostile.run_tests(episode)
-    await hostile.run_python(episode, "print(open('binary_search.py').read())", SNIPPET_TIMEOUT_S)
-    submitted = await hostile.submit(episode)
+    episode = (await hostile.start_task(TASK, owner=LOCAL_OWNER)).episode_id
+    await hostile.run_tests(episode, owner=LOCAL_OWNER)
+    await hostile.run_python(episode, "print(open('binary_search.py').read())", SNIPPET_TIMEOUT_S, owner=LOCAL_OWNER)
+    submitted = await hostile.submit(episode, owner=LOCAL_OWNER)
     assert len(sent) == 3 and submitted.hidden_total == 11
 
     def carries(request, marker: str) -> bool:
@@ -543,8 +543,8 @@ async def test_a_hostile_episode_does_not_slow_its_neighbour(hostile):
     The bound is loose on purpose: the machine has 2 cores, each container may use 1, and another
     workload may share the engine; a sandbox that failed to contain the attack (a stalled server,
     a starved engine, a neighbour that has to wait for the attack's runs) breaks it by far."""
-    attacker = (await hostile.start_task(TASK, max_steps=1000)).episode_id
-    neighbour = (await hostile.start_task(TASK, max_steps=1000)).episode_id
+    attacker = (await hostile.start_task(TASK, max_steps=1000, owner=LOCAL_OWNER)).episode_id
+    neighbour = (await hostile.start_task(TASK, max_steps=1000, owner=LOCAL_OWNER)).episode_id
     await neighbour_latencies(hostile, neighbour, 2)  # warm both sides up
     idle_views, idle_runs = await neighbour_latencies(hostile, neighbour, 8)
     idle = {"view_code": statistics.median(idle_views), "run_tests": statistics.median(idle_runs)}
@@ -556,7 +556,7 @@ async def test_a_hostile_episode_does_not_slow_its_neighbour(hostile):
         async def attack() -> None:
             nonlocal attacks_done
             while not stop.is_set():
-                await hostile.run_python(attacker, ATTACKS[name].code, SNIPPET_TIMEOUT_S)
+                await hostile.run_python(attacker, ATTACKS[name].code, SNIPPET_TIMEOUT_S, owner=LOCAL_OWNER)
                 attacks_done += 1
 
         async with anyio.create_task_group() as group:
