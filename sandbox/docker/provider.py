@@ -122,7 +122,7 @@ class DockerProvider:
         self._pool: list[Container] = []
         self._live: dict[str, Container] = {}
         self._wanted = anyio.Event()
-        self._coming_back = 0  # containers being recycled in the background right now
+        self._recycling: dict[str, Container] = {}  # handed back, getting a fresh runner in the background
         self._came_back = anyio.Event()  # set (and replaced) each time a recycle ends
         self._closed = False
         self._background: TaskGroup | None = None
@@ -183,9 +183,10 @@ class DockerProvider:
         EOF and exits (the container removes itself); else the next server's startup reaps it."""
         self._closed = True
         with anyio.CancelScope(shield=True), anyio.move_on_after(SHUTDOWN_BUDGET_S):
-            containers = [*self._pool, *self._live.values()]
+            containers = [*self._pool, *self._live.values(), *self._recycling.values()]
             self._pool.clear()
             self._live.clear()
+            self._recycling.clear()
             for container in containers:
                 await container.stream.aclose()
             async with anyio.create_task_group() as tg:
@@ -228,7 +229,7 @@ class DockerProvider:
                 except SandboxError:
                     self.stats.discarded_unhealthy += 1
                 await self._remove(container)
-            if not self._coming_back:
+            if not self._recycling:
                 return None
             # A submitted episode's container is getting its fresh runner (~0.25 CPU-s): waiting for
             # it beats making a new container (~0.5 CPU-s), which an episode started right after a
@@ -254,7 +255,9 @@ class DockerProvider:
             return
         if self._background is not None:
             # Cancelled only by shutdown, which removes every container still tracked as live.
-            self._coming_back += 1
+            # No longer serving an episode: counted apart from the live ones until it is pooled or removed.
+            self._live.pop(container.id, None)
+            self._recycling[container.id] = container
             self._background.start_soon(self._recycle_in_background, container)
         else:
             # Shielded (every exchange is bounded by its timeout): a submit whose caller goes away
@@ -263,10 +266,14 @@ class DockerProvider:
                 await self._recycle(container)
 
     async def _recycle_in_background(self, container: Container) -> None:
+        settled = False
         try:
             await self._recycle(container)
+            settled = True
         finally:
-            self._coming_back -= 1
+            self._recycling.pop(container.id, None)
+            if not settled:  # cancelled by shutdown mid-way: live again, so shutdown removes it
+                self._live[container.id] = container
             came_back, self._came_back = self._came_back, anyio.Event()
             came_back.set()
 
@@ -306,6 +313,7 @@ class DockerProvider:
             "pool_ready": len(self._pool),
             "pool_size": self.settings.pool_size,
             "live_containers": len(self._live),
+            "recycling_containers": len(self._recycling),
             **self.stats.snapshot(),
         }
 
