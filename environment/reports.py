@@ -3,7 +3,7 @@ agent's own code where possible, with the line around it. Pure: no I/O."""
 
 from __future__ import annotations
 
-from environment import results as r
+from environment import run_results as rr
 from environment import scoring, views
 from environment.episode import Episode
 from sandbox.base import Frame, RunResult, TestResult
@@ -15,7 +15,7 @@ def role(ep: Episode, path: str) -> str:
     return "test" if path in ep.task.test_files else "readonly"
 
 
-def located(ep: Episode, name: str, outcome: str, message: str, details: str, frames: list[Frame] | None) -> r.TestReport:
+def located(ep: Episode, name: str, outcome: str, message: str, details: str, frames: list[Frame] | None) -> rr.TestReport:
     # Prefer the agent's own code; failing that (a plain wrong result), the failing test line.
     readable = ep.readable_files()
     frame = scoring.deepest_frame(frames, ep.files) or scoring.deepest_frame(frames, ep.task.test_files)
@@ -25,19 +25,19 @@ def located(ep: Episode, name: str, outcome: str, message: str, details: str, fr
         if 1 <= frame.line <= len(lines):
             location = f"{frame.path}:{frame.line}"
             context = views.window(lines, frame.line, frame.line)[2]
-    return r.TestReport(test=name, outcome=outcome, message=message, details=details, location=location, context=context)
+    return rr.TestReport(test=name, outcome=outcome, message=message, details=details, location=location, context=context)
 
 
-def report(ep: Episode, test: TestResult) -> r.TestReport:
+def report(ep: Episode, test: TestResult) -> rr.TestReport:
     return located(ep, test.nodeid, test.outcome, test.message or "", test.longrepr or "", test.frames)
 
 
-def failures(ep: Episode, result: RunResult) -> list[r.TestReport]:
+def failures(ep: Episode, result: RunResult) -> list[rr.TestReport]:
     """Tests that did not pass, then those the run never reached."""
     found = [report(ep, t) for t in result.tests if t.outcome not in ("passed", "skipped")]
-    found += [r.TestReport(test=n, outcome="not run", message="the run ended before this test finished") for n in result.not_run]
+    found += [rr.TestReport(test=n, outcome="not run", message="the run ended before this test finished") for n in result.not_run]
     return found
 
 
-def collection_errors(ep: Episode, result: RunResult) -> list[r.TestReport]:
+def collection_errors(ep: Episode, result: RunResult) -> list[rr.TestReport]:
     return [located(ep, e.nodeid, "collection error", "", e.longrepr, e.frames) for e in result.collect_errors]

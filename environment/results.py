@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 
 from environment.views import SyntaxIssue
 
-MAX_PASSES_LISTED = 50
 
 
 class SandboxInfo(BaseModel):
@@ -132,94 +131,6 @@ class ReplaceLinesResult(EpisodeStatus):
         else:
             parts.append("Syntax OK.")
         parts.append(f"{self.path} now ({self.lines_total} lines), around the edit:\n{self.window}")
-        parts.append(self.footer())
-        return "\n\n".join(parts)
-
-
-class TestReport(BaseModel):
-    test: str
-    outcome: str
-    message: str = ""
-    details: str = ""
-    location: str | None = Field(default=None, description="deepest traceback line in an editable file, path:line")
-    context: str | None = Field(default=None, description="numbered lines around that location")
-
-    def text(self) -> str:
-        lines = [f"{self.outcome.upper()} {self.test}" + (f": {self.message}" if self.message else "")]
-        if self.details:
-            lines.append(self.details.rstrip())
-        if self.location and self.context:
-            lines.append(f"Around {self.location}:\n{self.context}")
-        return "\n".join(lines)
-
-
-class RunTestsResult(EpisodeStatus):
-    summary: str = Field(description="'Tests Passed: N/M'")
-    passed: int
-    failed: int
-    errors: int
-    timed_out: int
-    skipped: int
-    not_run: int
-    total: int
-    status: str = Field(description="ok, timeout (the run hit its time limit) or crashed")
-    failures: list[TestReport] = Field(description="failing, erroring and timed-out tests, first")
-    collection_errors: list[TestReport]
-    passing: list[str]
-    output_tail: str
-    output_truncated: bool
-    duration_s: float
-
-    def text(self) -> str:
-        parts = [self.summary]
-        if self.status == "timeout":
-            parts.append("The run hit its time limit; tests that did not finish count as failed.")
-        elif self.status == "crashed":
-            parts.append(
-                "The test process was killed by a signal (SIGKILL: usually the sandbox's memory limit); "
-                "tests that did not finish count as failed."
-            )
-        parts += [r.text() for r in self.collection_errors]
-        parts += [r.text() for r in self.failures]
-        if self.passing:
-            shown = self.passing[:MAX_PASSES_LISTED]
-            more = f" (+{len(self.passing) - len(shown)} more)" if len(self.passing) > len(shown) else ""
-            parts.append("PASSED: " + ", ".join(shown) + more)
-        if self.output_tail.strip() and (self.failures or self.collection_errors):
-            marker = "[output truncated; last part shown]\n" if self.output_truncated else ""
-            parts.append(f"Output:\n{marker}{self.output_tail.rstrip()}")
-        parts.append(self.footer())
-        return "\n\n".join(parts)
-
-
-class RunPythonResult(EpisodeStatus):
-    stdout: str
-    stderr: str
-    exception: str | None = Field(default=None, description="'Type: message' if the snippet raised")
-    traceback: str | None = None
-    location: str | None = None
-    context: str | None = None
-    exit_code: int | None = None
-    killed_by_signal: int | None = Field(default=None, description="set when the snippet's process was killed (9: often out of memory)")
-    timed_out: bool
-    output_truncated: bool
-    duration_s: float
-
-    def text(self) -> str:
-        parts = []
-        if self.timed_out:
-            parts.append("TIMED OUT: the snippet was stopped at its time limit.")
-        elif self.killed_by_signal is not None:
-            hint = " (SIGKILL: usually the sandbox's memory limit)" if self.killed_by_signal == 9 else ""
-            parts.append(f"KILLED: the snippet's process died from signal {self.killed_by_signal}{hint}.")
-        marker = "[output truncated; last part shown]\n" if self.output_truncated else ""
-        parts.append(f"stdout:\n{marker}{self.stdout.rstrip()}" if self.stdout.strip() else "stdout: (empty)")
-        if self.stderr.strip():
-            parts.append(f"stderr:\n{self.stderr.rstrip()}")
-        if self.traceback:
-            parts.append(self.traceback.rstrip())
-        if self.location and self.context:
-            parts.append(f"Around {self.location}:\n{self.context}")
         parts.append(self.footer())
         return "\n\n".join(parts)
 

@@ -13,6 +13,7 @@ import anyio
 
 from environment import reports, runs, scoring, views
 from environment import results as r
+from environment import run_results as rr
 from environment.episode import MAX_CODE_CHARS, EndReason, Episode, check_text
 from environment.errors import BadArgument, SubmitFailed, UnknownTask, quoted
 from environment.offload import Offload
@@ -135,7 +136,7 @@ class DebugService:
                 syntax_unchecked=shown.syntax.unchecked,
             )
 
-    async def run_tests(self, episode_id: str, progress: ProgressCallback | None = None, *, owner: str) -> r.RunTestsResult:
+    async def run_tests(self, episode_id: str, progress: ProgressCallback | None = None, *, owner: str) -> rr.RunTestsResult:
         async with self.registry.active(episode_id, owner) as handle:
             ep = handle.episode
             request = runs.pytest_request(ep, self.settings)
@@ -143,7 +144,7 @@ class DebugService:
             counts = scoring.count(result, count_tests(ep.task.test_files))
             reward = ep.record_visible_run(counts.fraction)
             ep.charge("run_tests", f"{counts.passed}/{counts.total} passed", reward)
-            return r.RunTestsResult(
+            return rr.RunTestsResult(
                 **await self._after_step(handle),
                 summary=f"Tests Passed: {counts.passed}/{counts.total}",
                 passed=counts.passed,
@@ -162,7 +163,7 @@ class DebugService:
                 duration_s=result.duration_s,
             )
 
-    async def run_python(self, episode_id: str, code: str, timeout_s: float | None, *, owner: str) -> r.RunPythonResult:
+    async def run_python(self, episode_id: str, code: str, timeout_s: float | None, *, owner: str) -> rr.RunPythonResult:
         code = check_text("code", code, MAX_CODE_CHARS)
         limit = self.settings.max_python_timeout_s
         if timeout_s is not None and not 0 < timeout_s <= limit:
@@ -173,7 +174,7 @@ class DebugService:
             ep.charge("run_python", code.strip().splitlines()[0][:80] if code.strip() else "(empty)")
             exc = result.exception
             located = reports.located(ep, "", "", "", "", exc.frames) if exc else None
-            return r.RunPythonResult(
+            return rr.RunPythonResult(
                 **await self._after_step(handle),
                 stdout=result.stdout,
                 stderr=result.stderr,

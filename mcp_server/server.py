@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from environment import results as r
+from environment import run_results as rr
 from environment.errors import DebugboxError, quoted
 from environment.service import DebugService
 from mcp_server.arguments import DebugboxMCP
@@ -107,7 +108,7 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
         return await _call(service.replace_lines(episode_id, start_line, end_line, new_code, path, owner=caller()))
 
     @mcp.tool(annotations=RUNS_CODE)
-    async def run_tests(episode_id: EpisodeId, ctx: Context) -> Annotated[CallToolResult, r.RunTestsResult]:
+    async def run_tests(episode_id: EpisodeId, ctx: Context) -> Annotated[CallToolResult, rr.RunTestsResult]:
         """Run the visible tests. Reports `Tests Passed: N/M`, failures first with the code around the
         failing line, then the passing tests. Reward: progress beyond the best pass rate so far."""
 
@@ -121,7 +122,7 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
         episode_id: EpisodeId,
         code: Annotated[str, Field(description="Python to run with the episode's files importable")],
         timeout_s: Annotated[float | None, Field(description="time limit in seconds (default 10, at most 60)")] = None,
-    ) -> Annotated[CallToolResult, r.RunPythonResult]:
+    ) -> Annotated[CallToolResult, rr.RunPythonResult]:
         """Run a Python snippet in a scratch copy of the episode's files (like a REPL). Returns stdout,
         stderr and any exception. Files it writes are discarded after the run."""
         return await _call(service.run_python(episode_id, code, timeout_s, owner=caller()))
