@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import tarfile
 from pathlib import Path
 
@@ -28,7 +29,9 @@ from sandbox.images.build import (
 )
 from sandbox.images.offline_base import OFFLINE_BASE_IMAGE
 
-SANDBOX_IMAGE = "debugbox-sandbox:latest"
+# DEBUGBOX_IMAGE (also `serve --image`) names another tag: two checkouts with different runners on
+# one engine would otherwise rebuild one tag back and forth.
+SANDBOX_IMAGE = os.environ.get("DEBUGBOX_IMAGE") or "debugbox-sandbox:latest"
 
 # The build context is sandbox/, found relative to this file so the build works from a checkout
 # and from an installed wheel alike (Dockerfile and runner.py ship as package data).
