@@ -15,7 +15,7 @@ def role(ep: Episode, path: str) -> str:
     return "test" if path in ep.task.test_files else "readonly"
 
 
-def located(ep: Episode, name: str, outcome: str, message: str, details: str, frames: list[Frame] | None) -> rr.TestReport:
+def located(ep: Episode, name: str, outcome: str, message: str, details: str, frames: list[Frame] | None, **facts) -> rr.TestReport:
     # Prefer the agent's own code; failing that (a plain wrong result), the failing test line.
     readable = ep.readable_files()
     frame = scoring.deepest_frame(frames, ep.files) or scoring.deepest_frame(frames, ep.task.test_files)
@@ -25,11 +25,17 @@ def located(ep: Episode, name: str, outcome: str, message: str, details: str, fr
         if 1 <= frame.line <= len(lines):
             location = f"{frame.path}:{frame.line}"
             context = views.window(lines, frame.line, frame.line)[2]
-    return rr.TestReport(test=name, outcome=outcome, message=message, details=details, location=location, context=context)
+    return rr.TestReport(test=name, outcome=outcome, message=message, details=details, location=location, context=context, **facts)
 
 
 def report(ep: Episode, test: TestResult) -> rr.TestReport:
-    return located(ep, test.nodeid, test.outcome, test.message or "", test.longrepr or "", test.frames)
+    facts = {"params": test.params, "captured": test.captured, "duration_s": test.duration}
+    return located(ep, test.nodeid, test.outcome, test.message or "", test.longrepr or "", test.frames, **facts)
+
+
+def passing(ep: Episode, result: RunResult) -> list[rr.TestReport]:
+    """Verbose runs: every passing test with its duration and what it printed."""
+    return [report(ep, t) for t in result.tests if t.outcome == "passed"]
 
 
 def failures(ep: Episode, result: RunResult) -> list[rr.TestReport]:

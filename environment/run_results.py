@@ -13,15 +13,28 @@ MAX_PASSES_LISTED = 50
 class TestReport(BaseModel):
     test: str
     outcome: str
-    message: str = ""
-    details: str = ""
+    message: str = Field(default="", description="the error in one line or a few: 'Type: message'")
+    details: str = Field(default="", description="the traceback through the episode's own files, then the error (assertion diffs in full)")
+    params: dict[str, str] | None = Field(default=None, description="a parametrized test's arguments (reprs)")
+    captured: str | None = Field(default=None, description="what the test printed (stdout, stderr, logging), by phase")
+    duration_s: float | None = None
     location: str | None = Field(default=None, description="deepest traceback line in an editable file, path:line")
     context: str | None = Field(default=None, description="numbered lines around that location")
 
     def text(self) -> str:
-        lines = [f"{self.outcome.upper()} {self.test}" + (f": {self.message}" if self.message else "")]
+        header = f"{self.outcome.upper()} {self.test}"
+        if self.params:
+            header += " with " + ", ".join(f"{name}={value}" for name, value in self.params.items())
+        if self.duration_s is not None and self.outcome == "passed":
+            header += f" ({self.duration_s:.2f} s)"
+        # The message is the details' last lines: said once, in the header only when alone.
+        if self.message and not self.details:
+            header += f": {self.message}"
+        lines = [header]
         if self.details:
             lines.append(self.details.rstrip())
+        if self.captured:
+            lines.append(self.captured.rstrip())
         if self.location and self.context:
             lines.append(f"Around {self.location}:\n{self.context}")
         return "\n".join(lines)
@@ -40,7 +53,9 @@ class RunTestsResult(EpisodeStatus):
     failures: list[TestReport] = Field(description="failing, erroring and timed-out tests, first")
     collection_errors: list[TestReport]
     passing: list[str]
-    output_tail: str
+    passing_details: list[TestReport] = Field(default=[], description="verbose runs: each passing test with its duration and output")
+    selection: list[str] | None = Field(default=None, description="the tests argument of a run restricted to some tests")
+    output_tail: str = Field(description="pytest's own output, head and tail; shown only when no test result explains the run")
     output_truncated: bool
     duration_s: float
 
@@ -55,13 +70,16 @@ class RunTestsResult(EpisodeStatus):
             )
         parts += [r.text() for r in self.collection_errors]
         parts += [r.text() for r in self.failures]
-        if self.passing:
+        if self.passing_details:
+            parts += [r.text() for r in self.passing_details]
+        elif self.passing:
             shown = self.passing[:MAX_PASSES_LISTED]
             more = f" (+{len(self.passing) - len(shown)} more)" if len(self.passing) > len(shown) else ""
             parts.append("PASSED: " + ", ".join(shown) + more)
-        if self.output_tail.strip() and (self.failures or self.collection_errors):
-            marker = "[output truncated; last part shown]\n" if self.output_truncated else ""
-            parts.append(f"Output:\n{marker}{self.output_tail.rstrip()}")
+        # pytest's terminal report repeats the failures above; it is shown only when nothing else
+        # explains the run (a broken conftest.py, an internal error).
+        if self.output_tail.strip() and not (self.failures or self.collection_errors or self.passing or self.skipped):
+            parts.append(f"pytest output:\n{self.output_tail.rstrip()}")
         parts.append(self.footer())
         return "\n\n".join(parts)
 

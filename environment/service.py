@@ -158,7 +158,7 @@ class DebugService:
                 failures=reports.failures(ep, result),
                 collection_errors=reports.collection_errors(ep, result),
                 passing=[t.nodeid for t in result.tests if t.outcome == "passed"],
-                output_tail=result.stdout,
+                output_tail=result.stdout + (f"\n{result.stderr}" if result.stderr.strip() else ""),
                 output_truncated=result.stdout_dropped_bytes > 0 or result.output_cut is not None,
                 duration_s=result.duration_s,
             )

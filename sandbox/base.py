@@ -54,6 +54,8 @@ class TestResult(BaseModel):
     message: str | None = None
     longrepr: str | None = None
     frames: list[Frame] | None = None
+    params: dict[str, str] | None = None  # a parametrized test's arguments, each repr bounded
+    captured: str | None = None  # what the test printed, per section; passing tests' only if verbose
 
 
 class CollectError(BaseModel):

@@ -42,6 +42,7 @@ import hashlib
 import json
 import os
 import re
+import reprlib
 import resource
 import secrets
 import select
@@ -65,7 +66,7 @@ for _plugin in _pytest.config.default_plugins:
     except ImportError:
         pass
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 # Every event we send stays far below the server's line limit (32 MiB): whatever the code under test
 # makes of names and messages, its result is cut here, never turned into a failure of the sandbox.
@@ -74,6 +75,9 @@ MAX_TEXT_PER_TEST = 4000
 MAX_NAME_CHARS = 1000  # node ids, paths, function and exception names: agent code can make them huge
 MAX_FRAMES = 64
 MAX_TESTS_REPORTED = 20_000
+MAX_CAPTURED_CHARS = 2000  # per captured section (stdout, stderr, log) of one test
+MAX_SECTIONS = 6
+MAX_PARAMS = 20
 DEADLINE_ENV = "DEBUGBOX_RUNNER_DEADLINE"  # the container's hard end, carried across a recycle
 MAX_RESTARTS = 100  # re-forks after a test hangs or kills its process
 HARD_KILL_GRACE_S = 2.0  # past the per-test alarm, the parent kills the child
@@ -213,10 +217,24 @@ class Tail:
         return kept.decode("utf-8", errors="replace"), dropped
 
 
+def cut_mark(lines: int, size: int, unit: str = "bytes") -> str:
+    return f"[... {lines} lines ({size} {unit}) cut ...]" if lines else f"[... {size} {unit} cut ...]"
+
+
 def cap(text: str, limit: int = MAX_TEXT_PER_TEST) -> str:
+    """At most about `limit` characters: the head and the tail, cut at line boundaries where there
+    are any, the cut marked with its size (a failure's test line is at the head, its error at the tail)."""
     if len(text) <= limit:
         return text
-    return f"[... {len(text) - limit} characters truncated ...]\n" + text[-limit:]
+    half = max(0, limit - 60) // 2
+    head, tail = text[:half], text[len(text) - half :] if half else ""
+    if "\n" in head:
+        head = head[: head.rindex("\n") + 1]
+    if "\n" in tail[:-1]:
+        tail = tail[tail.index("\n") + 1 :]
+    cut = text[len(head) : len(text) - len(tail)]
+    newline = "" if head.endswith("\n") or not head else "\n"
+    return f"{head}{newline}{cut_mark(cut.count(chr(10)), len(cut), 'characters')}\n{tail}"
 
 
 def clip(value, limit: int = MAX_NAME_CHARS) -> str:
@@ -242,6 +260,12 @@ def clip_frames(frames) -> list[dict]:
 
 def clip_text(value, limit: int = MAX_TEXT_PER_TEST):
     return None if value is None else cap(value if isinstance(value, str) else str(value), limit)
+
+
+def clip_params(params) -> dict[str, str] | None:
+    if not isinstance(params, dict):
+        return None
+    return {clip(name, 100): clip(value, 200) for name, value in list(params.items())[:MAX_PARAMS]} or None
 
 
 class LineReader:
@@ -313,13 +337,66 @@ def _frames_in_text(text: str, workspace: str) -> list[dict]:
     return _frames([(path, line, "<module>") for _, path, line in sorted(found)], workspace)
 
 
+# The header of one entry of pytest's short traceback: `path:line: in function`, unindented; its
+# source lines follow, indented by four spaces.
+_ENTRY_HEADER = re.compile(r"^(\S.*?):(\d+): in \S.*$")
+
+
+def own_frames_only(text: str, workspace: str) -> str:
+    """A pytest failure report with only the episode's own files in it: paths relative to the
+    workspace, and the entries of every other file (pytest, the runner, the standard library,
+    installed packages) dropped with their source lines. The error lines (`E ...`) stay whole."""
+    text = text.replace(workspace + os.sep, "")
+    kept, skipping = [], False
+    for line in text.split("\n"):
+        header = _ENTRY_HEADER.match(line)
+        if header:
+            # pytest writes a path outside the working directory (the workspace) as `../..` when that is shorter
+            skipping = os.path.isabs(header.group(1)) or os.path.normpath(header.group(1)).startswith("..")
+        elif not (skipping and line.startswith("    ")):
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+_PARAM_REPR = reprlib.Repr()
+_PARAM_REPR.maxstring = _PARAM_REPR.maxother = 120
+
+
+def param_reprs(item) -> dict[str, str] | None:
+    """A parametrized test's arguments, each repr bounded (the test may pass any object)."""
+    callspec = getattr(item, "callspec", None)
+    params = getattr(callspec, "params", None)
+    if not isinstance(params, dict) or not params:
+        return None
+    shown = {}
+    for name, value in list(params.items())[:MAX_PARAMS]:
+        try:
+            text = _PARAM_REPR.repr(value)
+        except Exception:  # noqa: BLE001 - a broken __repr__ of the test's own objects
+            text = f"<{type(value).__name__} object: repr failed>"
+        shown[clip(name, 100)] = clip(text, 200)
+    return shown
+
+
+def captured_sections(report) -> str | None:
+    """What a test printed (stdout, stderr, log records), per phase, as pytest captured it."""
+    parts = []
+    for title, content in list(getattr(report, "sections", None) or [])[:MAX_SECTIONS]:
+        if isinstance(content, str) and content.strip():
+            parts.append(f"{clip(title, 100)}:\n{cap(content.rstrip(), MAX_CAPTURED_CHARS)}")
+    return "\n".join(parts) or None
+
+
 class Reporter:
     """A pytest plugin that streams each test's outcome to the parent as it finishes."""
 
-    def __init__(self, send, workspace: str, test_timeout_s: float, check: dict | None = None):
+    def __init__(self, send, workspace: str, test_timeout_s: float, check: dict | None = None, verbose: bool = False):
         self.send = send
         self.workspace = workspace
         self.test_timeout_s = test_timeout_s
+        self.verbose = verbose  # captured output of passing tests too
         self.check = check  # the planted harness check: {"path", "first", "last", "secret"}
         self.results: dict[str, dict] = {}
 
@@ -354,7 +431,7 @@ class Reporter:
     def pytest_collectreport(self, report):
         if report.failed:
             text = report.longreprtext
-            self.send({"event": "collect_error", "nodeid": report.nodeid, "longrepr": cap(text), "frames": _frames_in_text(text, self.workspace)})
+            self.send({"event": "collect_error", "nodeid": report.nodeid, "longrepr": cap(own_frames_only(text, self.workspace)), "frames": _frames_in_text(text, self.workspace)})
 
     # The parent drops the check's node ids from these itself: it trusts nothing the child filters.
     def pytest_collection_finish(self, session):
@@ -366,6 +443,7 @@ class Reporter:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):
         def on_alarm(signum, frame):
+            __tracebackhide__ = True  # the report shows where the test was, not this handler
             raise TestTimeout(f"test exceeded its {self.test_timeout_s:g} s time limit")
 
         previous = signal.signal(signal.SIGALRM, on_alarm)
@@ -386,7 +464,8 @@ class Reporter:
         if result.get("message"):
             return  # the first failing phase explains the test best
         exc = call.excinfo.value
-        result["message"] = cap(call.excinfo.exconly().strip(), 500)
+        result["params"] = param_reprs(item)
+        result["message"] = cap(call.excinfo.exconly().strip().replace(self.workspace + os.sep, ""), 500)
         result["frames"] = _exception_frames(exc, self.workspace)
         if isinstance(exc, TestTimeout):
             result["timed_out"] = True
@@ -406,9 +485,11 @@ class Reporter:
         elif report.skipped and "outcome" not in result:
             result["outcome"] = "skipped"
         if report.failed and not result.get("longrepr"):
-            result["longrepr"] = cap(report.longreprtext)
+            result["longrepr"] = cap(own_frames_only(report.longreprtext, self.workspace))
         if report.when == "teardown":
             result.setdefault("outcome", "error")
+            if result["outcome"] not in ("passed", "skipped") or self.verbose:
+                result["captured"] = captured_sections(report)
             result.pop("timed_out", None)
             self.send({"event": "test", **result})
 
@@ -456,7 +537,7 @@ def child_main(request: dict, workspace: str, targets: list[str], event_fd: int,
     _apply_limits(limits)
     if request["kind"] == "python":
         return _run_snippet(request.get("code", ""), workspace, send)
-    reporter = Reporter(send, workspace, float(request.get("test_timeout_s") or 10), check)
+    reporter = Reporter(send, workspace, float(request.get("test_timeout_s") or 10), check, bool(request.get("verbose")))
     if check:
         targets = [check["path"], *targets]  # collected first: before any code under test is imported
     return int(pytest.main(pytest_args(targets, workspace), plugins=[reporter]))
@@ -465,7 +546,9 @@ def child_main(request: dict, workspace: str, targets: list[str], event_fd: int,
 def pytest_args(targets: list[str], workspace: str) -> list[str]:
     return [
         *targets,
-        "-q",
+        # Assertion diffs in full (pytest 7 has no verbosity_assertions): the agent cannot ask for
+        # -vv, and the terminal report this also makes longer is not shown to it.
+        "-vv",
         "--rootdir",
         workspace,
         "--import-mode=importlib",
@@ -521,6 +604,7 @@ class RewrittenTests:
         rewrite_uncached = _pytest.assertion.rewrite._rewrite_test
 
         def rewrite_test(fn, config):
+            __tracebackhide__ = True  # a test module's syntax error is reported without this frame
             strfn = str(fn)
             with open(strfn, "rb") as f:
                 source = f.read()
@@ -921,6 +1005,8 @@ class Run:
                 "message": clip_text(event.get("message"), 500),
                 "longrepr": clip_text(event.get("longrepr")),
                 "frames": clip_frames(event.get("frames")),
+                "params": clip_params(event.get("params")),
+                "captured": clip_text(event.get("captured"), MAX_SECTIONS * (MAX_CAPTURED_CHARS + 200)),
             }
             self.emit({"event": "test", **self.results[nodeid]})
             return None
@@ -943,7 +1029,7 @@ class Run:
             self.tampered = f"the test harness was tampered with during this run ({why}), so none of its results count"
 
     def _record_lost(self, nodeid: str, outcome: str, message: str) -> None:
-        self.results[nodeid] = {"nodeid": nodeid, "outcome": outcome, "duration": None, "message": message, "longrepr": message, "frames": []}
+        self.results[nodeid] = {"nodeid": nodeid, "outcome": outcome, "duration": None, "message": message, "longrepr": message, "frames": [], "params": None, "captured": None}
         self.emit({"event": "test", **self.results[nodeid]})
 
     def _result(self) -> dict:
@@ -951,7 +1037,7 @@ class Run:
         tests = [self.results[n] for n in order if n in self.results]
         if self.tampered:
             why = self.tampered
-            tests = [{**t, "outcome": "error", "message": why, "longrepr": why, "frames": []} for t in tests]
+            tests = [{**t, "outcome": "error", "message": why, "longrepr": why, "frames": [], "captured": None} for t in tests]
         not_run = [n for n in order if n not in self.results]
         stdout, stdout_dropped = self.stdout.text()
         stderr, stderr_dropped = self.stderr.text()
@@ -992,7 +1078,7 @@ def within_event_limit(result: dict, limit: int = MAX_EVENT_BYTES) -> dict:
     if size() <= limit:
         return result
     cuts = []
-    for field, what in (("longrepr", "failure reports"), ("message", "failure messages"), ("frames", "tracebacks")):
+    for field, what in (("captured", "captured output"), ("longrepr", "failure reports"), ("message", "failure messages"), ("params", "parameters"), ("frames", "tracebacks")):
         for test in result["tests"]:
             test[field] = [] if field == "frames" else None
         for error in result["collect_errors"]:

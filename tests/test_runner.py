@@ -376,6 +376,16 @@ def test_exception_at_import_is_a_collect_error(runner):
     assert any(f["path"] == "calc.py" and f["line"] == 2 for f in error["frames"]), error["frames"]
 
 
+def test_a_test_module_with_a_syntax_error_is_reported_without_pytest_or_runner_frames(runner):
+    # Its SyntaxError is raised inside pytest's import machinery and the runner's rewrite cache.
+    files = {"tests/test_it.py": "def test_x(:\n    pass\n", "tests/test_ok.py": "def test_ok():\n    pass\n"}
+    _, done = runner.run(files=files, targets=["tests/test_it.py", "tests/test_ok.py"])
+    [error] = done["collect_errors"]
+    assert "SyntaxError" in error["longrepr"] and 'File "tests/test_it.py", line 1' in error["longrepr"], error["longrepr"]
+    assert "_pytest" not in error["longrepr"] and "runner.py" not in error["longrepr"], error["longrepr"]
+    assert str(runner.workdir) not in error["longrepr"]
+
+
 def test_one_broken_module_does_not_hide_the_others(runner):
     # scoring.count() floors the total so that "a module that fails to import counts its tests as
     # failed": the tests of the modules that did import must still run and count.

@@ -1,0 +1,120 @@
+"""What a model reads from run_tests and run_python (issue 17, "text a model reads"): each fact
+once, tracebacks through the episode's own files only, assertion diffs in full, a failing test's
+own output with it. Real service, real runner, on the local backend and in Docker."""
+
+from __future__ import annotations
+
+import pytest
+
+from environment.runtime import running
+from environment.service import DebugService
+from environment.settings import ServiceSettings
+from tasks.loader import Catalog
+from tasks.model import Task, TaskSpec
+from tests.conftest import make_provider
+
+pytestmark = pytest.mark.anyio
+
+SOURCE = '''import time
+
+
+def add(a, b):
+    return helper(a) + b
+
+
+def helper(a):
+    if a == 99:
+        raise ValueError("bad a")
+    return a
+
+
+def spin():
+    while True:
+        time.sleep(0.01)
+'''
+TESTS = '''import pytest
+
+from mod import add, spin
+
+
+def test_ok():
+    print("printed by a passing test")
+    assert add(1, 2) == 3
+
+
+def test_fail_deep():
+    print("printed by a failing test")
+    assert add(99, 1) == 100
+
+
+def test_long_list():
+    assert list(range(40)) == [*range(20), -1, *range(21, 40)]
+
+
+@pytest.mark.parametrize("x,y", [(1, 2), ("three", object())])
+def test_param(x, y):
+    assert add(x if isinstance(x, int) else 3, 1) == 2
+
+
+def test_hangs():
+    spin()
+'''
+HIDDEN = "from mod import add\n\n\ndef test_add():\n    assert add(1, 1) == 2\n"
+
+
+def make_task() -> Task:
+    spec = TaskSpec(id="text_task", title="text", difficulty="easy", main_file="mod.py", editable=("mod.py",), max_steps=20, test_timeout_s=1.0)
+    return Task(
+        spec=spec,
+        description="-",
+        source_files={"mod.py": SOURCE},
+        test_files={"tests/test_mod.py": TESTS},
+        hidden_test_files={"hidden_tests/test_hidden.py": HIDDEN},
+        solution_files={"mod.py": SOURCE},
+    )
+
+
+@pytest.fixture
+async def service(backend):
+    svc = DebugService(Catalog(tasks={"text_task": make_task()}), make_provider(backend), ServiceSettings())
+    async with running(svc):
+        yield svc
+
+
+async def start(service) -> str:
+    return (await service.start_task("text_task", owner="local")).episode_id
+
+
+async def test_run_tests_tells_each_fact_once_through_the_episodes_own_files(service):
+    episode = await start(service)
+    result = await service.run_tests(episode, owner="local")
+    text = result.text()
+    assert result.failed == 3 and result.timed_out == 1, text
+    # No raw terminal report after the failures: each error line once.
+    assert text.count("E   ValueError: bad a") == 1, text
+    assert "short test summary" not in text and "=====" not in text, text
+    # A failing test's own output is with it; a passing one's only in verbose runs.
+    assert text.count("printed by a failing test") == 1, text
+    assert "printed by a passing test" not in text
+    fail_deep = next(f for f in result.failures if f.test.endswith("test_fail_deep"))
+    assert "printed by a failing test" in (fail_deep.captured or "")
+    # A timed-out test shows where it was, in the episode's files, and nothing of the runner.
+    hangs = next(f for f in result.failures if f.test.endswith("test_hangs"))
+    assert "mod.py:16: in spin" in hangs.details and "time limit" in hangs.details, hangs.details
+    assert "runner.py" not in text and "on_alarm" not in text and "_pytest" not in text, text
+
+
+async def test_assertion_diffs_are_shown_in_full(service):
+    episode = await start(service)
+    result = await service.run_tests(episode, owner="local")
+    long_list = next(f for f in result.failures if f.test.endswith("test_long_list"))
+    assert "-v" not in long_list.details, long_list.details  # no "Use -v to get more diff": the agent can't
+    assert "Full diff" in long_list.details and "-1" in long_list.details, long_list.details
+
+
+async def test_a_parametrized_failure_shows_its_parameters(service):
+    episode = await start(service)
+    result = await service.run_tests(episode, owner="local")
+    failed = next(f for f in result.failures if f.test.startswith("tests/test_mod.py::test_param["))
+    assert failed.params is not None and failed.params["x"] == "'three'" and failed.params["y"].startswith("<object object at"), failed
+    assert f"{failed.test} with x='three', y=<object object at" in result.text()
