@@ -104,8 +104,8 @@ class RunPythonResult(EpisodeStatus):
         elif self.killed_by_signal is not None:
             hint = " (SIGKILL: usually the sandbox's memory limit)" if self.killed_by_signal == 9 else ""
             parts.append(f"KILLED: the snippet's process died from signal {self.killed_by_signal}{hint}.")
-        marker = "[output truncated; last part shown]\n" if self.output_truncated else ""
-        parts.append(f"stdout:\n{marker}{self.stdout.rstrip()}" if self.stdout.strip() else "stdout: (empty)")
+        # A long output keeps its head and tail; the cut is marked in it with its size.
+        parts.append(f"stdout:\n{self.stdout.rstrip()}" if self.stdout.strip() else "stdout: (empty)")
         if self.stderr.strip():
             parts.append(f"stderr:\n{self.stderr.rstrip()}")
         if self.traceback:

@@ -196,25 +196,52 @@ def kill_everything_started(statuses: dict[int, int]) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Output: keep the tail, say how much was dropped.
+# Output: keep the head and the tail, say how much was cut between them.
 
 
-class Tail:
+class HeadTail:
+    """A stream's first and last bytes, whatever its length, in bounded memory: the head fills
+    first, the tail keeps the last bytes; what falls between is counted (bytes and lines), not kept.
+    The text is cut at line boundaries where the kept parts have any."""
+
+    MARK_RESERVE = 80  # room for the cut mark within the limit
+
     def __init__(self, limit: int):
         self.limit = max(0, limit)
-        self.buffer = bytearray()
+        room = max(0, self.limit - self.MARK_RESERVE)
+        self.head_limit = room // 2
+        self.tail_limit = room - self.head_limit
+        self.head = bytearray()
+        self.tail = bytearray()
         self.total = 0
+        self.newlines = 0
 
     def feed(self, chunk: bytes) -> None:
         self.total += len(chunk)
-        self.buffer += chunk
-        if len(self.buffer) > 2 * self.limit + 65536:
-            del self.buffer[: len(self.buffer) - self.limit]
+        self.newlines += chunk.count(b"\n")
+        if len(self.head) < self.head_limit:
+            taken = self.head_limit - len(self.head)
+            self.head += chunk[:taken]
+            chunk = chunk[taken:]
+        self.tail += chunk
+        if len(self.tail) > 2 * self.limit + 65536:
+            del self.tail[: len(self.tail) - self.limit]
 
     def text(self) -> tuple[str, int]:
-        kept = bytes(self.buffer[-self.limit :]) if self.limit else b""
-        dropped = self.total - len(kept)
-        return kept.decode("utf-8", errors="replace"), dropped
+        """The kept text (with the cut marked in it) and how many bytes were cut."""
+        if self.total <= self.limit:
+            return (bytes(self.head) + bytes(self.tail)).decode("utf-8", errors="replace"), 0
+        head = bytes(self.head)
+        tail = bytes(self.tail[len(self.tail) - self.tail_limit :]) if self.tail_limit else b""
+        if b"\n" in head:
+            head = head[: head.rindex(b"\n") + 1]
+        if b"\n" in tail[:-1]:
+            tail = tail[tail.index(b"\n") + 1 :]
+        cut = self.total - len(head) - len(tail)
+        cut_lines = self.newlines - head.count(b"\n") - tail.count(b"\n")
+        newline = "" if not head or head.endswith(b"\n") else "\n"
+        mark = f"{newline}{cut_mark(cut_lines, cut)}\n"
+        return head.decode("utf-8", errors="replace") + mark + tail.decode("utf-8", errors="replace"), cut
 
 
 def cut_mark(lines: int, size: int, unit: str = "bytes") -> str:
@@ -832,8 +859,8 @@ class Run:
         self.deadline = self.started + float(request.get("timeout_s") or 30)
         self.test_timeout = float(request.get("test_timeout_s") or 10)
         limit = int(request.get("max_output_bytes") or 20000)
-        self.stdout = Tail(limit)
-        self.stderr = Tail(limit)
+        self.stdout = HeadTail(limit)
+        self.stderr = HeadTail(limit)
         self.collected: list[str] | None = None
         self.results: dict[str, dict] = {}
         self.collect_errors: list[dict] = []

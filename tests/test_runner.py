@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import subprocess
 import sys
@@ -410,11 +411,28 @@ def test_python_output_flood_is_capped(runner):
     )
     assert done["status"] == "ok" and done["exception"] is None
     assert len(done["stdout"].encode()) <= 2000
-    assert done["stdout_dropped_bytes"] > 0
-    assert done["stdout_dropped_bytes"] + len(done["stdout"].encode()) == 5_000_001
-    assert done["stdout"].endswith("x\n")
+    head, mark, tail = re.split(r"\n(\[\.\.\. \d+ bytes cut \.\.\.\])\n", done["stdout"])
+    assert mark == f"[... {done['stdout_dropped_bytes']} bytes cut ...]"  # one line: no line boundary to cut at
+    assert done["stdout_dropped_bytes"] + len(head) + len(tail) == 5_000_001
+    assert head.startswith("xxx") and tail.endswith("x\n")
     assert len(done["stderr"].encode()) <= 2000
-    assert done["stderr_dropped_bytes"] == 100_000 - len(done["stderr"].encode())
+    assert done["stderr"].startswith("eee") and done["stderr"].endswith("eee") and " bytes cut ...]" in done["stderr"]
+
+
+def test_long_output_keeps_head_and_tail_at_line_boundaries_and_says_what_was_cut(runner):
+    _, done = runner.run("python", files={}, code="for i in range(10_000):\n    print(f'line {i}')\n", max_output_bytes=2000)
+    stdout = done["stdout"]
+    assert len(stdout.encode()) <= 2000
+    match = re.search(r"\n\[\.\.\. (\d+) lines \((\d+) bytes\) cut \.\.\.\]\n", stdout)
+    assert match, stdout
+    head, tail = stdout[: match.start() + 1], stdout[match.end() :]
+    head_lines, tail_lines = head.splitlines(), tail.splitlines()
+    assert head_lines[0] == "line 0" and tail_lines[-1] == "line 9999"
+    # Whole lines on both sides of the cut, and the cut's size adds up exactly.
+    assert head_lines[-1] == f"line {len(head_lines) - 1}" and tail_lines[0] == f"line {10_000 - len(tail_lines)}"
+    assert int(match.group(1)) == 10_000 - len(head_lines) - len(tail_lines)
+    total = sum(len(f"line {i}\n") for i in range(10_000))
+    assert int(match.group(2)) == done["stdout_dropped_bytes"] == total - len(head) - len(tail)
 
 
 def test_python_exception_frames_point_at_snippet_and_files(runner):
