@@ -94,13 +94,20 @@ class RunPythonResult(EpisodeStatus):
     exit_code: int | None = None
     killed_by_signal: int | None = Field(default=None, description="set when the snippet's process was killed (9: often out of memory)")
     timed_out: bool
+    time_limit_s: float | None = Field(default=None, description="the run's time limit")
     output_truncated: bool
     duration_s: float
 
     def text(self) -> str:
         parts = []
-        if self.timed_out:
-            parts.append("TIMED OUT: the snippet was stopped at its time limit.")
+        limit = f" {self.time_limit_s:g} s" if self.time_limit_s else ""
+        if self.timed_out and self.traceback:
+            parts.append(f"TIMED OUT: the snippet was stopped at its{limit} time limit; the traceback below shows where it was.")
+        elif self.timed_out:
+            parts.append(
+                f"TIMED OUT: the snippet was killed at its{limit} time limit (it did not stop when interrupted: "
+                "stuck in C code, or catching BaseException)."
+            )
         elif self.killed_by_signal is not None:
             hint = " (SIGKILL: usually the sandbox's memory limit)" if self.killed_by_signal == 9 else ""
             parts.append(f"KILLED: the snippet's process died from signal {self.killed_by_signal}{hint}.")

@@ -170,7 +170,8 @@ class DebugService:
             raise BadArgument(f"timeout_s must be more than 0 and at most {limit:g} seconds, got {timeout_s}.")
         async with self.registry.active(episode_id, owner) as handle:
             ep = handle.episode
-            result = await runs.run(self.registry, handle, runs.python_request(ep, self.settings, code, timeout_s))
+            request = runs.python_request(ep, self.settings, code, timeout_s)
+            result = await runs.run(self.registry, handle, request)
             ep.charge("run_python", code.strip().splitlines()[0][:80] if code.strip() else "(empty)")
             exc = result.exception
             located = reports.located(ep, "", "", "", "", exc.frames) if exc else None
@@ -185,6 +186,7 @@ class DebugService:
                 exit_code=result.exit_code,
                 killed_by_signal=result.signal,
                 timed_out=result.timed_out,
+                time_limit_s=request.timeout_s,
                 output_truncated=result.stdout_dropped_bytes > 0 or result.stderr_dropped_bytes > 0 or result.output_cut is not None,
                 duration_s=result.duration_s,
             )

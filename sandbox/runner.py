@@ -40,6 +40,7 @@ import ctypes
 import gc
 import hashlib
 import json
+import linecache
 import os
 import re
 import reprlib
@@ -335,6 +336,16 @@ class TestTimeout(BaseException):
     """Raised by the per-test alarm. A BaseException so `except Exception` in agent code can't swallow it."""
 
 
+class SnippetTimeout(BaseException):
+    """Raised in a snippet shortly before its run's deadline, so that the result shows where it was
+    stuck; the parent's hard kill stays the backstop (code stuck in C, or catching BaseException)."""
+
+
+def snippet_alarm_s(timeout_s: float) -> float:
+    """When the snippet's alarm rings: early enough to report before the hard kill."""
+    return max(0.05, timeout_s - min(0.5, 0.2 * timeout_s))
+
+
 def _frames(tb_entries, workspace: str) -> list[dict]:
     frames = []
     for path, lineno, name in tb_entries:
@@ -563,7 +574,7 @@ def child_main(request: dict, workspace: str, targets: list[str], event_fd: int,
     limits["cpu_s"] = limits.get("cpu_s") or int(float(request.get("timeout_s") or 30)) + 2
     _apply_limits(limits)
     if request["kind"] == "python":
-        return _run_snippet(request.get("code", ""), workspace, send)
+        return _run_snippet(request.get("code", ""), workspace, send, float(request.get("timeout_s") or 30))
     reporter = Reporter(send, workspace, float(request.get("test_timeout_s") or 10), check, bool(request.get("verbose")))
     if check:
         targets = [check["path"], *targets]  # collected first: before any code under test is imported
@@ -679,29 +690,62 @@ def warm_up(workdir: str) -> None:
     gc.freeze()  # children share these pages copy-on-write and never rescan them
 
 
-def _run_snippet(code: str, workspace: str, send) -> int:
+def _own_frame(frame: traceback.FrameSummary, workspace: str) -> bool:
+    if frame.filename == "<snippet>":
+        return True
+    path = os.path.realpath(frame.filename)
+    if not path.startswith(workspace + os.sep):
+        return False
+    frame.filename = os.path.relpath(path, workspace)
+    return True
+
+
+def own_traceback(exc: BaseException, workspace: str) -> str:
+    """The exception formatted as Python does, with only the snippet's and the workspace files'
+    frames (paths relative), through its chain of causes and contexts."""
+    formatted = traceback.TracebackException.from_exception(exc)
+    pending, seen = [formatted], set()
+    while pending:
+        part = pending.pop()
+        if part is None or id(part) in seen:
+            continue
+        seen.add(id(part))
+        part.stack = traceback.StackSummary.from_list([f for f in part.stack if _own_frame(f, workspace)])
+        pending += [part.__cause__, part.__context__, *(getattr(part, "exceptions", None) or [])]
+    return "".join(formatted.format())
+
+
+def _run_snippet(code: str, workspace: str, send, timeout_s: float) -> int:
     sys.argv = ["<snippet>"]
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    linecache.cache["<snippet>"] = (len(code), None, code.splitlines(True), "<snippet>")  # its lines in tracebacks
+
+    def on_alarm(signum, frame):
+        raise SnippetTimeout(f"the snippet exceeded its {timeout_s:g} s time limit")
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, snippet_alarm_s(timeout_s))
     try:
         exec(compile(code, "<snippet>", "exec"), namespace)  # noqa: S102 - running the agent's code is the job
     except SystemExit as exc:
+        signal.setitimer(signal.ITIMER_REAL, 0)
         code_ = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         send({"event": "exit", "code": code_})
         return code_
     except BaseException as exc:  # noqa: BLE001 - report whatever the snippet raised
-        # Drop the runner's own frame: the agent should see only its snippet and its files.
-        exc.__traceback__ = exc.__traceback__.tb_next if exc.__traceback__ else None
-        tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         send(
             {
                 "event": "exception",
                 "type": clip(type(exc).__name__, 200),
                 "message": cap(str(exc), 1000),
-                "traceback": cap("".join(tb)),
+                "traceback": cap(own_traceback(exc, workspace)),
                 "frames": _exception_frames(exc, workspace),
+                "timed_out": isinstance(exc, SnippetTimeout),
             }
         )
         return 1
+    signal.setitimer(signal.ITIMER_REAL, 0)
     return 0
 
 
@@ -1040,6 +1084,8 @@ class Run:
         elif kind == "collect_error" and len(self.collect_errors) < 100:
             self.collect_errors.append({"nodeid": clip(event.get("nodeid", "")), "longrepr": clip_text(event.get("longrepr")) or "", "frames": clip_frames(event.get("frames"))})
         elif kind == "exception" and self.exception is None:
+            if event.get("timed_out") is True and self.kind == "python":
+                self.timed_out = True  # stopped by its alarm, just before the hard deadline
             self.exception = {
                 "type": clip(event.get("type", ""), 200),
                 "message": clip_text(event.get("message"), 1000) or "",

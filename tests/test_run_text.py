@@ -118,3 +118,24 @@ async def test_a_parametrized_failure_shows_its_parameters(service):
     failed = next(f for f in result.failures if f.test.startswith("tests/test_mod.py::test_param["))
     assert failed.params is not None and failed.params["x"] == "'three'" and failed.params["y"].startswith("<object object at"), failed
     assert f"{failed.test} with x='three', y=<object object at" in result.text()
+
+
+async def test_a_timed_out_snippet_says_its_limit_and_where_it_was(service):
+    episode = await start(service)
+    code = "import json\nfrom mod import spin\n\nprint('started')\nspin()\n"
+    result = await service.run_python(episode, code, 1.0, owner="local")
+    text = result.text()
+    assert result.timed_out and "1 s time limit" in text, text
+    # The stuck frame, in the episode's file, reached from the snippet's line (shown as written).
+    assert 'File "<snippet>", line 5, in <module>\n    spin()' in result.traceback, result.traceback
+    assert 'File "mod.py", line 16, in spin' in result.traceback, result.traceback
+    assert result.location == "mod.py:16" and "time.sleep(0.01)" in result.context
+    assert "runner.py" not in text and "started" in result.stdout
+
+
+async def test_a_snippet_that_ignores_the_interrupt_is_still_stopped_at_its_limit(service):
+    episode = await start(service)
+    code = "while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass\n"
+    result = await service.run_python(episode, code, 1.0, owner="local")
+    assert result.timed_out and result.traceback is None
+    assert "killed at its 1 s time limit" in result.text()
