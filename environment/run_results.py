@@ -61,6 +61,8 @@ class RunTestsResult(EpisodeStatus):
 
     def text(self) -> str:
         parts = [self.summary]
+        if self.selection:
+            parts[0] += f" (selected: {', '.join(self.selection)}; only a run of every test earns reward)"
         if self.status == "timeout":
             parts.append("The run hit its time limit; tests that did not finish count as failed.")
         elif self.status == "crashed":

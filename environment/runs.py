@@ -10,6 +10,7 @@ import anyio
 
 from environment.episode import Episode
 from environment.registry import EpisodeHandle, EpisodeRegistry
+from environment.selection import Selection
 from environment.settings import ServiceSettings
 from sandbox.base import EventCallback, RunRequest, RunResult, SandboxError
 
@@ -18,15 +19,21 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int, str], Awaitable[None]]
 
 
-def pytest_request(ep: Episode, settings: ServiceSettings, *, scoring: bool = False) -> RunRequest:
-    """The visible tests against the edited files, or (scoring) the hidden tests against only the
-    editable files' content beside pristine sources."""
+def pytest_request(
+    ep: Episode, settings: ServiceSettings, *, scoring: bool = False, selection: Selection | None = None, verbose: bool = False
+) -> RunRequest:
+    """The visible tests (all, or a selection of them) against the edited files, or (scoring) every
+    hidden test against only the editable files' content beside pristine sources."""
+    if scoring and (selection is not None or verbose):
+        raise ValueError("a scoring run runs every hidden test: it takes no selection")
     spec = ep.task.spec
     files, tests = (ep.scoring_files(), ep.task.hidden_test_files) if scoring else (ep.workspace_files(), ep.task.test_files)
     return RunRequest(
         kind="pytest",
         files=files,
-        targets=sorted(tests),
+        targets=(selection.targets if selection is not None and selection.targets else sorted(tests)),
+        keyword=selection.keyword if selection is not None else None,
+        verbose=verbose,
         timeout_s=spec.run_timeout_s,
         test_timeout_s=spec.test_timeout_s,
         max_output_bytes=settings.max_output_bytes,

@@ -11,7 +11,7 @@ import secrets
 
 import anyio
 
-from environment import reports, runs, scoring, views
+from environment import reports, runs, scoring, selection, views
 from environment import results as r
 from environment import run_results as rr
 from environment.episode import MAX_CODE_CHARS, EndReason, Episode, check_text
@@ -136,14 +136,22 @@ class DebugService:
                 syntax_unchecked=shown.syntax.unchecked,
             )
 
-    async def run_tests(self, episode_id: str, progress: ProgressCallback | None = None, *, owner: str) -> rr.RunTestsResult:
+    async def run_tests(
+        self, episode_id: str, progress: ProgressCallback | None = None, *, owner: str, tests: list[str] | None = None, verbose: bool = False
+    ) -> rr.RunTestsResult:
         async with self.registry.active(episode_id, owner) as handle:
             ep = handle.episode
-            request = runs.pytest_request(ep, self.settings)
+            chosen = selection.parse_selection(tests, ep.task.test_files)  # before any run: a bad one costs nothing
+            # Only a run of every visible test measures progress: a selection neither earns nor moves the baseline.
+            full_run = chosen is None
+            request = runs.pytest_request(ep, self.settings, selection=chosen, verbose=verbose)
             result = await runs.run(self.registry, handle, request, runs.progress_relay(progress))
-            counts = scoring.count(result, count_tests(ep.task.test_files))
-            reward = ep.record_visible_run(counts.fraction)
-            ep.charge("run_tests", f"{counts.passed}/{counts.total} passed", reward)
+            if chosen is not None and not result.collected and not result.collect_errors:
+                raise selection.no_match(chosen, ep.task.test_files)
+            floor_files = ep.task.test_files if chosen is None else {p: ep.task.test_files[p] for p in chosen.whole_files()}
+            counts = scoring.count(result, count_tests(floor_files))
+            reward = ep.record_visible_run(counts.fraction) if full_run else 0.0
+            ep.charge("run_tests", f"{counts.passed}/{counts.total} passed" + ("" if full_run else " (selected tests)"), reward)
             return rr.RunTestsResult(
                 **await self._after_step(handle),
                 summary=f"Tests Passed: {counts.passed}/{counts.total}",
@@ -158,6 +166,8 @@ class DebugService:
                 failures=reports.failures(ep, result),
                 collection_errors=reports.collection_errors(ep, result),
                 passing=[t.nodeid for t in result.tests if t.outcome == "passed"],
+                passing_details=reports.passing(ep, result) if verbose else [],
+                selection=None if chosen is None else chosen.shown(),
                 output_tail=result.stdout + (f"\n{result.stderr}" if result.stderr.strip() else ""),
                 output_truncated=result.stdout_dropped_bytes > 0 or result.output_cut is not None,
                 duration_s=result.duration_s,

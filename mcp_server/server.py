@@ -108,14 +108,26 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
         return await _call(service.replace_lines(episode_id, start_line, end_line, new_code, path, owner=caller()))
 
     @mcp.tool(annotations=RUNS_CODE)
-    async def run_tests(episode_id: EpisodeId, ctx: Context) -> Annotated[CallToolResult, rr.RunTestsResult]:
+    async def run_tests(
+        episode_id: EpisodeId,
+        ctx: Context,
+        tests: Annotated[
+            list[str] | None,
+            Field(
+                description="run only these (default: every visible test): visible test files ('tests/test_x.py'), "
+                "node ids ('tests/test_x.py::test_name', as results list them) and at most one keyword expression "
+                "as '-k EXPR' (pytest's -k, e.g. '-k parse and not slow'). No other options. Only a run of every test earns reward"
+            ),
+        ] = None,
+        verbose: Annotated[bool, Field(description="also list each passing test with its duration and printed output")] = False,
+    ) -> Annotated[CallToolResult, rr.RunTestsResult]:
         """Run the visible tests. Reports `Tests Passed: N/M`, failures first with the code around the
         failing line, then the passing tests. Reward: progress beyond the best pass rate so far."""
 
         async def progress(done: int, total: int, message: str) -> None:
             await ctx.report_progress(done, total, message)
 
-        return await _call(service.run_tests(episode_id, progress, owner=caller()))
+        return await _call(service.run_tests(episode_id, progress, owner=caller(), tests=tests, verbose=verbose))
 
     @mcp.tool(annotations=RUNS_CODE)
     async def run_python(

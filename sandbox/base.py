@@ -32,6 +32,8 @@ class RunRequest(BaseModel):
     kind: Literal["pytest", "python"]
     files: dict[str, str]
     targets: list[str] = []
+    keyword: str | None = None  # pytest's -k expression (visible runs restricted by run_tests' `tests`)
+    verbose: bool = False  # passing tests' captured output too
     code: str = ""
     timeout_s: float = 30.0
     test_timeout_s: float = 5.0

@@ -576,13 +576,19 @@ def child_main(request: dict, workspace: str, targets: list[str], event_fd: int,
     if request["kind"] == "python":
         return _run_snippet(request.get("code", ""), workspace, send, float(request.get("timeout_s") or 30))
     reporter = Reporter(send, workspace, float(request.get("test_timeout_s") or 10), check, bool(request.get("verbose")))
+    keyword = request.get("keyword")
     if check:
         targets = [check["path"], *targets]  # collected first: before any code under test is imported
-    return int(pytest.main(pytest_args(targets, workspace), plugins=[reporter]))
+        if keyword is not None:
+            # The planted check must run whatever the expression selects (its module's name matches).
+            keyword = f"({keyword}) or {os.path.basename(check['path']).removesuffix('.py')}"
+    return int(pytest.main(pytest_args(targets, workspace, keyword), plugins=[reporter]))
 
 
-def pytest_args(targets: list[str], workspace: str) -> list[str]:
+def pytest_args(targets: list[str], workspace: str, keyword: str | None = None) -> list[str]:
+    # Attached to -k, the expression is one argument that argparse never mistakes for an option.
     return [
+        *(["-k" + keyword] if keyword is not None else []),
         *targets,
         # Assertion diffs in full (pytest 7 has no verbosity_assertions): the agent cannot ask for
         # -vv, and the terminal report this also makes longer is not shown to it.
@@ -1248,6 +1254,10 @@ def handle(request: dict, channel: Channel, workdir: str, scratch: list[str], pr
     if State.scored:
         emit({"event": "error", "message": "this runner has run hidden tests: it serves no more runs until it is recycled"})
         return False
+    problem = selection_problem(request)
+    if problem:
+        emit({"event": "error", "message": problem})
+        return False
     State.runs += 1
     State.scored = bool(request.get("scoring"))
     try:
@@ -1263,6 +1273,21 @@ def handle(request: dict, channel: Channel, workdir: str, scratch: list[str], pr
         if private_ipc:
             remove_ipc_objects()
     return False
+
+
+def selection_problem(request: dict) -> str | None:
+    """Targets and a keyword reach pytest's command line: only paths and node ids, one bounded
+    expression. The server checks them first; this is the runner not taking that on trust."""
+    targets = request.get("targets") or []
+    keyword = request.get("keyword")
+    if not isinstance(targets, list) or len(targets) > MAX_TESTS_REPORTED:
+        return "targets must be a list of paths or node ids"
+    for target in targets:
+        if not isinstance(target, str) or not target or target.startswith("-") or len(target) > MAX_NAME_CHARS or any(c in target for c in "\x00\r\n"):
+            return f"refusing target {clip(repr(target), 200)}: a path or node id, never an option"
+    if keyword is not None and (not isinstance(keyword, str) or len(keyword) > MAX_NAME_CHARS or any(c in keyword for c in "\x00\r\n")):
+        return "refusing the keyword expression: at most 1000 characters on one line"
+    return None
 
 
 def replace_this_process(channel: Channel, deadline: float | None) -> None:

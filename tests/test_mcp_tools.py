@@ -212,3 +212,15 @@ async def test_run_python_reports_exceptions_with_context(client):
     assert slow["timed_out"]
     again = await ok(client, "run_python", episode_id=episode, code="print('still usable')")
     assert again["stdout"].strip() == "still usable"
+
+
+async def test_run_tests_takes_a_selection_and_verbose(client):
+    episode = (await ok(client, "start_task", task_id=TASK))["episode_id"]
+    chosen = await client.call_tool("run_tests", {"episode_id": episode, "tests": ["-k", "empty_list or last_element"], "verbose": True})
+    result = chosen.structured_content
+    assert not chosen.is_error and result["total"] == 2 and result["reward"] == 0, text_of(chosen)
+    assert [p["test"] for p in result["passing_details"]] == ["tests/test_binary_search.py::test_empty_list"]
+    assert "PASSED tests/test_binary_search.py::test_empty_list (" in text_of(chosen)
+    await fails(client, "run_tests", "not a visible test file", "tests/test_binary_search.py", episode_id=episode, tests=["hidden_tests/test_x.py"])
+    await fails(client, "run_tests", "no visible test matches", episode_id=episode, tests=["tests/test_binary_search.py::nope"])
+    assert (await episode_state(client, episode))["step"] == 1  # errors cost no step

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from environment import runs
+from environment.errors import BadArgument
 from environment.runtime import running
+from environment.selection import Selection
 from environment.service import DebugService
 from environment.settings import ServiceSettings
 from tasks.loader import Catalog
@@ -139,3 +142,75 @@ async def test_a_snippet_that_ignores_the_interrupt_is_still_stopped_at_its_limi
     result = await service.run_python(episode, code, 1.0, owner="local")
     assert result.timed_out and result.traceback is None
     assert "killed at its 1 s time limit" in result.text()
+
+
+# -- choosing tests (run_tests' `tests`) and verbose runs --------------------------------------
+
+
+def episode_of(service, episode: str):
+    return service.episode(episode, owner="local")
+
+
+async def test_a_selection_runs_only_those_tests_and_earns_nothing(service):
+    episode = await start(service)
+    chosen = await service.run_tests(episode, owner="local", tests=["tests/test_mod.py::test_ok", "tests/test_mod.py::test_param[1-2]"])
+    assert (chosen.passed, chosen.total, chosen.reward) == (2, 2, 0.0), chosen.text()
+    assert chosen.selection == ["tests/test_mod.py::test_ok", "tests/test_mod.py::test_param[1-2]"]
+    assert "selected:" in chosen.text()
+    # A selection that passes in full does not move the baseline a full run is paid against.
+    assert episode_of(service, episode).best_visible == 0.0
+    full = await service.run_tests(episode, owner="local")
+    assert full.total == 6 and full.reward == round(2 / 6, 6)
+
+
+@pytest.mark.parametrize("tests", [["-k fail_deep or long_list"], ["-k", "fail_deep or long_list"], ["tests/test_mod.py", "-k (fail_deep) or long_list"]])
+async def test_a_keyword_expression_selects_by_name(service, tests):
+    episode = await start(service)
+    result = await service.run_tests(episode, owner="local", tests=tests)
+    assert sorted(f.test for f in result.failures) == ["tests/test_mod.py::test_fail_deep", "tests/test_mod.py::test_long_list"], result.text()
+    assert result.total == 2 and result.reward == 0.0
+
+
+@pytest.mark.parametrize(
+    ("tests", "words"),
+    [
+        (["--collect-only"], "option"),
+        (["-p", "no:cacheprovider"], "option"),
+        (["hidden_tests/test_hidden.py"], "not a visible test file"),
+        (["tests/test_mod.py::test_ok\n-x"], "line break"),
+        (["tests/test_mod.py\x00"], "NUL"),
+        (["tests/" + "a" * 600], "at most 500"),
+        (["tests/test_mod.py"] * 101, "at most 100"),
+        (["-k a", "-k b"], "only one -k"),
+        (["-k ok) or (x"], "unbalanced"),
+        (["-k"], "empty"),
+        (["tests/test_mod.py::test_nope"], "no visible test matches"),
+        (["-k", "no_such_name"], "no visible test matches"),
+    ],
+)
+async def test_a_bad_selection_is_a_tool_error_that_costs_nothing(service, tests, words):
+    episode = await start(service)
+    with pytest.raises(BadArgument) as raised:
+        await service.run_tests(episode, owner="local", tests=tests)
+    assert words.lower() in str(raised.value).lower(), str(raised.value)
+    if "visible test" in words:
+        assert "tests/test_mod.py" in str(raised.value)  # says which files there are
+    assert episode_of(service, episode).step == 0
+
+
+async def test_verbose_lists_each_passing_test_with_duration_and_output(service):
+    episode = await start(service)
+    compact = await service.run_tests(episode, owner="local", tests=["tests/test_mod.py::test_ok"])
+    assert "printed by a passing test" not in compact.text() and compact.passing_details == []
+    verbose = await service.run_tests(episode, owner="local", tests=["tests/test_mod.py::test_ok"], verbose=True)
+    [passed] = verbose.passing_details
+    assert passed.test == "tests/test_mod.py::test_ok" and passed.duration_s is not None
+    assert "printed by a passing test" in (passed.captured or "")
+    assert f"PASSED tests/test_mod.py::test_ok ({passed.duration_s:.2f} s)\nCaptured stdout call:\nprinted by a passing test" in verbose.text()
+
+
+async def test_a_scoring_request_takes_no_selection(service):
+    ep = episode_of(service, await start(service))
+    with pytest.raises(ValueError, match="no selection"):
+        runs.pytest_request(ep, service.settings, scoring=True, selection=Selection(targets=["tests/test_mod.py"]))
+    assert runs.pytest_request(ep, service.settings, scoring=True).targets == ["hidden_tests/test_hidden.py"]
