@@ -844,3 +844,19 @@ def test_recycle_refuses_to_replace_a_runner_that_is_not_alone(runner):
     assert done["event"] == "done" and done["clean"] is False and done["leftovers"]
     pong = runner.ping()
     assert pong["pid"] == runner.proc.pid and pong["runs"] == 1
+
+
+@pytest.mark.parametrize("fields", [{"targets": ["--collect-only"]}, {"targets": ["tests/test_it.py\n-x"]}, {"keyword": "a\nb"}, {"keyword": "x" * 2000}])
+def test_the_runner_refuses_option_like_targets_and_odd_keywords(runner, fields):
+    # The server validates run_tests' selection first; the runner does not take that on trust.
+    request = {"op": "run", "kind": "pytest", "files": pytest_files("def test_ok():\n    pass\n"), "targets": TARGETS, **fields}
+    _, answer = runner.request(request)
+    assert answer["event"] == "error" and "refusing" in answer["message"], answer
+    assert runner.run(files=pytest_files("def test_ok():\n    pass\n"), targets=TARGETS)[1]["tests"][0]["outcome"] == "passed"
+
+
+def test_a_keyword_selects_tests_and_the_harness_check_still_runs(runner):
+    files = pytest_files("def test_one():\n    pass\n\ndef test_two():\n    assert False\n")
+    _, done = runner.run(files=files, targets=TARGETS, keyword="one or (not two and not one)")
+    assert [(t["nodeid"], t["outcome"]) for t in done["tests"]] == [("tests/test_it.py::test_one", "passed")]
+    assert done["tampered"] is False and done["collected"] == ["tests/test_it.py::test_one"]
