@@ -263,7 +263,10 @@ def _not_a_number(text: str) -> bool:
 
 
 def wrong_value(kinds: set[str], required: bool):
-    options = [st.booleans(), st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=4), st.integers(), max_size=2)]
+    # A list argument (run_tests' tests) takes an empty list, and a boolean one (verbose) a boolean.
+    options = [st.lists(st.integers(), min_size=1 if "array" in kinds else 0, max_size=3), st.dictionaries(st.text(max_size=4), st.integers(), max_size=2)]
+    if "boolean" not in kinds:
+        options += [st.booleans()]
     if "string" in kinds:
         options += [st.integers(), st.floats(allow_nan=False, allow_infinity=False)]
     if "integer" in kinds:
