@@ -12,6 +12,7 @@ from environment.episode import Episode
 from environment.registry import EpisodeHandle, EpisodeRegistry
 from environment.settings import ServiceSettings
 from sandbox.base import EventCallback, RunRequest, RunResult, SandboxError
+from tasks.model import Task
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +22,19 @@ ProgressCallback = Callable[[int, int, str], Awaitable[None]]
 def pytest_request(ep: Episode, settings: ServiceSettings, *, scoring: bool = False) -> RunRequest:
     """The visible tests against the edited files, or (scoring) the hidden tests against only the
     editable files' content beside pristine sources."""
-    spec = ep.task.spec
     files, tests = (ep.scoring_files(), ep.task.hidden_test_files) if scoring else (ep.workspace_files(), ep.task.test_files)
+    return _pytest(ep.task, files, tests, settings, scoring)
+
+
+def original_requests(task: Task, settings: ServiceSettings) -> tuple[RunRequest, RunRequest]:
+    """The visible run and the scoring run of the task's original files (its baseline)."""
+    visible = _pytest(task, {**task.source_files, **task.test_files}, task.test_files, settings, False)
+    hidden = _pytest(task, {**task.source_files, **task.hidden_test_files}, task.hidden_test_files, settings, True)
+    return visible, hidden
+
+
+def _pytest(task: Task, files: dict[str, str], tests: dict[str, str], settings: ServiceSettings, scoring: bool) -> RunRequest:
+    spec = task.spec
     return RunRequest(
         kind="pytest",
         files=files,
