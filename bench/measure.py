@@ -111,7 +111,7 @@ async def wait_for_full_pool(client: Client, timeout_s: float = 90.0) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         sandbox = (await status(client))["sandbox"]
-        if sandbox["pool_ready"] >= sandbox["pool_size"]:
+        if sandbox["pool_idle"] >= sandbox["pool_target"]:
             await anyio.sleep(SETTLE_S)
             return True
         await anyio.sleep(0.05)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -58,6 +59,16 @@ SERVICE_OPTIONS = {
         "--max-memory-per-token-mb",
         "DEBUGBOX_MAX_MEMORY_PER_TOKEN_MB",
         "the same per bearer token, MiB (default 256)",
+    ),
+    "reward_mode": (
+        "--reward",
+        "DEBUGBOX_REWARD",
+        "shaped (default): each full run_tests pays the change of the visible pass rate, submit the rest of the score; sparse: only submit pays, the score",
+    ),
+    "baseline_cache_dir": (
+        "--baseline-cache-dir",
+        "DEBUGBOX_BASELINE_CACHE_DIR",
+        "where each task original's measured results are kept for later servers (default ~/.cache/debugbox/baselines; 'none': memory only)",
     ),
 }
 
@@ -117,7 +128,17 @@ def service_settings(args: argparse.Namespace, environ=None) -> ServiceSettings:
             except ValidationError as exc:
                 raise ConfigError(f"bad configuration: {source}={value!r}: {exc.errors()[0]['msg']}") from None
             values[bytes_field], sources[bytes_field], given_in_mib[bytes_field] = mib * MIB, source, value
+    if "baseline_cache_dir" not in values:
+        values["baseline_cache_dir"] = default_baseline_cache_dir(os.environ if environ is None else environ)
+    elif str(values["baseline_cache_dir"]).lower() == "none":
+        values["baseline_cache_dir"] = None
     return _validate(ServiceSettings, values, sources, given_in_mib)  # type: ignore[return-value]
+
+
+def default_baseline_cache_dir(environ) -> Path:
+    """$XDG_CACHE_HOME/debugbox/baselines, else ~/.cache/debugbox/baselines."""
+    root = environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(root) if root else Path.home() / ".cache") / "debugbox" / "baselines"
 
 
 def http_security(args: argparse.Namespace, environ=None):

@@ -21,6 +21,7 @@ from typing import Any
 import anyio
 
 from cli import settings
+from cli.settings import default_baseline_cache_dir
 from cli.common import add_tasks_option, load_tasks
 from harness.checker.check import CheckOptions, check_paths, check_tasks
 from harness.checker.play import EPISODE_STEPS
@@ -133,7 +134,9 @@ async def in_process_server(catalog: Catalog, provider: RecordingProvider, *, ma
     from mcp_server.server import build_server
 
     # max_steps_limit: the checker's episodes ask for EPISODE_STEPS, which a server's default cap would cut.
-    service = DebugService(catalog, provider, ServiceSettings(max_episodes=max_episodes, max_steps_limit=EPISODE_STEPS))
+    # The originals measured here are cached on disk for the servers that serve these tasks later.
+    settings = ServiceSettings(max_episodes=max_episodes, max_steps_limit=EPISODE_STEPS, baseline_cache_dir=default_baseline_cache_dir(os.environ))
+    service = DebugService(catalog, provider, settings)
     server = build_server(service)
     async with running(service):
         yield server

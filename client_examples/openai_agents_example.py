@@ -69,7 +69,7 @@ async def solve(task_id: str, settings: OpenAISettings, backend: str | None, max
             max_turns=max_turns,
         )
     submitted = [
-        text for item in result.new_items if isinstance(item, ToolCallOutputItem) and "Submitted:" in (text := _output_text(item))
+        text for item in result.new_items if isinstance(item, ToolCallOutputItem) and "Submitted" in (text := _output_text(item))
     ]
     print(f"agent: {result.final_output}")
     print(f"submit: {submitted[-1].splitlines()[0] if submitted else '(the agent did not submit)'}")

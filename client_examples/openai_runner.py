@@ -4,15 +4,23 @@
     [STEP] step=<n> action=<tool(compact args)> reward=<0.00> done=<true|false> error=<msg|null>
     [END] success=<true|false> steps=<n> score=<0.00> rewards=<r1,r2,...,rn>
 
-Everything else (the model's text, retries, summaries) goes to stderr.
+Everything else (the model's text, retries, summaries) goes to stderr. `reward` is the call's reward
+(shaped mode: a full run_tests pays the change of the visible pass rate, so it can be negative; a
+tool error, such as a call that would change nothing, pays 0.00 and costs no step); `score` is the
+submission's score: hidden tests the original fails that now pass, minus those it passed that now
+fail, over the ones it fails (untouched code scores 0); `success` is true when every hidden test passes.
+The model's system message is the server's solve_task prompt plus the episode's rules: step costs,
+the score, the server's reward mode and this runner's limits.
 
     export API_BASE_URL=https://router.huggingface.co/v1 MODEL_NAME=Qwen/Qwen2.5-72B-Instruct HF_TOKEN=...
     python client_examples/openai_runner.py --task binary_search_off_by_one
     python client_examples/openai_runner.py --server-url http://127.0.0.1:8000/mcp --task a --task b
 
 Without --server-url it spawns `debugbox serve` over stdio. When the model stops, a kill switch
-fires or --max-steps is reached before it submitted, the runner calls submit itself (logged as a
-[STEP]) so the score is real. Exit status: 0 when every episode ran (resolved or not), 1 when an
+fires (3 replies without a usable call, or the same call 3 times in a row; a successful undo does not
+count as a repeat) or --max-steps is reached before it submitted, the runner calls submit itself
+(logged as a [STEP]) so the score is real. When the task's own step budget runs out, the server
+submits with the last call (its [STEP] says done=true) and the runner has nothing left to submit. Exit status: 0 when every episode ran (resolved or not), 1 when an
 episode failed (model endpoint down, connection lost), 2 on a configuration error (flags, model
 name, credentials).
 """

@@ -48,7 +48,10 @@ async def walk(client: Client) -> bool:
     await call(client, "replace_lines", episode_id=episode, start_line=line, end_line=line, new_code=FIXED)
     await call(client, "run_tests", episode_id=episode)
     final = await call(client, "submit", episode_id=episode)
-    print(f"\nscore {final['score']:.2f}, resolved: {final['resolved']}, steps: {final['step']}")
+    print(
+        f"\nscore {final['score']:.2f} ({final['fixed']} of {final['fail_to_pass']} failing hidden tests fixed, {final['broken']} broken; "
+        f"{final['hidden_passed']}/{final['hidden_total']} hidden tests pass), resolved: {final['resolved']}, steps: {final['step']}"
+    )
     return final["resolved"]
 
 

@@ -14,10 +14,12 @@ that region, and nothing outside it is even compared.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 CONTEXT_LINES = 2
+LINE_BREAK = re.compile(r"\r\n?|\n")  # what ends a line of Python source
 MAX_COMPARED_CELLS = 1_000_000  # len(before middle) * len(after middle) that difflib may compare: ~0.1 s worst case
 MAX_DIFF_CHARS = 20_000  # of one rendered diff (all files together)
 
@@ -46,8 +48,19 @@ class Rendered:
     whole_replacements: int = 0  # hunks too large to compare line by line, shown as one replacement
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines as Python counts them in source (and so tracebacks do): split at "\r\n", "\r" and "\n"
+    only. str.splitlines would also split at form feeds, U+2028 and other characters a string
+    literal may hold, and number lines differently from a traceback. A final line break ends the
+    last line rather than starting an empty one."""
+    lines = LINE_BREAK.split(text)
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def _lines(value: list[str] | str) -> list[str]:
-    return value if isinstance(value, list) else value.splitlines()
+    return value if isinstance(value, list) else split_lines(value)
 
 
 def opcodes(before: list[str], after: list[str], lo: int = 0, before_hi: int | None = None, after_hi: int | None = None) -> tuple[list[Opcode], bool]:

@@ -16,10 +16,10 @@ from pydantic import BaseModel
 
 from environment import views
 from environment.diffs import FileChange
-from environment.errors import BadArgument, EpisodeFinished, NotEditable, NothingToUndo, quoted
+from environment.errors import BadArgument, EpisodeFinished, NoChange, NotEditable, NothingToUndo, quoted
 from environment.history import LinesUndo, UndoHistory, UndoRecord, files_undo, lines_undo, text_bytes
 from environment.limits import DEFAULT_MAX_FILE_CHARS, MIB, EpisodeLimits
-from environment.scoring import best_visible_reward
+from environment.scoring import Baseline, RewardMode, Score, potential, submit_reward, visible_run_reward
 from environment.views import SyntaxIssue
 from tasks.model import Task
 
@@ -64,7 +64,7 @@ class EditPlan:
 
     edit: Edit
     after_text: str
-    record: UndoRecord | None
+    record: UndoRecord
     growth: int
     version: int
 
@@ -79,7 +79,7 @@ def check_text(name: str, text: str, limit: int) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise BadArgument(f"{name} contains characters that are not valid Unicode text (a lone surrogate). Send plain UTF-8 text.") from None
-    return text.replace("\r\n", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # a lone "\r" ends a line in Python source too
 
 
 @dataclass
@@ -89,13 +89,15 @@ class Episode:
     max_steps: int
     files: dict[str, str] = field(default_factory=dict)
     step: int = 0
-    rewards: list[float] = field(default_factory=list)
-    history: list[HistoryEntry] = field(default_factory=list)
-    best_visible: float = 0.0
+    rewards: list[float] = field(default_factory=list)  # one per call that cost a step, as the call returned it
+    history: list[HistoryEntry] = field(default_factory=list)  # one per step, and one for a submit the budget set off
+    reward_mode: RewardMode = "shaped"
+    potential: float = 0.0  # the shaped rewards' Phi: visible pass fraction measured last, minus the original's
     done: bool = False
     end_reason: EndReason | None = None
     score: float | None = None
     resolved: bool | None = None
+    outcome: Score | None = None  # the submit's score in full (fixed, broken, raw hidden counts)
     limits: EpisodeLimits = field(default_factory=EpisodeLimits)
     undo_history: UndoHistory = field(default_factory=lambda: UndoHistory(EpisodeLimits().max_undo_bytes))
     originals: dict[str, str] = field(default_factory=dict)  # the task's editable files: shared, not ours
@@ -103,7 +105,9 @@ class Episode:
     version: int = 0  # counts changes of the files, so a stale EditPlan cannot be applied
 
     @classmethod
-    def create(cls, episode_id: str, task: Task, max_steps: int | None = None, limits: EpisodeLimits | None = None) -> Episode:
+    def create(
+        cls, episode_id: str, task: Task, max_steps: int | None = None, limits: EpisodeLimits | None = None, reward_mode: RewardMode = "shaped"
+    ) -> Episode:
         limits = limits or EpisodeLimits()
         budget = limits.budget(task.spec.max_steps, max_steps)
         originals = task.editable_files()
@@ -115,6 +119,7 @@ class Episode:
             limits=limits,
             undo_history=UndoHistory(limits.max_undo_bytes),
             originals=originals,
+            reward_mode=reward_mode,
         )
 
     @property
@@ -159,28 +164,47 @@ class Episode:
                 "Call start_task to begin a new episode."
             )
 
+    @property
+    def untouched(self) -> bool:
+        """The editable files are exactly the originals (after any edits, undos and resets)."""
+        return all(text is self.originals[path] or text == self.originals[path] for path, text in self.files.items())
+
     def charge(self, tool: str, summary: str, reward: float = 0.0) -> None:
-        """Count one step for a call that succeeded."""
+        """Count one step for a call that did something (an error or a no-op costs nothing)."""
         self.step += 1
         self.rewards.append(reward)
+        self._log(tool, summary, reward)
+
+    def _log(self, tool: str, summary: str, reward: float) -> None:
         entry = HistoryEntry(step=self.step, tool=tool, summary=summary[:200], reward=reward)
         self.history.append(entry)
         self.steps_bytes += STEP_BYTES + sys.getsizeof(entry.summary)
 
-    def credit_last_step(self, reward: float) -> None:
-        """Add to the reward of the last step: the step that spent the budget also earns the score of
-        the submit it set off (its history entry shows the sum)."""
-        self.rewards[-1] = round(self.rewards[-1] + reward, 6)
-        self.history[-1].reward = self.rewards[-1]
+    def record_visible_run(self, fraction: float, baseline: Baseline) -> float:
+        """The reward of a full visible run that passed `fraction`: the change of the potential."""
+        phi = potential(fraction, baseline)
+        reward = visible_run_reward(self.reward_mode, self.potential, phi)
+        self.potential = phi
+        return reward
 
-    def finish(self, score: float, reason: EndReason) -> float:
-        """Record the final score; the reward of the finishing step is the score."""
-        self.score = score
-        self.resolved = score >= 1.0
+    def finish(self, outcome: Score, reason: EndReason) -> float:
+        """Record the final score and end the episode; returns the submit's reward, which settles the
+        potential to 0, so that the episode's rewards sum to its score."""
+        reward = submit_reward(self.reward_mode, self.potential, outcome.score)
+        self.potential = 0.0
+        self.outcome = outcome
+        self.score = outcome.score
+        self.resolved = outcome.resolved
         self.done = True
         self.end_reason = reason
         self.undo_history.clear()  # nothing can be undone any more; episodes:// keeps the rest
-        return score
+        return reward
+
+    def record_budget_submit(self, reward: float) -> None:
+        """The call that spent the budget also submitted: the submit gets its own history entry (at
+        the same step), and its reward joins the call's."""
+        self.rewards[-1] += reward
+        self._log("submit", f"step budget spent: submitted automatically, score {self.score or 0:.2f}", reward)
 
     def end_without_score(self, reason: EndReason) -> None:
         self.done = True
@@ -224,15 +248,19 @@ class Episode:
             raise BadArgument(f"end_line {end_line} is before start_line {start}; ask for a range with start_line <= end_line <= {total}.")
         return ViewOutcome(path=path, start_line=start, end_line=end, lines_total=total, code=views.numbered(lines, start, end))
 
-    def plan_replace(self, path: str | None, start_line: int, end_line: int, new_code: str) -> EditPlan:
-        """Check a replace_lines against the arguments and the limits, and work out what it would do,
-        without changing anything (the service first makes room for `growth`)."""
-        path = path or self.task.spec.main_file
+    def _editable_text(self, path: str) -> str:
         if path not in self.files:
             kind = "a visible test file" if path in self.task.test_files else "not an editable file" if path in self.readable_files() else "not a file of this task"
             raise NotEditable(f"path {quoted(path)} is {kind}; only these files can be edited: {', '.join(self.task.spec.editable)}.")
+        return self.files[path]
+
+    def plan_replace(self, path: str | None, start_line: int, end_line: int, new_code: str) -> EditPlan:
+        """Check a replace_lines against the arguments and the limits, and work out what it would do,
+        without changing anything (the service first makes room for `growth`). new_code replaces the
+        lines exactly as written: each of its lines becomes one line, one trailing newline ignored."""
+        path = path or self.task.spec.main_file
+        before = self._editable_text(path)
         new_code = check_text("new_code", new_code, MAX_CODE_CHARS)
-        before = self.files[path]
         lines = views.split_lines(before)
         total = len(lines)
         if start_line < 1 or start_line > total + 1:
@@ -241,36 +269,62 @@ class Episode:
             raise BadArgument(f"end_line {end_line} is before start_line {start_line}. To insert before line {start_line}, pass end_line={start_line - 1}.")
         if end_line > total:
             raise BadArgument(f"end_line {end_line} is out of range: {path} has {total} lines.")
-        replacement = views.split_lines(new_code)
-        removed = lines[start_line - 1 : end_line]
-        new_lines = lines[: start_line - 1] + replacement + lines[end_line:]
+        label = f"replace_lines {path}:{start_line}-{end_line}"
+        plan = self._plan(path, before, lines, start_line - 1, end_line, views.split_lines(new_code), label)
+        if plan is None:
+            raise NoChange(
+                f"No change: lines {start_line}-{end_line} of {path} already read exactly as new_code does. "
+                "Nothing was done and no step was counted; view_code shows the current lines."
+            )
+        return plan
+
+    def plan_replace_text(self, path: str, old_text: str, new_text: str) -> EditPlan:
+        """replace_text: one exact occurrence of old_text, which must be unique in the file."""
+        before = self._editable_text(path)
+        old_text = check_text("old_text", old_text, MAX_CODE_CHARS)
+        new_text = check_text("new_text", new_text, MAX_CODE_CHARS)
+        if not old_text:
+            raise BadArgument("old_text is empty; give the exact text to replace (use replace_lines to insert at a line).")
+        if old_text == new_text:
+            raise NoChange("old_text and new_text are the same: nothing would change, and no step was counted.")
+        at = views.unique_occurrence(path, before, old_text)
+        lines = views.split_lines(before)
+        after_lines = views.split_lines(before[:at] + new_text + before[at + len(old_text) :])
+        first, last_old, last_new = views.changed_span(lines, after_lines)
+        label = f"replace_text {path}:{first + 1}-{last_old}"
+        plan = self._plan(path, before, lines, first, last_old, after_lines[first:last_new], label)
+        if plan is None:
+            raise NoChange(f"Replacing that text leaves {path} as it was: nothing was done, and no step was counted.")
+        return plan
+
+    def _plan(self, path: str, before: str, lines: list[str], start: int, end: int, replacement: list[str], label: str) -> EditPlan | None:
+        """Lines start..end-1 (0-based) of `path` replaced by `replacement`, checked against the
+        limits; None when the file would not change."""
+        total = len(lines)
+        new_lines = lines[:start] + replacement + lines[end:]
         self.limits.check_lines(path, total, len(new_lines))
         after = views.join_lines(new_lines)
         self.limits.check_chars(path, len(before), len(after))
         workspace = sum(map(len, self.files.values()))
         self.limits.check_workspace(workspace, workspace - len(before) + len(after))
-
-        record: UndoRecord | None = None
-        growth = 0
-        if after != before:
-            label = f"replace_lines {path}:{start_line}-{end_line}"
-            if views.join_lines(lines) == before:
-                record = lines_undo(label, path, start_line - 1, len(replacement), removed)
-            else:  # the text does not rebuild from its lines: keep it whole (once: edits normalise it)
-                record = files_undo(label, {path: before}, self.originals)
-            kept_before = text_bytes(before, self.originals.get(path))
-            growth = sys.getsizeof(after) - kept_before + self.undo_history.bytes_after_push(record.nbytes) - self.undo_history.nbytes
-        change = FileChange(path, lines, new_lines, start_line - 1, end_line, start_line - 1 + len(replacement))
-        edit = Edit(path, start_line, end_line, len(new_lines), change, start_line, max(start_line, start_line + len(replacement) - 1))
+        if after == before:
+            return None
+        if views.join_lines(lines) == before:
+            record = lines_undo(label, path, start, len(replacement), lines[start:end])
+        else:  # the text does not rebuild from its lines: keep it whole (once: edits normalise it)
+            record = files_undo(label, {path: before}, self.originals)
+        kept_before = text_bytes(before, self.originals.get(path))
+        growth = sys.getsizeof(after) - kept_before + self.undo_history.bytes_after_push(record.nbytes) - self.undo_history.nbytes
+        change = FileChange(path, lines, new_lines, start, end, start + len(replacement))
+        edit = Edit(path, start + 1, end, len(new_lines), change, start + 1, max(start + 1, start + len(replacement)))
         return EditPlan(edit, after, record, growth, self.version)
 
     def apply(self, plan: EditPlan) -> Edit:
         if plan.version != self.version:
             raise RuntimeError("this edit was planned against files that have changed since")
-        if plan.record is not None:
-            self.undo_history.push(plan.record)
-            self.files[plan.edit.path] = plan.after_text
-            self.version += 1
+        self.undo_history.push(plan.record)
+        self.files[plan.edit.path] = plan.after_text
+        self.version += 1
         return plan.edit
 
     def replace_lines(self, path: str | None, start_line: int, end_line: int, new_code: str) -> Edit:
@@ -306,17 +360,12 @@ class Episode:
     def reset(self) -> list[FileChange]:
         """Restore the original files; the reset itself can be undone."""
         before = self.files
-        if before == self.originals:
-            return []
+        if self.untouched:
+            raise NoChange("The files are already the originals: there is nothing to reset, and no step was counted.")
         self.undo_history.push(files_undo("reset_code", before, self.originals))
         self.files = dict(self.originals)
         self.version += 1
         return [FileChange(p, before[p], self.files[p]) for p in sorted(before) if before[p] is not self.files[p]]
-
-    def record_visible_run(self, fraction: float) -> float:
-        reward = best_visible_reward(fraction, self.best_visible)
-        self.best_visible = max(self.best_visible, fraction)
-        return reward
 
     def syntax_problems(self) -> dict[str, SyntaxIssue]:
         return {p: issue for p, text in self.files.items() if (issue := views.syntax_issue(p, text))}

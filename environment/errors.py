@@ -46,6 +46,10 @@ class NothingToUndo(DebugboxError):
     pass
 
 
+class NoChange(DebugboxError):
+    """A call that would change nothing: an error, so that it costs no step (DESIGN.md, Steps)."""
+
+
 class CapacityReached(DebugboxError):
     pass
 

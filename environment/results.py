@@ -1,5 +1,6 @@
 """Tool results: structured content (pydantic, so clients get an outputSchema) and the text a
-model reads (numbered code, failures before passes, no JSON dumps)."""
+model reads (numbered code, failures before passes, no JSON dumps). Runs have their own module
+(environment/run_results.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from environment.scoring import Score
 from environment.views import SyntaxIssue
 
+WARN_STEPS_LEFT = 2  # the last this many steps carry a warning in the text
+
+STEP_RULE = "Each call that does something costs one step; an error or a call that would change nothing costs none."
 
 
 class SandboxInfo(BaseModel):
@@ -16,30 +21,43 @@ class SandboxInfo(BaseModel):
     isolation: str = Field(description="container, or process (not a security boundary)")
 
 
-class Submission(BaseModel):
-    score: float = Field(description="hidden tests passed / hidden tests total")
-    resolved: bool = Field(description="score == 1")
-    hidden_passed: int
-    hidden_total: int
-    end_reason: str
+class Submission(Score):
+    """The submit's score in full: the score over what the original fails, and the raw hidden counts."""
+
+    end_reason: str = Field(description="submitted, or budget_spent when the last step submitted by itself")
+    reward: float = Field(description="the submit's own reward: the score, minus (shaped rewards) what visible progress already paid")
 
     def summary(self) -> str:
-        verdict = "RESOLVED" if self.resolved else "not resolved"
-        return f"Submitted: score {self.score:.2f} ({self.hidden_passed}/{self.hidden_total} hidden tests passed), {verdict}."
+        verdict = "RESOLVED (every hidden test passes)" if self.resolved else "not resolved"
+        untouched = " The code was submitted as the task gave it, and untouched code scores 0." if self.untouched else ""
+        return (
+            f"Score {self.score:.2f}: {self.fixed} of the {self.fail_to_pass} hidden tests the original fails now pass, "
+            f"{self.broken} of the {self.pass_to_pass} it passed now fail; {self.hidden_passed}/{self.hidden_total} hidden "
+            f"tests pass in all. {verdict}.{untouched}"
+        )
 
 
 class EpisodeStatus(BaseModel):
     episode_id: str
     step: int = Field(description="steps used so far")
     steps_remaining: int
-    reward: float = Field(description="reward of this call")
+    reward: float = Field(description="reward of this call (DESIGN.md: shaped rewards sum to the score over an episode)")
     done: bool
-    submission: Submission | None = Field(default=None, description="set when this call spent the budget and submitted")
+    submission: Submission | None = Field(default=None, description="set when this call spent the budget and so submitted")
 
     def footer(self) -> str:
-        line = f"[step {self.step}, {self.steps_remaining} left, reward {self.reward:.2f}]"
+        line = f"[step {self.step}, {self.steps_remaining} left, reward {self.reward:+.2f}]"
         if self.submission is not None:
-            line = f"Step budget spent. {self.submission.summary()}\n{line}"
+            return (
+                f"STEP BUDGET SPENT: this call used the last step, so the episode was submitted automatically and is over.\n"
+                f"{self.submission.summary()}\n{line}"
+            )
+        if not self.done and 0 < self.steps_remaining <= WARN_STEPS_LEFT:
+            if self.steps_remaining == 1:
+                warning = "WARNING: 1 step left: the next call that costs a step ends the episode (it is answered, then submitted)."
+            else:
+                warning = f"WARNING: {self.steps_remaining} steps left; when they are spent the episode submits itself."
+            line = f"{line}\n{warning}"
         return line
 
 
@@ -78,6 +96,7 @@ class StartTaskResult(EpisodeStatus):
     files: list[FileInfo]
     code: str = Field(description="the main file, numbered N|text")
     max_steps: int
+    reward_mode: str = Field(description="shaped or sparse (DESIGN.md, Scoring and rewards)")
     sandbox: SandboxInfo
 
     def text(self) -> str:
@@ -89,8 +108,10 @@ class StartTaskResult(EpisodeStatus):
             f"Episode {self.episode_id} started: {self.title} [{self.difficulty}]\n\n"
             f"{self.description.strip()}\n\nFiles:\n{files}\n{warning}\n"
             f"{self.main_file}:\n{self.code}\n\n"
-            f"You have {self.max_steps} steps. Tools: view_code, replace_lines, run_tests, run_python, undo, reset_code, submit.\n"
-            + self.footer()
+            f"You have {self.max_steps} steps. {STEP_RULE} When they are spent, the episode submits itself.\n"
+            "Tools: view_code, replace_lines, replace_text, show_diff, run_tests, run_python, undo, reset_code, submit.\n"
+            "submit scores your changes on hidden tests: only tests the original fails and you fix count, minus any it "
+            "passed that you break; untouched code scores 0.\n" + self.footer()
         )
 
 
@@ -107,10 +128,18 @@ class ViewCodeResult(EpisodeStatus):
         return f"{self.path} lines {self.start_line}-{self.end_line} of {self.lines_total}:\n{self.code}\n{self.footer()}"
 
 
-class ReplaceLinesResult(EpisodeStatus):
+def syntax_text(path: str, issue: SyntaxIssue | None, unchecked: str | None, fix: str) -> str:
+    if unchecked is not None:
+        return f"Syntax of {path} not checked: {unchecked}. run_tests reports any syntax error."
+    if issue is not None:
+        return f"SYNTAX ERROR in {path} line {issue.line}, column {issue.column}: {issue.message}\n{issue.line}|{issue.text}\n{fix}"
+    return f"Syntax OK ({path})."
+
+
+class EditResult(EpisodeStatus):
     path: str
-    start_line: int
-    end_line: int
+    start_line: int = Field(description="first line of the replaced range, before the edit")
+    end_line: int = Field(description="last line of the replaced range, before the edit")
     lines_total: int
     diff: str
     window: str = Field(description="numbered lines around the edit, after it")
@@ -119,50 +148,66 @@ class ReplaceLinesResult(EpisodeStatus):
     syntax_unchecked: str | None = Field(default=None, description="why the syntax could not be checked (then syntax_ok is false)")
 
     def text(self) -> str:
-        parts = [self.diff.rstrip() or f"No change: {self.path} already had that content."]
-        if self.syntax_unchecked is not None:
-            parts.append(f"Syntax not checked: {self.syntax_unchecked}. run_tests reports any syntax error.")
-        elif self.syntax_error is not None:
-            e = self.syntax_error
-            parts.append(
-                f"SYNTAX ERROR in {self.path} line {e.line}, column {e.column}: {e.message}\n"
-                f"{e.line}|{e.text}\nThe edit was applied; fix it with replace_lines (or undo)."
-            )
-        else:
-            parts.append("Syntax OK.")
-        parts.append(f"{self.path} now ({self.lines_total} lines), around the edit:\n{self.window}")
-        parts.append(self.footer())
-        return "\n\n".join(parts)
-
-
-class UndoResult(EpisodeStatus):
-    undone: str
-    diff: str
-
-    def text(self) -> str:
-        return f"Undid {self.undone}.\n{self.diff.rstrip() or '(no textual change)'}\n{self.footer()}"
-
-
-class ResetResult(EpisodeStatus):
-    changed: bool
-    diff: str
-
-    def text(self) -> str:
-        if not self.changed:
-            return f"The files were already original; nothing changed.\n{self.footer()}"
-        return f"Restored the original files (undo reverts this).\n{self.diff.rstrip()}\n{self.footer()}"
-
-
-class SubmitResult(EpisodeStatus):
-    score: float
-    resolved: bool
-    hidden_passed: int
-    hidden_total: int
-    end_reason: str
-
-    def text(self) -> str:
-        verdict = "RESOLVED" if self.resolved else "not resolved"
-        return (
-            f"Submitted: score {self.score:.2f} ({self.hidden_passed}/{self.hidden_total} hidden tests passed), {verdict}. "
-            f"The episode is over.\n{self.footer()}"
+        fix = "The edit was applied; fix it with another edit (or undo)."
+        return "\n\n".join(
+            [
+                self.diff.rstrip(),
+                syntax_text(self.path, self.syntax_error, self.syntax_unchecked, fix),
+                f"{self.path} now ({self.lines_total} lines), around the edit:\n{self.window}",
+                self.footer(),
+            ]
         )
+
+
+class ReplaceLinesResult(EditResult):
+    pass
+
+
+class ReplaceTextResult(EditResult):
+    pass
+
+
+class FileSyntax(BaseModel):
+    path: str
+    syntax_ok: bool
+    syntax_error: SyntaxIssue | None = None
+    syntax_unchecked: str | None = None
+
+
+class RestoreResult(EpisodeStatus):
+    """What undo and reset_code did: the diff, and the syntax check of every file they restored."""
+
+    diff: str
+    syntax: list[FileSyntax] = Field(description="each restored file's syntax check")
+
+    def _syntax_text(self) -> str:
+        fix = "The restored code holds this error; fix it with an edit (or undo again)."
+        return "\n".join(syntax_text(f.path, f.syntax_error, f.syntax_unchecked, fix) for f in self.syntax)
+
+
+class UndoResult(RestoreResult):
+    undone: str
+
+    def text(self) -> str:
+        return f"Undid {self.undone}.\n{self.diff.rstrip() or '(no textual change)'}\n{self._syntax_text()}\n{self.footer()}"
+
+
+class ResetResult(RestoreResult):
+    def text(self) -> str:
+        return f"Restored the original files (undo reverts this).\n{self.diff.rstrip()}\n{self._syntax_text()}\n{self.footer()}"
+
+
+class ShowDiffResult(EpisodeStatus):
+    files_changed: list[str]
+    diff: str = Field(description="unified diff of every editable file against the original")
+
+    def text(self) -> str:
+        names = ", ".join(self.files_changed)
+        return f"Changes against the original ({len(self.files_changed)} file(s): {names}):\n{self.diff.rstrip()}\n{self.footer()}"
+
+
+class SubmitResult(EpisodeStatus, Submission):
+    """submit's result: the status of the episode (now over) and the submission's score in full."""
+
+    def text(self) -> str:
+        return f"Submitted. {self.summary()} The episode is over.\n{self.footer()}"

@@ -13,6 +13,7 @@ from environment.registry import EpisodeHandle, EpisodeRegistry
 from environment.selection import Selection
 from environment.settings import ServiceSettings
 from sandbox.base import EventCallback, RunRequest, RunResult, SandboxError
+from tasks.model import Task
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,27 @@ def pytest_request(
     hidden test against only the editable files' content beside pristine sources."""
     if scoring and (selection is not None or verbose):
         raise ValueError("a scoring run runs every hidden test: it takes no selection")
-    spec = ep.task.spec
     files, tests = (ep.scoring_files(), ep.task.hidden_test_files) if scoring else (ep.workspace_files(), ep.task.test_files)
+    return _pytest(ep.task, files, tests, settings, scoring, selection, verbose)
+
+
+def original_requests(task: Task, settings: ServiceSettings) -> tuple[RunRequest, RunRequest]:
+    """The visible run and the scoring run of the task's original files (its baseline)."""
+    visible = _pytest(task, {**task.source_files, **task.test_files}, task.test_files, settings, False)
+    hidden = _pytest(task, {**task.source_files, **task.hidden_test_files}, task.hidden_test_files, settings, True)
+    return visible, hidden
+
+
+def _pytest(
+    task: Task,
+    files: dict[str, str],
+    tests: dict[str, str],
+    settings: ServiceSettings,
+    scoring: bool,
+    selection: Selection | None = None,
+    verbose: bool = False,
+) -> RunRequest:
+    spec = task.spec
     return RunRequest(
         kind="pytest",
         files=files,

@@ -8,33 +8,39 @@ every call that touches an episode.
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import anyio
 
 from environment import reports, runs, scoring, selection, views
 from environment import results as r
 from environment import run_results as rr
+from environment.baselines import BaselineCache, measurer
+from environment.diffs import FileChange
 from environment.episode import MAX_CODE_CHARS, EndReason, Episode, check_text
-from environment.errors import BadArgument, SubmitFailed, UnknownTask, quoted
+from environment.errors import BadArgument, NoChange, SubmitFailed, UnknownTask, quoted
 from environment.offload import Offload
 from environment.registry import EpisodeHandle, EpisodeRegistry
 from environment.runs import ProgressCallback
 from environment.settings import ServiceSettings
 from sandbox.base import SandboxError, SandboxProvider
 from tasks.loader import Catalog
-from tasks.model import DIFFICULTIES, DIFFICULTIES_IN_WORDS, count_tests
+from tasks.model import DIFFICULTIES, DIFFICULTIES_IN_WORDS, Task
 
 CLOSE_BUDGET_S = 10.0  # shutdown waits this long for sandboxes to close, then leaves them to the provider
 
 
 class DebugService:
-    def __init__(self, catalog: Catalog, provider: SandboxProvider, settings: ServiceSettings | None = None):
+    def __init__(self, catalog: Catalog, provider: SandboxProvider, settings: ServiceSettings | None = None, baselines: BaselineCache | None = None):
         self.catalog = catalog
         self.provider = provider
         self.settings = settings or ServiceSettings()
         self.episode_limits = self.settings.episode_limits()
         self.offload = Offload()
         self.registry = EpisodeRegistry(provider, self.settings)
+        self.baselines = baselines or BaselineCache(self.settings.baseline_cache_dir)
+        self._measure = measurer(provider, self.settings)
 
     # -- catalog and state ---------------------------------------------------------------
 
@@ -58,7 +64,16 @@ class DebugService:
     # -- lifecycle -----------------------------------------------------------------------
 
     async def run_background(self) -> None:
-        await self.registry.run_background()
+        async with anyio.create_task_group() as tg:
+            self.baselines.attach(tg)
+            try:
+                await self.registry.run_background()
+            finally:
+                self.baselines.attach(None)
+
+    async def baseline(self, task: Task) -> scoring.Baseline:
+        """What the task's original does (measured once; environment/baselines.py)."""
+        return await self.baselines.get(task, self._measure)
 
     async def drain(self, grace_s: float) -> None:
         await self.registry.drain(grace_s)
@@ -78,8 +93,9 @@ class DebugService:
         if task is None:
             raise UnknownTask(f"No task {quoted(task_id)} (task_id). Call list_tasks to see the available task ids.")
         self.registry.check_capacity(owner)
-        episode = Episode.create("ep_" + secrets.token_urlsafe(16), task, max_steps, self.episode_limits)
+        episode = Episode.create("ep_" + secrets.token_urlsafe(16), task, max_steps, self.episode_limits, self.settings.reward_mode)
         sandbox = (await self.registry.add(episode, owner)).sandbox
+        self.baselines.prefetch(task, self._measure)
         readable = episode.readable_files()
         main, files = await self.offload.cpu(sum(map(len, readable.values())), self._first_look, episode, readable)
         return r.StartTaskResult(
@@ -93,6 +109,7 @@ class DebugService:
             files=files,
             code=main.code,
             max_steps=episode.max_steps,
+            reward_mode=episode.reward_mode,
             sandbox=r.SandboxInfo(backend=sandbox.backend, isolation=sandbox.isolation),
         )
 
@@ -102,7 +119,7 @@ class DebugService:
         return episode.view(None, None, None), files
 
     async def view_code(self, episode_id: str, path: str | None, start_line: int | None, end_line: int | None, *, owner: str) -> r.ViewCodeResult:
-        async with self.registry.active(episode_id, owner) as handle:
+        async with self._active(episode_id, owner) as handle:
             ep = handle.episode
             size = len(ep.readable_files().get(path or ep.task.spec.main_file, ""))
             view = await self.offload.cpu(size, ep.view, path, start_line, end_line)
@@ -112,45 +129,68 @@ class DebugService:
     async def replace_lines(
         self, episode_id: str, start_line: int, end_line: int, new_code: str, path: str | None, *, owner: str
     ) -> r.ReplaceLinesResult:
-        async with self.registry.active(episode_id, owner) as handle:
+        async with self._active(episode_id, owner) as handle:
             ep = handle.episode
             # Planning reads the episode only (its lock keeps it still); a large file is planned in a thread.
             size = len(ep.files.get(path or ep.task.spec.main_file, "")) + len(new_code)
             plan = await self.offload.cpu(size, ep.plan_replace, path, start_line, end_line, new_code)
-            self.registry.make_room(handle, plan.growth)
-            edit = ep.apply(plan)
-            text = ep.files[edit.path]
-            ep.charge("replace_lines", f"{edit.path}:{start_line}-{end_line}")
-            status = await self._after_step(handle)
-            shown = await self.offload.edit_feedback(edit, text)
-            return r.ReplaceLinesResult(
-                **status,
-                path=edit.path,
-                start_line=edit.start_line,
-                end_line=edit.end_line,
-                lines_total=edit.lines_total,
-                diff=shown.diff,
-                window=shown.window,
-                syntax_ok=shown.syntax.issue is None and shown.syntax.unchecked is None,
-                syntax_error=shown.syntax.issue,
-                syntax_unchecked=shown.syntax.unchecked,
-            )
+            return await self._edit(handle, plan, "replace_lines", r.ReplaceLinesResult)
+
+    async def replace_text(self, episode_id: str, path: str, old_text: str, new_text: str, *, owner: str) -> r.ReplaceTextResult:
+        async with self._active(episode_id, owner) as handle:
+            ep = handle.episode
+            size = len(ep.files.get(path, "")) + len(old_text) + len(new_text)
+            plan = await self.offload.cpu(size, ep.plan_replace_text, path, old_text, new_text)
+            return await self._edit(handle, plan, "replace_text", r.ReplaceTextResult)
+
+    async def _edit(self, handle: EpisodeHandle, plan, tool: str, result: type[r.EditResult]) -> r.EditResult:
+        ep = handle.episode
+        self.registry.make_room(handle, plan.growth)
+        edit = ep.apply(plan)
+        text = ep.files[edit.path]
+        ep.charge(tool, f"{edit.path}:{edit.start_line}-{edit.end_line}")
+        status = await self._after_step(handle)
+        shown = await self.offload.edit_feedback(edit, text)
+        return result(
+            **status,
+            path=edit.path,
+            start_line=edit.start_line,
+            end_line=edit.end_line,
+            lines_total=edit.lines_total,
+            diff=shown.diff,
+            window=shown.window,
+            syntax_ok=shown.syntax.issue is None and shown.syntax.unchecked is None,
+            syntax_error=shown.syntax.issue,
+            syntax_unchecked=shown.syntax.unchecked,
+        )
+
+    async def show_diff(self, episode_id: str, *, owner: str) -> r.ShowDiffResult:
+        async with self._active(episode_id, owner) as handle:
+            ep = handle.episode
+            changes = [FileChange(p, ep.originals[p], text) for p, text in sorted(ep.files.items()) if text != ep.originals[p]]
+            if not changes:
+                raise NoChange("Nothing has changed yet: every editable file is as the task gave it. No step was counted.")
+            diff = await self.offload.render(changes)
+            ep.charge("show_diff", f"{len(changes)} file(s) changed")
+            return r.ShowDiffResult(**await self._after_step(handle), files_changed=[c.path for c in changes], diff=diff)
 
     async def run_tests(
         self, episode_id: str, progress: ProgressCallback | None = None, *, owner: str, tests: list[str] | None = None, verbose: bool = False
     ) -> rr.RunTestsResult:
-        async with self.registry.active(episode_id, owner) as handle:
+        async with self._active(episode_id, owner) as handle:
             ep = handle.episode
             chosen = selection.parse_selection(tests, ep.task.test_files)  # before any run: a bad one costs nothing
-            # Only a run of every visible test measures progress: a selection neither earns nor moves the baseline.
+            # Only a run of every visible test measures progress: a selection neither earns nor moves the potential.
             full_run = chosen is None
+            # Before the run: a baseline that cannot be measured fails the call before anything happened.
+            baseline = await self.baseline(ep.task) if full_run else None
             request = runs.pytest_request(ep, self.settings, selection=chosen, verbose=verbose)
             result = await runs.run(self.registry, handle, request, runs.progress_relay(progress))
             if chosen is not None and not result.collected and not result.collect_errors:
                 raise selection.no_match(chosen, ep.task.test_files)
-            floor_files = ep.task.test_files if chosen is None else {p: ep.task.test_files[p] for p in chosen.whole_files()}
-            counts = scoring.count(result, count_tests(floor_files))
-            reward = ep.record_visible_run(counts.fraction) if full_run else 0.0
+            floor = ep.task.visible_test_count if chosen is None else sum(ep.task.visible_test_counts[p] for p in chosen.whole_files())
+            counts = scoring.count(result, floor)
+            reward = ep.record_visible_run(counts.fraction, baseline) if baseline is not None else 0.0
             ep.charge("run_tests", f"{counts.passed}/{counts.total} passed" + ("" if full_run else " (selected tests)"), reward)
             return rr.RunTestsResult(
                 **await self._after_step(handle),
@@ -175,14 +215,16 @@ class DebugService:
 
     async def run_python(self, episode_id: str, code: str, timeout_s: float | None, *, owner: str) -> rr.RunPythonResult:
         code = check_text("code", code, MAX_CODE_CHARS)
+        if not code.strip():
+            raise BadArgument("code is empty: give the Python to run (print what you want to see). No step was counted.")
         limit = self.settings.max_python_timeout_s
         if timeout_s is not None and not 0 < timeout_s <= limit:
             raise BadArgument(f"timeout_s must be more than 0 and at most {limit:g} seconds, got {timeout_s}.")
-        async with self.registry.active(episode_id, owner) as handle:
+        async with self._active(episode_id, owner) as handle:
             ep = handle.episode
             request = runs.python_request(ep, self.settings, code, timeout_s)
             result = await runs.run(self.registry, handle, request)
-            ep.charge("run_python", code.strip().splitlines()[0][:80] if code.strip() else "(empty)")
+            ep.charge("run_python", code.strip().splitlines()[0][:80])
             exc = result.exception
             located = reports.located(ep, "", "", "", "", exc.frames) if exc else None
             return rr.RunPythonResult(
@@ -202,32 +244,55 @@ class DebugService:
             )
 
     async def undo(self, episode_id: str, *, owner: str) -> r.UndoResult:
-        async with self.registry.active(episode_id, owner) as handle:
+        async with self._active(episode_id, owner) as handle:
             label, changes = handle.episode.undo()
             handle.episode.charge("undo", label)
             status = await self._after_step(handle)
-            return r.UndoResult(**status, undone=label, diff=await self.offload.render(changes))
+            diff, syntax = await self._restored(handle.episode, changes)
+            return r.UndoResult(**status, undone=label, diff=diff, syntax=syntax)
 
     async def reset_code(self, episode_id: str, *, owner: str) -> r.ResetResult:
-        async with self.registry.active(episode_id, owner) as handle:
+        async with self._active(episode_id, owner) as handle:
             changes = handle.episode.reset()
             handle.episode.charge("reset_code", "restore original files")
             status = await self._after_step(handle)
-            return r.ResetResult(**status, changed=bool(changes), diff=await self.offload.render(changes))
+            diff, syntax = await self._restored(handle.episode, changes)
+            return r.ResetResult(**status, diff=diff, syntax=syntax)
+
+    async def _restored(self, ep: Episode, changes: list[FileChange]) -> tuple[str, list[r.FileSyntax]]:
+        """The diff of what undo or reset_code changed, and the syntax of each file as it is now."""
+        checks = []
+        for path in sorted({c.path for c in changes}):
+            check = await self.offload.syntax.check(path, ep.files[path])
+            ok = check.issue is None and check.unchecked is None
+            checks.append(r.FileSyntax(path=path, syntax_ok=ok, syntax_error=check.issue, syntax_unchecked=check.unchecked))
+        return await self.offload.render(changes), checks
 
     async def submit(self, episode_id: str, *, owner: str) -> r.SubmitResult:
-        async with self.registry.active(episode_id, owner) as handle:
+        async with self._active(episode_id, owner) as handle:
+            # Outside the shield and before anything happens: a baseline that cannot be measured is a
+            # sandbox failure of this call only, which the agent may retry.
+            baseline = await self.baseline(handle.episode.task)
             # A submit that has started is final: it runs to its end (bounded by the run's timeout)
             # and ends the episode even if its caller goes away, so that dropping the call can
             # never buy a free look at the hidden tests.
             with anyio.CancelScope(shield=True):
-                submission = await self._score_or_end(handle)
-                handle.episode.charge("submit", f"score {submission.score:.2f}", submission.score)
+                submission = await self._score_or_end(handle, baseline)
+                handle.episode.charge("submit", f"score {submission.score:.2f}", submission.reward)
                 status = self._status(handle.episode)
                 await self.registry.release(handle, reuse=True)
-            return r.SubmitResult(**status, **submission.model_dump())
+            return r.SubmitResult(**status, **submission.model_dump(exclude={"reward", "hidden_pass_rate"}))
 
     # -- steps and scoring ---------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _active(self, episode_id: str, owner: str) -> AsyncIterator[EpisodeHandle]:
+        """The episode, locked for one call. When one step is left, the call may submit: the baseline
+        is awaited first, so that failing to measure it fails the call before anything happened."""
+        async with self.registry.active(episode_id, owner) as handle:
+            if handle.episode.steps_remaining <= 1:
+                await self.baseline(handle.episode.task)
+            yield handle
 
     async def _after_step(self, handle: EpisodeHandle) -> dict:
         """The status fields of a step's result; submits first if this step spent the budget."""
@@ -235,8 +300,9 @@ class DebugService:
         submission = None
         if ep.budget_spent and not ep.done:
             with anyio.CancelScope(shield=True):  # final once started, as submit is
-                submission = await self._score_or_end(handle, reason="budget_spent")
-                ep.credit_last_step(submission.score)
+                baseline = await self.baseline(ep.task)
+                submission = await self._score_or_end(handle, baseline, reason="budget_spent")
+                ep.record_budget_submit(submission.reward)
                 await self.registry.release(handle, reuse=True)
         return {**self._status(ep), "submission": submission}
 
@@ -244,19 +310,20 @@ class DebugService:
     def _status(ep: Episode) -> dict:
         return {"episode_id": ep.episode_id, "step": ep.step, "steps_remaining": ep.steps_remaining, "reward": ep.last_reward, "done": ep.done}
 
-    async def _score_or_end(self, handle: EpisodeHandle, reason: EndReason = "submitted") -> r.Submission:
+    async def _score_or_end(self, handle: EpisodeHandle, baseline: scoring.Baseline, reason: EndReason = "submitted") -> r.Submission:
         """Score, or end the episode with score 0 if the sandbox failed twice while scoring: code
         that can break its sandbox at will must not be able to retry a submit for free."""
         try:
-            return await self._score(handle, reason)
+            return await self._score(handle, baseline, reason)
         except SandboxError as exc:
             handle.episode.end_without_score("sandbox_failure")
             await self.registry.release(handle)
             raise SubmitFailed(str(exc)) from exc
 
-    async def _score(self, handle: EpisodeHandle, reason: EndReason) -> r.Submission:
+    async def _score(self, handle: EpisodeHandle, baseline: scoring.Baseline, reason: EndReason) -> r.Submission:
         ep = handle.episode
+        untouched = ep.untouched  # before the run: the files cannot change while it runs, but say so plainly
         result = await runs.run(self.registry, handle, runs.pytest_request(ep, self.settings, scoring=True))
-        counts = scoring.count(result, count_tests(ep.task.hidden_test_files))
-        score = ep.finish(round(counts.fraction, 6), reason)
-        return r.Submission(score=score, resolved=bool(ep.resolved), hidden_passed=counts.passed, hidden_total=counts.total, end_reason=reason)
+        outcome = scoring.score(baseline, result, ep.task.hidden_test_count, untouched=untouched)
+        reward = ep.finish(outcome, reason)
+        return r.Submission(**outcome.model_dump(exclude={"hidden_pass_rate"}), end_reason=reason, reward=reward)

@@ -4,6 +4,8 @@ model with the bounds of every field; `debugbox serve` fills it from flags and D
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from environment.limits import (
@@ -20,6 +22,7 @@ from environment.limits import (
     UndoBytes,
     WorkspaceChars,
 )
+from environment.scoring import RewardMode
 from sandbox.base import Limits
 
 MAX_MEMORY_BYTES = 1024 * 1024 * MIB  # 1 TiB: past any machine this runs on
@@ -37,6 +40,8 @@ class ServiceSettings(BaseModel):
     keep_finished_s: float = Field(default=3600.0, ge=0, description="a finished episode stays readable (episodes://) this long")
     sweep_interval_s: float = Field(default=30.0, gt=0, le=3600)
     limits: Limits = Field(default_factory=Limits, description="caps on every run's process tree")
+    reward_mode: RewardMode = Field(default="shaped", description="shaped: potential-based on visible progress, plus the score; sparse: the score only")
+    baseline_cache_dir: Path | None = Field(default=None, description="where the originals' measured results are kept across servers (None: in memory only)")
     # What one episode may hold (environment/limits.py says why these defaults).
     max_steps_limit: StepBudget = DEFAULT_MAX_STEPS
     max_file_chars: FileChars = DEFAULT_MAX_FILE_CHARS

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import sys
 import warnings
 
@@ -43,10 +44,10 @@ def find_syntax_error(path: str, text: str) -> dict | None:
 
 
 def _line(text: str, number: int) -> str:
-    """Line `number` (1-based) as str.splitlines counts lines, without splitting the whole text."""
+    """Line `number` (1-based) as Python counts lines (as environment/diffs.split_lines does)."""
     if number < 1:
         return ""
-    lines = text.splitlines()
+    lines = re.split(r"\r\n?|\n", text)
     return lines[number - 1] if number <= len(lines) else ""
 
 

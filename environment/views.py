@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
+
 from pydantic import BaseModel
 
 from environment import diffs
+from environment.diffs import split_lines
+from environment.errors import BadArgument
 from environment.syntax_worker import find_syntax_error
 
 CONTEXT_RADIUS = 3
 MAX_WINDOW_LINES = 200  # of the edited lines shown back after an edit; view_code shows the rest
+MAX_SCANNED_LINES = 20_000  # lines compared with a missed old_text, for its near misses
 
 
 class SyntaxIssue(BaseModel):
@@ -16,10 +21,6 @@ class SyntaxIssue(BaseModel):
     column: int
     message: str
     text: str = ""
-
-
-def split_lines(text: str) -> list[str]:
-    return text.splitlines()
 
 
 def join_lines(lines: list[str]) -> str:
@@ -65,3 +66,58 @@ def describe_edit(change: diffs.FileChange, first_new_line: int, last_new_line: 
     after = change.after if isinstance(change.after, list) else split_lines(change.after)
     start, end, text = window(after, first_new_line, last_new_line)
     return diffs.render([change]).text, start, end, text
+
+
+MAX_CANDIDATES = 8
+
+
+def unique_occurrence(path: str, text: str, needle: str) -> int:
+    """Where `needle` occurs in `text`, if exactly once; else a BadArgument that shows the candidates
+    (every occurrence, or the lines most like the needle's first line)."""
+    at = text.find(needle)
+    if at >= 0 and text.find(needle, at + 1) < 0:
+        return at
+    lines = split_lines(text)
+    if at >= 0:
+        starts, found = [], at
+        while found >= 0 and len(starts) < MAX_CANDIDATES + 1:
+            starts.append(text.count("\n", 0, found) + 1)
+            found = text.find(needle, found + 1)
+        shown = "\n".join(f"{n}|{lines[n - 1]}" for n in starts[:MAX_CANDIDATES])
+        more = " (and more)" if len(starts) > MAX_CANDIDATES else ""
+        raise BadArgument(
+            f"old_text occurs more than once in {path}{more}; it starts on these lines:\n{shown}\n"
+            "Include more of the surrounding lines in old_text so that it matches once (or use replace_lines)."
+        )
+    raise BadArgument(f"old_text does not occur in {path} exactly as given.{_near_misses(lines, needle)}")
+
+
+def _near_misses(lines: list[str], needle: str) -> str:
+    first = next((line.strip() for line in split_lines(needle) if line.strip()), "")
+    if not first:
+        return " It holds only whitespace."
+    same = [n for n, line in enumerate(lines, 1) if line.strip() == first]
+    if same:
+        hint = "These lines match its first line once indentation and trailing spaces are ignored"
+        numbers = same[:MAX_CANDIDATES]
+    else:
+        stripped = [line.strip()[:200] for line in lines[:MAX_SCANNED_LINES]]
+        close = set(difflib.get_close_matches(first[:200], stripped, n=MAX_CANDIDATES, cutoff=0.7))
+        numbers = [n for n, line in enumerate(stripped, 1) if line in close][:MAX_CANDIDATES]
+        hint = "The lines most like its first line"
+    if not numbers:
+        return " No line looks like its first line either; view_code shows the file."
+    shown = "\n".join(f"{n}|{lines[n - 1]}" for n in numbers)
+    return f" {hint}:\n{shown}\nCopy the text exactly from view_code (whitespace included) and retry."
+
+
+def changed_span(before: list[str], after: list[str]) -> tuple[int, int, int]:
+    """The lines that differ: (first, end in before, end in after), 0-based, ends exclusive."""
+    first = 0
+    limit = min(len(before), len(after))
+    while first < limit and before[first] == after[first]:
+        first += 1
+    tail = 0
+    while tail < limit - first and before[-1 - tail] == after[-1 - tail]:
+        tail += 1
+    return first, len(before) - tail, len(after) - tail

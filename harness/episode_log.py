@@ -3,6 +3,10 @@
     [START] task=<task_id> env=debugbox model=<model>
     [STEP] step=<n> action=<tool(compact args)> reward=<0.00> done=<true|false> error=<msg|null>
     [END] success=<true|false> steps=<n> score=<0.00> rewards=<r1,r2,...,rn>
+
+Numbers have two decimals; a reward can be negative (a shaped run_tests after a regression), never
+"-0.00". `score` is the submission's score (DESIGN.md, Scoring and rewards), `success` whether it
+resolved the task (every hidden test passes).
 """
 
 from __future__ import annotations
@@ -53,6 +57,11 @@ def compact_action(name: str, arguments: Mapping[str, Any] | None) -> str:
     return f"{one_line(name, MAX_ARG_CHARS)}({args})"
 
 
+def amount(value: float) -> str:
+    """Two decimals, and 0.00 rather than -0.00 for a hair below zero."""
+    return f"{round(value, 2) or 0.0:.2f}"
+
+
 def _bool(value: bool) -> str:
     return "true" if value else "false"
 
@@ -63,8 +72,8 @@ def start_line(task_id: str, model: str) -> str:
 
 def step_line(step: int, action: str, reward: float, done: bool, error: str | None) -> str:
     shown_error = "null" if error is None else (one_line(error, MAX_ERROR_CHARS) or "error")
-    return f"[STEP] step={step} action={no_line_breaks(action)} reward={reward:.2f} done={_bool(done)} error={shown_error}"
+    return f"[STEP] step={step} action={no_line_breaks(action)} reward={amount(reward)} done={_bool(done)} error={shown_error}"
 
 
 def end_line(success: bool, steps: int, score: float, rewards: Sequence[float]) -> str:
-    return f"[END] success={_bool(success)} steps={steps} score={score:.2f} rewards={','.join(f'{r:.2f}' for r in rewards)}"
+    return f"[END] success={_bool(success)} steps={steps} score={amount(score)} rewards={','.join(amount(r) for r in rewards)}"

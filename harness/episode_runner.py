@@ -4,8 +4,12 @@ enforce the limits, and submit when the policy leaves the episode unsubmitted.
 Limits (each ends the loop; the runner then submits so the score is real):
 - the policy stops (its own kill switches, e.g. replies it cannot parse, surface as a Stop);
 - the same call (tool and arguments, episode_id aside) is asked for `max_repeats` times in a row:
-  the repeat is not executed;
-- `max_steps` calls were made.
+  the repeat is not executed. Nothing happened in between, so a repeat learns nothing new (the same
+  code gives the same views and runs; a repeated edit fails as a no-op or piles the same text up),
+  except for a call that moves the state on by itself: a successful `undo` reverts the edit before
+  the last one's (PROGRESSING_TOOLS), so after a success it does not count as a repeat;
+- `max_steps` calls were made (tool errors included: they cost the task's budget nothing, but a
+  model that keeps erring must still stop).
 A PolicyError (model unreachable, bad credentials) ends the episode without a submit: the score
 would measure the outage, not the agent. Other exceptions (a lost connection) propagate; the
 EpisodeRecord passed in keeps what happened up to then, so a caller can always report it.
@@ -26,6 +30,8 @@ from harness.policy import Observation, Policy, PolicyConfigError, PolicyError, 
 log = logging.getLogger(__name__)
 
 RUNNER_TOOLS = frozenset({"start_task", "list_tasks"})  # the runner starts the episode; a policy never does
+# Calls whose repetition, after a success, does something new (each undo reverts an earlier edit).
+PROGRESSING_TOOLS = frozenset({"undo", "debug_command"})
 EPISODE_ID = "episode_id"
 SOLVE_PROMPT = "solve_task"
 
@@ -36,8 +42,10 @@ class EpisodeRecord:
     episode_id: str | None = None
     steps: list[Step] = field(default_factory=list)  # every step, in order, as logged
     done: bool = False
-    score: float = 0.0
+    score: float = 0.0  # the submission's score (DESIGN.md: fixed fail-to-pass minus broken pass-to-pass)
     resolved: bool = False
+    submission: dict[str, Any] | None = None  # the submission in full (raw hidden counts, fixed, broken, ...)
+    reward_mode: str | None = None  # shaped or sparse, as start_task said
     stop_reason: str | None = None  # why the loop ended
     auto_submitted: bool = False
     error: str | None = None  # the episode could not be played to its end
@@ -86,6 +94,7 @@ class EpisodeRunner:
             record.error = f"start_task failed: {started.text}"
             return record
         record.episode_id = started.data["episode_id"]
+        record.reward_mode = started.data.get("reward_mode")
         observation = Observation(
             task_id=task_id,
             episode_id=record.episode_id,
@@ -93,6 +102,8 @@ class EpisodeRunner:
             start_text=started.text,
             start=started.data,
             tools=self.policy_tools(),
+            max_calls=self.max_steps,
+            max_repeats=self.max_repeats,
         )
         try:
             record.stop_reason = await self._loop(policy, observation, record)
@@ -132,7 +143,7 @@ class EpisodeRunner:
                 if stop_reason is None and len(record.steps) >= self.max_steps:
                     stop_reason = f"max steps ({self.max_steps}) reached"
                 key = _same_call_key(call)
-                repeats = repeats + 1 if key == last_key else 1
+                repeats = repeats + 1 if key == last_key and not self._progressed(call, record) else 1
                 last_key = key
                 if stop_reason is None and repeats >= self.max_repeats:
                     stop_reason = f"kill switch: the same call {call.name} asked for {repeats} times in a row"
@@ -144,6 +155,12 @@ class EpisodeRunner:
             observation.last = answered
             if stop_reason is not None:
                 return stop_reason
+
+    @staticmethod
+    def _progressed(call: ToolCall, record: EpisodeRecord) -> bool:
+        """The previous call (the same as this one) moved the state on, so repeating it is no loop."""
+        last = record.steps[-1] if record.steps else None
+        return call.name in PROGRESSING_TOOLS and last is not None and not last.skipped and not last.outcome.is_error
 
     def _with_episode_id(self, call: ToolCall, observation: Observation) -> ToolCall:
         tool = next((t for t in observation.tools if t.name == call.name), None)
@@ -168,6 +185,7 @@ class EpisodeRunner:
             record.done = True
             submission: dict[str, Any] | None = outcome.submission
             if submission is not None:
+                record.submission = dict(submission)
                 record.score = float(submission.get("score") or 0.0)
                 record.resolved = bool(submission.get("resolved"))
         if self.on_step is not None:

@@ -3,8 +3,9 @@
 Configuration: API_BASE_URL, MODEL_NAME, and the key from HF_TOKEN, API_KEY or OPENAI_API_KEY
 (the first one set wins); command-line flags override them.
 
-The model sees the server's solve_task prompt as the system message and start_task's text as the
-first user message; every tool result goes back as a `tool` message. A call it cannot make (no tool
+The model sees the server's solve_task prompt, followed by a short statement of the episode's rules
+(step costs, the score, this episode's reward mode, the runner's own limits), as the system message
+and start_task's text as the first user message; every tool result goes back as a `tool` message. A call it cannot make (no tool
 call at all, arguments that are not a JSON object) goes back to it as an error and is counted;
 three such replies in a row stop the episode. Rate limits, 5xx and connection failures are retried
 with exponential backoff; bad credentials stop at once with a message naming the variables.
@@ -33,6 +34,34 @@ NO_KEY = "no-key"  # keyless local servers (vLLM, Ollama) still need a non-empty
 NUDGE = (
     "Reply with exactly one tool call, arguments as a JSON object. When the visible tests pass, call submit."
 )
+
+
+REWARD_RULES = {
+    "shaped": "Rewards: each full run_tests pays the change of the visible pass rate since the last full run "
+    "(negative after a regression); submit pays the rest, so the rewards add up to the score.",
+    "sparse": "Rewards: only submit pays: the score.",
+}
+
+
+def episode_rules(observation: Observation) -> str:
+    """What the model must know to spend its steps well, in a few lines (DESIGN.md, Scoring and rewards)."""
+    lines = [
+        "Rules of this episode:",
+        "- Steps: each call that does something costs one step; an error, or a call that would change nothing "
+        "(an edit to the same text, undo with nothing to undo, reset_code on the original), costs none and comes "
+        "back as an error. When the budget is spent, the episode submits itself; the last two steps carry a WARNING.",
+        "- Score: (hidden tests the original fails that you fix - hidden tests it passed that you break) / "
+        "(hidden tests it fails), at least 0. Untouched code scores 0; resolved means every hidden test passes.",
+    ]
+    mode = observation.start.get("reward_mode")
+    if mode in REWARD_RULES:
+        lines.append(f"- {REWARD_RULES[mode]}")
+    if observation.max_calls is not None and observation.max_repeats is not None:
+        lines.append(
+            f"- This runner stops you after {observation.max_calls} calls (errors count here) or the same call "
+            f"{observation.max_repeats} times in a row, then submits for you."
+        )
+    return "\n".join(lines)
 
 
 @dataclass
@@ -119,7 +148,7 @@ class OpenAIPolicy:
     def _begin(self, observation: Observation) -> None:
         self.tools = openai_tools(observation.tools, optional=["episode_id"])
         self.messages = [
-            {"role": "system", "content": observation.instructions},
+            {"role": "system", "content": observation.instructions.rstrip() + "\n\n" + episode_rules(observation)},
             {
                 "role": "user",
                 "content": "start_task has been called for you; this is what it returned.\n\n" + observation.start_text,

@@ -53,6 +53,8 @@ class Observation:
     tools: list[ToolSpec]  # the tools the policy may call (start_task and list_tasks excluded)
     history: list[Step] = field(default_factory=list)
     last: list[Step] = field(default_factory=list)  # the steps answering the previous act()
+    max_calls: int | None = None  # the runner's limits: calls per episode (tool errors included) ...
+    max_repeats: int | None = None  # ... and the same call this many times in a row
 
 
 Decision = Sequence[ToolCall] | Stop

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from typing import Annotated
@@ -28,9 +29,15 @@ INVALID_PARAMS = -32602
 
 INSTRUCTIONS = """debugbox: fix buggy Python programs in a sandbox.
 Call list_tasks, then start_task(task_id) to get an episode_id. Read code with view_code, edit with
-replace_lines (inclusive 1-based line ranges), check with run_tests and run_python, revert with undo or
-reset_code, and call submit when the visible tests pass: submit scores hidden tests and ends the episode.
-Every call costs one step of the episode's budget."""
+replace_text (one exact, unique piece of text) or replace_lines (inclusive 1-based line ranges), review
+with show_diff, check with run_tests and run_python, revert with undo or reset_code, and call submit when
+the visible tests pass: submit scores hidden tests and ends the episode.
+Steps: each episode call that does something costs one step of the budget; an error, or a call that would
+change nothing, costs none. When the budget is spent the episode submits itself.
+Score: only what you change counts: hidden tests the original fails that you fix, minus hidden tests it
+passed that you break, over the tests it fails; untouched code scores 0. Rewards (shaped): each full
+run_tests pays the change of the visible pass rate since the last one, submit pays the rest, so an
+episode's rewards add up to its score."""
 
 EpisodeId = Annotated[str, Field(description="the episode_id that start_task returned")]
 READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
@@ -51,6 +58,12 @@ async def _call(coro) -> CallToolResult:
         raise tool_error(exc) from None
 
 
+def cleaned(fn):
+    """A tool's description from its docstring without the source's indentation."""
+    fn.__doc__ = inspect.cleandoc(fn.__doc__ or "")
+    return fn
+
+
 def build_server(service: DebugService, *, name: str = "debugbox", security: HttpSecurity | None = None) -> MCPServer:
     mcp = DebugboxMCP(
         name,
@@ -66,48 +79,89 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
         return JSONResponse({"status": "stopping" if service.registry.closing else "ok"}, status_code=503 if service.registry.closing else 200)
 
     @mcp.tool(annotations=READ_ONLY)
+    @cleaned
     async def list_tasks(
         difficulty: Annotated[str | None, Field(description=f"only tasks of this difficulty: {DIFFICULTIES_IN_WORDS}")] = None,
         tag: Annotated[str | None, Field(description="only tasks carrying this tag")] = None,
     ) -> Annotated[CallToolResult, r.TaskList]:
-        """List the debugging tasks: task_id, title, difficulty and tags."""
+        """List the debugging tasks.
+        Returns each task's task_id, title, difficulty and tags.
+        Free: it belongs to no episode."""
         try:
             return _result(service.list_tasks(difficulty, tag))
         except DOMAIN_ERRORS as exc:
             raise tool_error(exc) from None
 
     @mcp.tool(annotations=STARTS)
+    @cleaned
     async def start_task(
         task_id: Annotated[str, Field(description="a task_id from list_tasks")],
         max_steps: Annotated[int | None, Field(description="step budget (default: the task's own)")] = None,
     ) -> Annotated[CallToolResult, r.StartTaskResult]:
-        """Start an episode of a task in a fresh sandbox. Returns the episode_id that every other tool
-        needs, the task description, the file list, the numbered main file and the step budget."""
+        """Start an episode of a task in a fresh sandbox.
+        Returns the episode_id that every other tool needs, the task description, the files with
+        their roles, the numbered main file, the step budget and the reward mode.
+        Free: the budget counts the episode's calls after it."""
         return await _call(service.start_task(task_id, max_steps, owner=caller()))
 
     @mcp.tool(annotations=READ_ONLY)
+    @cleaned
     async def view_code(
         episode_id: EpisodeId,
         path: Annotated[str | None, Field(description="a source or visible test file (default: the main file)")] = None,
         start_line: Annotated[int | None, Field(description="first line, 1-based (default 1)")] = None,
         end_line: Annotated[int | None, Field(description="last line, inclusive (default: end of file)")] = None,
     ) -> Annotated[CallToolResult, r.ViewCodeResult]:
-        """Show numbered lines `N|text` of a source file or a visible test file."""
+        """Show lines of a source file or a visible test file.
+        Returns them numbered `N|text`, with the file's length in lines.
+        Costs one step; a bad path or range is an error and costs none."""
         return await _call(service.view_code(episode_id, path, start_line, end_line, owner=caller()))
 
     @mcp.tool(annotations=EDITS)
+    @cleaned
     async def replace_lines(
         episode_id: EpisodeId,
         start_line: Annotated[int, Field(description="first line to replace, 1-based")],
         end_line: Annotated[int, Field(description="last line to replace, inclusive; start_line - 1 inserts before start_line")],
-        new_code: Annotated[str, Field(description="the replacement lines (empty deletes the range)")],
+        new_code: Annotated[
+            str, Field(description="the new lines exactly as written; one trailing newline is ignored; empty deletes the range")
+        ],
         path: Annotated[str | None, Field(description="an editable file (default: the main file)")] = None,
     ) -> Annotated[CallToolResult, r.ReplaceLinesResult]:
-        """Replace an inclusive range of lines in an editable file. Returns a unified diff, the lines
-        around the edit and a syntax check (a syntax error is reported, and the edit still applies)."""
+        """Replace lines start_line..end_line (inclusive) of an editable file with new_code.
+        new_code replaces them exactly as written: each of its lines becomes one line of the file,
+        indentation included; one trailing newline is ignored ("x" and "x\\n" are the same line), a
+        leading newline adds a blank line, "" deletes the range.
+        Returns a unified diff, the numbered lines around the edit and a syntax check (a syntax error
+        is reported, and the edit still applies).
+        Costs one step; an edit that would change nothing is an error and costs none."""
         return await _call(service.replace_lines(episode_id, start_line, end_line, new_code, path, owner=caller()))
 
+    @mcp.tool(annotations=EDITS)
+    @cleaned
+    async def replace_text(
+        episode_id: EpisodeId,
+        path: Annotated[str, Field(description="an editable file")],
+        old_text: Annotated[str, Field(description="text that occurs exactly once in the file, whitespace included")],
+        new_text: Annotated[str, Field(description="what replaces it (empty deletes it)")],
+    ) -> Annotated[CallToolResult, r.ReplaceTextResult]:
+        """Replace the one exact occurrence of old_text in an editable file with new_text.
+        old_text must occur exactly once; when it occurs more than once or not at all, the error
+        shows the candidate lines (add surrounding lines to old_text to make it unique).
+        Returns a unified diff, the numbered lines around the edit and a syntax check.
+        Costs one step; errors (no match, several matches, no change) cost none."""
+        return await _call(service.replace_text(episode_id, path, old_text, new_text, owner=caller()))
+
+    @mcp.tool(annotations=READ_ONLY)
+    @cleaned
+    async def show_diff(episode_id: EpisodeId) -> Annotated[CallToolResult, r.ShowDiffResult]:
+        """Show every change made so far against the original files.
+        Returns a unified diff of all editable files and the list of files changed.
+        Costs one step; with nothing changed it is an error and costs none."""
+        return await _call(service.show_diff(episode_id, owner=caller()))
+
     @mcp.tool(annotations=RUNS_CODE)
+    @cleaned
     async def run_tests(
         episode_id: EpisodeId,
         ctx: Context,
@@ -121,8 +175,13 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
         ] = None,
         verbose: Annotated[bool, Field(description="also list each passing test with its duration and printed output")] = False,
     ) -> Annotated[CallToolResult, rr.RunTestsResult]:
-        """Run the visible tests. Reports `Tests Passed: N/M`, failures first with the code around the
-        failing line, then the passing tests. Reward: progress beyond the best pass rate so far."""
+        """Run the visible tests (all, or those `tests` selects) against the code as it is now.
+        Returns `Tests Passed: N/M`, the failures first with the code around the failing line and
+        full assertion diffs, then the passing tests.
+        Reward (shaped mode): for a run of every visible test, the change of the visible pass rate
+        since the last such run, starting from the original code's, so a regression pays a negative
+        reward; over an episode the rewards add up to the submit's score. A selection earns 0.
+        Costs one step; a selection that matches no test is an error and costs none."""
 
         async def progress(done: int, total: int, message: str) -> None:
             await ctx.report_progress(done, total, message)
@@ -130,29 +189,47 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
         return await _call(service.run_tests(episode_id, progress, owner=caller(), tests=tests, verbose=verbose))
 
     @mcp.tool(annotations=RUNS_CODE)
+    @cleaned
     async def run_python(
         episode_id: EpisodeId,
         code: Annotated[str, Field(description="Python to run with the episode's files importable")],
         timeout_s: Annotated[float | None, Field(description="time limit in seconds (default 10, at most 60)")] = None,
     ) -> Annotated[CallToolResult, rr.RunPythonResult]:
-        """Run a Python snippet in a scratch copy of the episode's files (like a REPL). Returns stdout,
-        stderr and any exception. Files it writes are discarded after the run."""
+        """Run a Python snippet in a scratch copy of the episode's files (like a REPL).
+        Returns stdout, stderr and any exception with its traceback. Files it writes are discarded
+        after the run.
+        Costs one step; empty code is an error and costs none."""
         return await _call(service.run_python(episode_id, code, timeout_s, owner=caller()))
 
     @mcp.tool(annotations=EDITS)
+    @cleaned
     async def undo(episode_id: EpisodeId) -> Annotated[CallToolResult, r.UndoResult]:
-        """Revert the last edit (replace_lines or reset_code)."""
+        """Revert the last change (replace_lines, replace_text or reset_code).
+        Returns the diff it made and a syntax check of the files it restored.
+        Costs one step; with nothing to undo it is an error and costs none."""
         return await _call(service.undo(episode_id, owner=caller()))
 
     @mcp.tool(annotations=EDITS)
+    @cleaned
     async def reset_code(episode_id: EpisodeId) -> Annotated[CallToolResult, r.ResetResult]:
-        """Restore every editable file to its original content. undo reverts this."""
+        """Restore every editable file to its original content (undo reverts this).
+        Returns the diff it made and a syntax check of the restored files.
+        Costs one step; when the files are already the originals it is an error and costs none."""
         return await _call(service.reset_code(episode_id, owner=caller()))
 
     @mcp.tool(annotations=EDITS)
+    @cleaned
     async def submit(episode_id: EpisodeId) -> Annotated[CallToolResult, r.SubmitResult]:
-        """Score the code against the hidden tests and end the episode. Reward = score = the fraction of
-        hidden tests passed; resolved when all pass."""
+        """Score the code on the hidden tests and end the episode.
+        Returns the score, what it counted (fixed, broken, fail_to_pass, pass_to_pass) and the raw
+        hidden pass count.
+        score = (hidden tests the original fails that now pass - hidden tests it passed that now
+        fail) / (hidden tests the original fails), at least 0: only your changes count, and
+        untouched code scores 0. resolved: every hidden test passes. The raw hidden pass count is
+        reported too.
+        Reward: the score (shaped mode: minus what visible progress already paid, so the episode's
+        rewards add up to the score).
+        Costs one step."""
         return await _call(service.submit(episode_id, owner=caller()))
 
     @mcp.resource("tasks://catalog", mime_type="application/json", description="every task: id, title, difficulty, tags")
@@ -172,7 +249,11 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
             f"{task.description.strip()}\n\n## Files\n" + "\n".join(files) + "\n"
         )
 
-    @mcp.resource("episodes://{episode_id}", mime_type="application/json", description="an episode's state, history and rewards")
+    @mcp.resource(
+        "episodes://{episode_id}",
+        mime_type="application/json",
+        description="an episode's state, history and rewards; its files only once it has ended",
+    )
     async def episode_state(episode_id: str) -> str:
         try:
             ep = service.episode(episode_id, owner=caller())
@@ -189,9 +270,12 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
                 "end_reason": ep.end_reason,
                 "score": ep.score,
                 "resolved": ep.resolved,
+                "reward_mode": ep.reward_mode,
                 "rewards": ep.rewards,
                 "history": [h.model_dump() for h in ep.history],
-                "files": ep.files,
+                "submission": ep.outcome.model_dump() if ep.outcome else None,
+                # The code is read through view_code, which costs a step: here only once it is over.
+                "files": ep.files if ep.done else None,
             },
             indent=2,
         )
@@ -210,11 +294,17 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
             f"Task: {task.spec.title} ({task.spec.difficulty.value}).\n\n{task.description.strip()}\n\n"
             f"1. Call start_task with task_id={task.id!r}; keep the episode_id it returns.\n"
             "2. Read the code (view_code) and run the visible tests (run_tests) to see the failures.\n"
-            "3. Fix the code with replace_lines, using the line numbers view_code shows (N|text).\n"
+            "3. Fix the code with replace_text (an exact, unique piece of text) or replace_lines (the line\n"
+            "   numbers view_code shows, N|text); show_diff shows all your changes.\n"
             "4. Run the tests again; use run_python to try ideas; undo or reset_code to back out.\n"
             "5. When the visible tests pass, call submit: hidden tests decide the score, so fix the general\n"
-            "   behaviour the description asks for, not just the visible cases.\n"
-            f"Every call costs one step; you have {task.spec.max_steps}."
+            "   behaviour the description asks for, not just the visible cases.\n\n"
+            f"Steps: you have {task.spec.max_steps}. Each call that does something costs one; an error, or a call\n"
+            "that would change nothing, costs none. When they are spent, the episode submits itself.\n"
+            "Score: (hidden tests the original fails that you fix - hidden tests it passed that you break) /\n"
+            "(hidden tests it fails), at least 0; untouched code scores 0. Rewards: each full run_tests pays the\n"
+            "change of the visible pass rate since the last one (negative for a regression), submit pays the\n"
+            "rest, so an episode's rewards add up to its score.\n"
         )
 
     return mcp

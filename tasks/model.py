@@ -7,8 +7,11 @@ Paths inside a task are POSIX-style and relative: editable files relative to `sr
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import re
 from enum import StrEnum
+from functools import cached_property
 from pathlib import PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -104,6 +107,26 @@ class Task(BaseModel):
 
     def readonly_source_files(self) -> dict[str, str]:
         return {path: text for path, text in self.source_files.items() if path not in self.spec.editable}
+
+    # Worked out once per loaded task (a frozen model: its files never change), not on every run.
+    @cached_property
+    def visible_test_counts(self) -> dict[str, int]:
+        """Tests each visible test file defines (a selection of whole files counts theirs)."""
+        return {path: count_tests({path: text}) for path, text in self.test_files.items()}
+
+    @cached_property
+    def visible_test_count(self) -> int:
+        return sum(self.visible_test_counts.values())
+
+    @cached_property
+    def hidden_test_count(self) -> int:
+        return count_tests(self.hidden_test_files)
+
+    @cached_property
+    def content_digest(self) -> str:
+        """sha256 of everything that decides how the original code runs: a cache key for what it does."""
+        parts = {"spec": self.spec.model_dump(mode="json"), "sources": self.source_files, "tests": self.test_files, "hidden": self.hidden_test_files}
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def slug_ok(task_id: str) -> bool:

@@ -45,7 +45,7 @@ from tests.test_tasks_loader import toml_for, write_task
 
 TASK = "binary_search_off_by_one"
 MAIN = "binary_search.py"
-EPISODE_TOOLS = ["view_code", "replace_lines", "run_tests", "run_python", "undo", "reset_code", "submit"]
+EPISODE_TOOLS = ["view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit"]
 MAX_MESSAGE_CHARS = 1500  # a useful message is short, whatever the size of the bad argument
 HUGE = "#" * 10_000_000  # 10 MB
 PROPERTY = settings(
@@ -124,7 +124,9 @@ def schemas(live) -> dict[str, dict]:
 
 
 def main_lines(live: Live, episode: str) -> int:
-    return len(live.read(f"episodes://{episode}")["files"][MAIN].splitlines())
+    # The episode resource shows no code while the episode runs; view_code says the length (a step).
+    result = live.portal.call(live.client.call_tool, "view_code", {"episode_id": episode, "path": MAIN, "start_line": 1, "end_line": 1})
+    return result.structured_content["lines_total"]
 
 
 # -- strategies -----------------------------------------------------------------------------------
@@ -215,7 +217,11 @@ LOOKALIKE_EPISODE_IDS = st.from_regex(r"\Aep_[A-Za-z0-9_-]{22}\Z")
 
 
 def _valid_args(tool: str, episode: str) -> dict:
-    extra = {"replace_lines": {"start_line": 1, "end_line": 0, "new_code": "# c"}, "run_python": {"code": "print(1)"}}
+    extra = {
+        "replace_lines": {"start_line": 1, "end_line": 0, "new_code": "# c"},
+        "replace_text": {"path": MAIN, "old_text": "def ", "new_text": "def  "},
+        "run_python": {"code": "print(1)"},
+    }
     return {"episode_id": episode, **extra.get(tool, {})}
 
 

@@ -180,11 +180,11 @@ async def test_warm_pool_hands_out_ready_containers_and_refills(engine, catalog)
     provider = DockerProvider(DockerSettings(pool_size=2))
     service = DebugService(catalog, provider, ServiceSettings())
     async with running(service):
-        await wait_for(lambda: provider.status()["pool_ready"] == 2)
+        await wait_for(lambda: provider.status()["pool_idle"] == 2)
         episode = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
         status = service.status()["sandbox"]
         assert status["hits"] == 1 and status["misses"] == 0 and status["claim_ms_p50"] is not None
-        await wait_for(lambda: provider.status()["pool_ready"] == 2)
+        await wait_for(lambda: provider.status()["pool_idle"] == 2)
         assert len(containers_of(engine, provider.instance)) == 3
         assert (await service.run_tests(episode, owner=LOCAL_OWNER)).total > 0
 
@@ -386,7 +386,7 @@ async def test_a_reused_container_is_as_clean_as_a_new_one(engine, catalog):
     service = DebugService(catalog, provider, ServiceSettings())
     task = catalog.get(TASK)
     async with running(service):
-        await wait_for(lambda: provider.status()["pool_ready"] == 1, 60)
+        await wait_for(lambda: provider.status()["pool_idle"] == 1, 60)
         first = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
         new = await fingerprint(service, first)
         assert new["processes"] == ["python3 -u /opt/debugbox/runner.py --workdir /workspace --scratch /tmp --scratch /dev/shm --scratch /dev/mqueue --private-ipc --lifetime 7200 "]
@@ -414,7 +414,7 @@ async def test_a_container_with_a_process_the_audit_finds_is_not_reused(engine, 
     provider = DockerProvider(DockerSettings(pool_size=1))
     service = DebugService(catalog, provider, ServiceSettings())
     async with running(service):
-        await wait_for(lambda: provider.status()["pool_ready"] == 1, 60)
+        await wait_for(lambda: provider.status()["pool_idle"] == 1, 60)
         episode = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
         host = (await fingerprint(service, episode))["host"]
         exec_id = engine.api.exec_create(host, ["sleep", "600"], user="65534:65534")["Id"]
@@ -434,7 +434,7 @@ async def test_episodes_per_container_one_never_reuses(engine, catalog):
     provider = DockerProvider(settings)
     service = DebugService(catalog, provider, ServiceSettings())
     async with running(service):
-        await wait_for(lambda: provider.status()["pool_ready"] == 1, 60)
+        await wait_for(lambda: provider.status()["pool_idle"] == 1, 60)
         episode = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
         host = (await fingerprint(service, episode))["host"]
         await service.submit(episode, owner=LOCAL_OWNER)
@@ -449,9 +449,9 @@ async def test_an_episode_started_right_after_a_submit_waits_for_the_recycled_co
     provider = DockerProvider(DockerSettings(pool_size=1))
     service = DebugService(catalog, provider, ServiceSettings())
     async with running(service):
-        await wait_for(lambda: provider.status()["pool_ready"] == 1, 60)
+        await wait_for(lambda: provider.status()["pool_idle"] == 1, 60)
         first = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
-        await wait_for(lambda: provider.status()["pool_ready"] == 1, 60)
+        await wait_for(lambda: provider.status()["pool_idle"] == 1, 60)
         await service.start_task(TASK, owner=LOCAL_OWNER)  # the pool is empty now; its refill begins
         await service.submit(first, owner=LOCAL_OWNER)
         assert provider.status()["recycling_containers"] == 1

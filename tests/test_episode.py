@@ -9,8 +9,8 @@ import pytest
 
 from environment import diffs, views
 from environment.episode import MAX_CODE_CHARS, MAX_FILE_CHARS, Episode
-from environment.errors import BadArgument, DebugboxError, EpisodeFinished, NotEditable, NothingToUndo
-from environment.scoring import best_visible_reward, count, deepest_frame, hidden_score
+from environment.errors import BadArgument, DebugboxError, EpisodeFinished, NoChange, NotEditable, NothingToUndo
+from environment.scoring import Score, count, deepest_frame
 from sandbox import base  # by module: pytest would try to collect classes named Test*
 from sandbox.base import CollectError, Frame, RunResult
 from tasks.model import Task, TaskSpec
@@ -56,7 +56,7 @@ def state(episode: Episode) -> dict:
         "rewards": list(episode.rewards),
         "history": [h.model_dump() for h in episode.history],
         "undo": list(episode.undo_stack),
-        "best_visible": episode.best_visible,
+        "potential": episode.potential,
         "done": episode.done,
     }
 
@@ -375,10 +375,24 @@ def test_reset_restores_originals_and_is_undoable(ep):
     assert ep.files == make_task().editable_files()
 
 
-def test_reset_of_pristine_files_is_a_no_op(ep):
-    assert ep.reset() == []
-    with pytest.raises(NothingToUndo):
-        ep.undo()
+def test_reset_of_pristine_files_is_an_error_that_changes_nothing(ep):
+    before = state(ep)
+    with pytest.raises(NoChange, match="already the originals"):
+        ep.reset()
+    assert state(ep) == before
+    ep.replace_lines("calc.py", 2, 2, "    return a + b")
+    ep.undo()  # back to the originals by another way: still nothing to reset
+    with pytest.raises(NoChange):
+        ep.reset()
+
+
+def test_an_edit_that_changes_nothing_is_an_error_that_changes_nothing(ep):
+    before = state(ep)
+    with pytest.raises(NoChange, match="No change"):
+        ep.replace_lines("calc.py", 2, 2, "    return a - b")
+    with pytest.raises(NoChange, match="No change"):
+        ep.replace_lines("calc.py", 2, 2, "    return a - b\n")  # one trailing newline is ignored
+    assert state(ep) == before
 
 
 def test_reset_does_not_alias_the_task(ep):
@@ -416,9 +430,13 @@ def test_budget_is_spent_at_max_steps():
     assert ep.steps_remaining == 0
 
 
+def outcome(value: float, resolved: bool = False) -> Score:
+    return Score(score=value, resolved=resolved, fixed=0, broken=0, fail_to_pass=1, pass_to_pass=0, hidden_passed=int(resolved), hidden_total=1)
+
+
 @pytest.mark.parametrize(("score", "resolved"), [(1.0, True), (0.5, False), (0.0, False)])
 def test_finish_records_score(ep, score, resolved):
-    assert ep.finish(score, "submitted") == score
+    assert ep.finish(outcome(score, resolved), "submitted") == score  # nothing paid before: the reward is the score
     assert ep.done and ep.score == score and ep.resolved is resolved
     assert ep.end_reason == "submitted"
 
@@ -435,7 +453,7 @@ def test_finish_records_score(ep, score, resolved):
 )
 def test_ensure_active_after_finish_names_the_reason(ep, reason, words):
     ep.ensure_active()  # active: no error
-    ep.finish(0.25, reason)
+    ep.finish(outcome(0.25), reason)
     with pytest.raises(EpisodeFinished) as info:
         ep.ensure_active()
     message = str(info.value)
@@ -453,33 +471,9 @@ def test_end_without_score(ep):
 
 
 def test_end_without_score_keeps_an_existing_score(ep):
-    ep.finish(1.0, "submitted")
+    ep.finish(outcome(1.0, True), "submitted")
     ep.end_without_score("server_shutdown")
     assert ep.score == 1.0 and ep.resolved is True
-
-
-# -- rewards ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("fractions", "rewards"),
-    [
-        ([0.5, 0.25, 0.75, 0.75, 1.0], [0.5, 0.0, 0.25, 0.0, 0.25]),
-        ([0.0, 0.0], [0.0, 0.0]),
-        ([1.0, 0.0, 1.0], [1.0, 0.0, 0.0]),
-        ([1 / 3, 2 / 3, 1.0], [1 / 3, 1 / 3, 1 / 3]),
-    ],
-)
-def test_record_visible_run_pays_only_for_progress(ep, fractions, rewards):
-    got = [ep.record_visible_run(f) for f in fractions]
-    assert got == pytest.approx(rewards, abs=1e-6)
-    assert ep.best_visible == pytest.approx(max(fractions))
-    assert sum(got) == pytest.approx(max(fractions), abs=1e-5)
-
-
-def test_best_visible_reward_is_never_negative():
-    assert best_visible_reward(0.2, 0.8) == 0.0
-    assert best_visible_reward(0.8, 0.2) == pytest.approx(0.6)
 
 
 # -- scoring.count ---------------------------------------------------------------------------
@@ -537,12 +531,6 @@ def test_count_tests_not_run_after_a_run_timeout():
 
 def test_count_zero_total():
     assert count(result([]), 0).fraction == 0.0
-
-
-def test_hidden_score():
-    assert hidden_score(result(["passed", "failed"]), 2) == 0.5
-    assert hidden_score(result(["passed", "passed"]), 2) == 1.0
-    assert hidden_score(result([], collected=None, collect_errors=["x"]), 3) == 0.0
 
 
 # -- deepest_frame ---------------------------------------------------------------------------

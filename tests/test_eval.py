@@ -124,14 +124,18 @@ def test_stop_reasons_and_system_errors_are_classified():
 
 
 def test_an_episode_line_holds_every_call_with_a_digest_of_its_result():
-    record = played(step("view_code", "1|def f():\n2|    return 1"), step("submit", "Submitted", score=0.5, resolved=False, end_reason="submitted", done=True))
-    record.score = 0.5
+    counts = {"fixed": 2, "broken": 1, "fail_to_pass": 2, "pass_to_pass": 3, "hidden_passed": 4, "hidden_total": 5, "hidden_pass_rate": 0.8, "untouched": False}
+    submit = step("submit", "Submitted", score=0.5, resolved=False, end_reason="submitted", done=True, **counts)
+    record = played(step("view_code", "1|def f():\n2|    return 1"), submit, reward_mode="sparse")
+    record.score, record.submission = 0.5, dict(submit.outcome.data)
     line = episode_line(
         task_id="t", difficulty="easy", tags=["a"], try_index=2, attempt=0, solver="s", model=None,
         record=record, exc=None, started_at="now", duration_s=1.23456, tokens={"total": 3},
     )  # fmt: skip
     assert line["key"] == "t#2" and line["outcome"] == "scored" and line["stop_reason"] == "submitted"
     assert line["n_steps"] == 2 and line["score"] == 0.5 and line["tokens"] == {"total": 3}
+    assert line["reward_mode"] == "sparse" and line["schema"] == 2
+    assert {name: line[name] for name in counts} == counts  # the raw hidden counts beside the score
     first = line["steps"][0]
     assert first["tool"] == "view_code" and first["args"] == {"x": 1}  # episode_id is on the line itself
     assert first["latency_ms"] == 10.0 and first["result"]["head"] == "1|def f(): 2| return 1"
@@ -190,6 +194,29 @@ def test_the_summary_counts_tries_honestly_and_keeps_system_errors_apart():
     assert "7 scored, 1 system errors" in text and "pass@k: k=1:" in text and "error:sandbox 12.5%" in text
 
 
+def test_the_summary_puts_the_raw_hidden_pass_rate_beside_the_score():
+    tasks = [{"task_id": "a", "difficulty": "easy", "tags": []}, {"task_id": "b", "difficulty": "easy", "tags": []}]
+    lines = [
+        {**fake_line("a", 0, score=0.0), "hidden_pass_rate": 0.6, "fail_to_pass": 2, "pass_to_pass": 3, "reward_mode": "shaped"},
+        {**fake_line("a", 1, score=0.5), "hidden_pass_rate": 0.8, "fail_to_pass": 2, "pass_to_pass": 3, "reward_mode": "shaped"},
+        {**fake_line("b", 0, resolved=True), "hidden_pass_rate": 1.0, "fail_to_pass": 4, "pass_to_pass": 0, "reward_mode": "shaped"},
+        {**fake_line("b", 1, score=0.0), "hidden_pass_rate": 0.0, "fail_to_pass": 4, "pass_to_pass": 0, "reward_mode": "shaped"},
+    ]
+    summary = build_summary({"solver": "s", "n_tries": 2, "out": "o"}, tasks, 2, lines)
+    overall = summary["overall"]
+    assert overall["mean_score"]["value"] == pytest.approx((0.25 + 0.5) / 2)
+    assert overall["mean_hidden_pass_rate"]["value"] == pytest.approx((0.7 + 0.5) / 2)  # a mean of per-task means
+    assert overall["mean_hidden_pass_rate"]["method"] == overall["mean_score"]["method"] == "bootstrap over tasks"
+    assert overall["mean_hidden_pass_rate"]["low"] <= overall["mean_hidden_pass_rate"]["value"] <= overall["mean_hidden_pass_rate"]["high"]
+    rows = {row["task_id"]: row for row in summary["tasks"]}
+    assert (rows["a"]["mean_hidden_pass_rate"], rows["a"]["fail_to_pass"], rows["a"]["pass_to_pass"]) == (pytest.approx(0.7), 2, 3)
+    assert summary["reward_mode"] == "shaped"
+    text = format_summary(summary)
+    assert "reward mode: shaped" in text and "raw hidden pass rate 0.60 [" in text and "score 0.38 [" in text
+    mixed = build_summary({"solver": "s", "n_tries": 2, "out": "o"}, tasks, 2, [*lines[:3], {**lines[3], "reward_mode": "sparse"}])
+    assert mixed["reward_mode"] == "mixed (shaped, sparse)"
+
+
 def test_the_recorder_cuts_a_torn_line_and_refuses_another_solver(tmp_path):
     recorder = Recorder(tmp_path / "run")
     recorder.claim({"solver": "oracle", "model": None})
@@ -246,10 +273,49 @@ def test_oracle_resolves_every_bundled_task_and_noop_none(solver, backend, catal
             assert [s["tool"] for s in line["steps"]] == ["replace_lines"] * len(task.solution_files) + ["run_tests", "submit"]
             assert line["score"] == 1.0 and line["steps"][-2]["result"]["head"].startswith("Tests Passed:")
         else:
-            assert [s["tool"] for s in line["steps"]] == ["submit"] and line["score"] < 1.0
+            assert [s["tool"] for s in line["steps"]] == ["submit"]
+        # The score counts only the solver's changes; the raw hidden counts are kept beside it.
+        assert line["reward_mode"] == "shaped" and line["fail_to_pass"] >= 1 and line["pass_to_pass"] >= 0
+        assert line["hidden_total"] == line["fail_to_pass"] + line["pass_to_pass"]
+        assert line["hidden_pass_rate"] == pytest.approx(line["hidden_passed"] / line["hidden_total"])
+        assert line["total_reward"] == pytest.approx(line["score"], abs=1e-6)  # shaped rewards sum to the score
+        if resolved:
+            assert (line["fixed"], line["broken"], line["untouched"]) == (line["fail_to_pass"], 0, False)
+            assert line["hidden_pass_rate"] == 1.0
+        else:  # untouched code scores 0, whatever share of the hidden tests it already passes
+            assert (line["score"], line["fixed"], line["broken"], line["untouched"]) == (0.0, 0, 0, True)
+            assert line["hidden_passed"] == line["pass_to_pass"]
+    assert summary["reward_mode"] == "shaped" and summary["run"]["reward"] is None and summary["run"]["schema"] == 2
+    overall = summary["overall"]
+    assert overall["mean_score"]["value"] == (1.0 if resolved else 0.0)
+    raw = [line["hidden_pass_rate"] for line in lines]
+    assert overall["mean_hidden_pass_rate"]["value"] == pytest.approx(sum(raw) / len(raw))
+    assert overall["mean_hidden_pass_rate"]["low"] is not None  # the same bootstrap interval as the score's
+    if not resolved:
+        assert overall["mean_hidden_pass_rate"]["value"] > 0  # some originals already pass some hidden tests
+    rows = {row["task_id"]: row for row in summary["tasks"]}
+    assert all(rows[line["task_id"]]["fail_to_pass"] == line["fail_to_pass"] for line in lines)
     report = (out / "report.html").read_text()
     assert report.count("<figure class=chart") == 3 and report.count("<svg") >= 3
+    assert "Mean raw hidden pass rate" in report and 'id=scores-explained' in report and "untouched" in report
     assert f"debugbox eval: solver={solver}" in result.stdout and "pass@k: k=1:" in result.stdout
+    assert "reward mode: shaped" in result.stdout and "raw hidden pass rate" in result.stdout
+
+
+def test_sparse_rewards_are_asked_of_the_spawned_server_and_recorded(tmp_path):
+    out = tmp_path / "sparse"
+    tasks = "binary_search_off_by_one,median_even_length"
+    result = run_cli("--solver", "oracle", "--backend", "local", "--reward", "sparse", "--tasks", tasks, "--no-progress", "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    for line in read_lines(out):
+        assert line["reward_mode"] == "sparse" and line["score"] == 1.0
+        # Only the submit pays, the score: the run of the fixed code earns nothing on its own.
+        assert [s["reward"] for s in line["steps"]] == [0.0] * (len(line["steps"]) - 1) + [1.0]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["reward_mode"] == "sparse" and summary["run"]["reward"] == "sparse"
+    assert json.loads((out / "run.json").read_text())["reward"] == "sparse"
+    assert "reward mode: sparse" in result.stdout and "rewards sparse" in (out / "report.html").read_text()
+    assert "--reward sparse" in (out / "server.log").read_text()
 
 
 def serve_processes(parent: int) -> list[int]:
@@ -527,3 +593,9 @@ def test_configuration_errors_exit_2_before_anything_runs(tmp_path, monkeypatch,
     Recorder(tmp_path / "d").claim({"solver": "oracle", "model": None})
     assert eval_main(["--solver", "noop", "--out", str(tmp_path / "d")]) == 2
     assert "use another --out" in capsys.readouterr().err
+    # A run recorded before the score counted only the solver's changes must not be resumed into.
+    Recorder(tmp_path / "e").claim({"solver": "noop", "model": None})
+    assert eval_main(["--solver", "noop", "--tasks", "binary_search_off_by_one", "--out", str(tmp_path / "e")]) == 2
+    assert "schema=None, not 2" in capsys.readouterr().err
+    assert eval_main(["--solver", "noop", "--reward", "sparse", "--server-url", "http://127.0.0.1:9/mcp", "--out", str(tmp_path / "f")]) == 2
+    assert "a running server (--server-url) has its own --reward" in capsys.readouterr().err

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.eval.charts import FAILED_COLOR, RESOLVED_COLOR, SCORE_COLOR
+from harness.eval.charts import FAILED_COLOR, RAW_RATE_COLOR, RESOLVED_COLOR, SCORE_COLOR
 from harness.eval.cli import main as eval_main
 from harness.eval.solvers import BaseSolver, register
 from harness.eval.solvers.noop import SubmitAtOnce
@@ -127,6 +127,25 @@ def test_the_report_in_headless_chromium_shows_its_tables_and_charts(report, tmp
     for text in ("debugbox eval: test-half-oracle", "Resolved rate", "pass@2", "binary_search_off_by_one", "Score by difficulty", "Step latency by tool"):
         assert text in dom, text
     assert "50.0%" in dom  # every task resolved on one try of two
+    # The mean score and the mean raw hidden pass rate side by side, and what each one means.
+    for text in ("Mean score", "Mean raw hidden pass rate", "raw hidden pass rate [95%]", "Reward mode", "shaped", "F/P"):
+        assert text in dom, text
+    explained = re.search(r'<p class="note" id="scores-explained">(.*?)</p>', dom, flags=re.S)
+    assert explained, "the report explains the score and the raw hidden pass rate"
+    words = re.sub(r"<[^>]+>", "", explained[1])
+    assert "only what the agent changed" in words and "untouched" in words and "already passed" in words
+
+
+def test_the_raw_hidden_pass_rate_is_above_the_score_when_the_original_passes_some(report):
+    """Noop tries score 0 but keep what the original already passes: the raw rate shows it, the score does not."""
+    import json
+
+    summary = json.loads((report.parent / "summary.json").read_text())
+    overall = summary["overall"]
+    assert overall["mean_score"]["value"] == pytest.approx(0.5)  # the oracle's 1 and noop's 0, per task
+    assert overall["mean_hidden_pass_rate"]["value"] > overall["mean_score"]["value"]
+    for row in summary["tasks"]:
+        assert row["mean_hidden_pass_rate"] >= row["mean_score"] and row["fail_to_pass"] >= 1
 
 
 def test_the_charts_are_painted(report, tmp_path):
@@ -143,6 +162,6 @@ def test_the_charts_are_painted(report, tmp_path):
         return colours.get(rgb, 0)
 
     # Solid bars in the chart colours: mean score and resolved rate, and the not-resolved histogram.
-    assert pixels(SCORE_COLOR) > 500 and pixels(RESOLVED_COLOR) > 500 and pixels(FAILED_COLOR) > 200, {
-        c: pixels(c) for c in (SCORE_COLOR, RESOLVED_COLOR, FAILED_COLOR)
+    assert pixels(SCORE_COLOR) > 500 and pixels(RAW_RATE_COLOR) > 500 and pixels(RESOLVED_COLOR) > 500 and pixels(FAILED_COLOR) > 200, {
+        c: pixels(c) for c in (SCORE_COLOR, RAW_RATE_COLOR, RESOLVED_COLOR, FAILED_COLOR)
     }

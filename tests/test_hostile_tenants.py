@@ -124,7 +124,7 @@ async def test_a_later_tenant_finds_nothing_of_an_earlier_episode_in_memory(tena
     provider = DockerProvider(DockerSettings(pool_size=1, episodes_per_container=episodes_per_container))
     service = DebugService(tenant_catalog, provider, ServiceSettings(max_episodes_per_owner=4))
     async with running(service):
-        await wait_for(lambda: provider.status()["pool_ready"] == 1)
+        await wait_for(lambda: provider.status()["pool_idle"] == 1)
         a = (await service.start_task(TASK, owner="tenant-a")).episode_id
         host_a = (await scan(service, a, "tenant-a"))["host"]
         lines = len(task.source_files[MODULE].splitlines())

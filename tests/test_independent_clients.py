@@ -28,7 +28,9 @@ INSPECTOR = JS / "node_modules" / ".bin" / "mcp-inspector"
 TS_SDK = JS / "node_modules" / "@modelcontextprotocol" / "sdk"
 TS_CLIENT = JS / "ts_sdk_client.mjs"
 TASK = "binary_search_off_by_one"
-TOOLS = {"list_tasks", "start_task", "view_code", "replace_lines", "run_tests", "run_python", "undo", "reset_code", "submit"}
+TOOLS = {
+    "list_tasks", "start_task", "view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit",
+}  # fmt: skip
 TIMEOUT_S = 180
 
 

@@ -141,7 +141,7 @@ async def test_a_neighbours_view_code_keeps_its_latency_while_another_episode_ma
             finally:
                 gc.unfreeze()
 
-            files = (await state(attacker, attack_ep))["files"]
+            files = service.episode(attack_ep, owner=LOCAL_OWNER).files  # the resource shows no code mid-episode
 
     assert latencies, "no view during the attack"
     worst = max(latencies)
@@ -209,7 +209,7 @@ async def test_300_edits_of_a_350_kb_file_keep_the_server_small_and_a_submit_dro
             block = "\n".join(f"filler_{n:06d} = 'a line of about forty-five chars'" for n in range(3_800))
             await ok(client, "replace_lines", episode_id=episode, start_line=1, end_line=0, new_code=block)
             await ok(client, "replace_lines", episode_id=episode, start_line=1, end_line=0, new_code=BIG_LINE + "\n" + block)
-            size = len((await state(client, episode))["files"][MAIN])
+            size = len(service.episode(episode, owner=LOCAL_OWNER).files[MAIN])
             assert size > 350_000
             gc.collect()
             tracemalloc.start()

@@ -10,9 +10,11 @@ from mcp import Client
 
 pytestmark = pytest.mark.anyio
 
-TOOLS = {"list_tasks", "start_task", "view_code", "replace_lines", "run_tests", "run_python", "undo", "reset_code", "submit"}
-READ_ONLY = {"list_tasks", "view_code", "run_tests", "run_python"}
-DESTRUCTIVE = {"replace_lines", "undo", "reset_code", "submit"}
+TOOLS = {
+    "list_tasks", "start_task", "view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit",
+}  # fmt: skip
+READ_ONLY = {"list_tasks", "view_code", "show_diff", "run_tests", "run_python"}
+DESTRUCTIVE = {"replace_lines", "replace_text", "undo", "reset_code", "submit"}
 STATUS_FIELDS = {"episode_id", "step", "steps_remaining", "reward", "done"}
 TASK = "binary_search_off_by_one"
 
@@ -82,7 +84,7 @@ async def test_a_whole_episode_with_progress_and_rewards(client, backend, catalo
     assert text_of(before).startswith(f"Tests Passed: {first['passed']}/{first['total']}")
     assert 0 < first["passed"] < first["total"]
     assert len(progress) == first["total"] and progress[-1][0] == progress[-1][1] == first["total"]
-    assert first["reward"] == pytest.approx(first["passed"] / first["total"])
+    assert first["reward"] == 0  # the original's own pass rate is where the rewards start: running earns nothing
     failure = first["failures"][0]
     # binary_search returns a wrong value: the deepest readable frame is the failing assertion.
     assert failure["location"].startswith("tests/test_binary_search.py:") and "|" in failure["context"]
@@ -102,26 +104,39 @@ async def test_a_whole_episode_with_progress_and_rewards(client, backend, catalo
     assert snippet["stdout"].strip() == "2" and snippet["exception"] is None
 
     final = await ok(client, "submit", episode_id=episode)
-    assert final["score"] == 1.0 and final["resolved"] and final["done"] and final["reward"] == 1.0
+    assert final["score"] == 1.0 and final["resolved"] and final["done"]
+    assert final["fixed"] == final["fail_to_pass"] > 0 and final["broken"] == 0 and final["hidden_passed"] == final["hidden_total"]
+    # The submit pays the rest of the score: the visible progress was paid by run_tests already.
+    assert final["reward"] == pytest.approx(first["passed"] / first["total"])
     assert final["step"] == 6 and final["steps_remaining"] == task.spec.max_steps - 6
     state = await episode_state(client, episode)
     assert state["done"] and state["end_reason"] == "submitted" and len(state["rewards"]) == 6
+    assert sum(state["rewards"]) == pytest.approx(final["score"])
+    assert state["files"]["binary_search.py"] == task.solution_files["binary_search.py"]  # readable once it is over
 
 
 async def test_undo_and_reset_code(client, catalog):
+    original = catalog.get(TASK).source_files["binary_search.py"]
+
+    async def current(episode: str) -> str:
+        return (await ok(client, "view_code", episode_id=episode))["code"]
+
     episode = (await ok(client, "start_task", task_id=TASK))["episode_id"]
-    original = (await episode_state(client, episode))["files"]
+    shown_original = await current(episode)
     await ok(client, "replace_lines", episode_id=episode, start_line=1, end_line=0, new_code="# one")
     await ok(client, "replace_lines", episode_id=episode, start_line=1, end_line=0, new_code="# two")
     reset = await ok(client, "reset_code", episode_id=episode)
-    assert reset["changed"] and (await episode_state(client, episode))["files"] == original
+    assert "-# two" in reset["diff"] and [f["path"] for f in reset["syntax"]] == ["binary_search.py"]
+    assert await current(episode) == shown_original
     undone = await ok(client, "undo", episode_id=episode)
-    assert undone["undone"] == "reset_code"
-    assert (await episode_state(client, episode))["files"]["binary_search.py"].startswith("# two\n# one\n")
+    assert undone["undone"] == "reset_code" and undone["syntax"][0]["syntax_ok"]
+    assert (await current(episode)).startswith("1|# two\n2|# one\n")
     await ok(client, "undo", episode_id=episode)
     await ok(client, "undo", episode_id=episode)
-    assert (await episode_state(client, episode))["files"] == original
     await fails(client, "undo", "nothing to undo", episode_id=episode)
+    submitted = await ok(client, "submit", episode_id=episode)
+    assert submitted["score"] == 0 and submitted["untouched"]  # edits undone: nothing of them counts
+    assert (await episode_state(client, episode))["files"]["binary_search.py"] == original
 
 
 async def test_syntax_error_is_reported_and_the_edit_applies(client):

@@ -27,12 +27,12 @@ AGENTS_EXAMPLE = ROOT / "client_examples" / "openai_agents_example.py"
 TASK = "binary_search_off_by_one"
 MODEL = "fake-model"
 FIX = {"start_line": 14, "end_line": 14, "new_code": "    while lo <= hi:"}  # line 14 is `    while lo < hi:`
-ORIGINAL_SCORE = "0.45"  # the unfixed code passes 5 of the 11 hidden tests
+ORIGINAL_SCORE = "0.00"  # untouched code scores 0 (it passes 5 of the 11 hidden tests: the raw rate, not the score)
 MODEL_VARIABLES = ("HF_TOKEN", "API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL", "API_BASE_URL", "MODEL_NAME")
 
 START = f"[START] task={TASK} env=debugbox model={MODEL}"
-STEP_RE = re.compile(r"\[STEP\] step=\d+ action=\S.* reward=\d+\.\d\d done=(true|false) error=(null|\S.*)")
-END_RE = re.compile(r"\[END\] success=(true|false) steps=\d+ score=\d+\.\d\d rewards=(\d+\.\d\d(,\d+\.\d\d)*)?")
+STEP_RE = re.compile(r"\[STEP\] step=\d+ action=\S.* reward=-?\d+\.\d\d done=(true|false) error=(null|\S.*)")
+END_RE = re.compile(r"\[END\] success=(true|false) steps=\d+ score=\d+\.\d\d rewards=(-?\d+\.\d\d(,-?\d+\.\d\d)*)?")
 LINE_RE = re.compile(rf"\[START\] task=\S+ env=debugbox model=\S+|{STEP_RE.pattern}|{END_RE.pattern}")
 
 
@@ -88,9 +88,9 @@ def test_a_scripted_model_resolves_the_task(backend):
         START,
         "[STEP] step=1 action=view_code(start_line=13,end_line=15) reward=0.00 done=false error=null",
         '[STEP] step=2 action=replace_lines(start_line=14,end_line=14,new_code="    while lo <= hi:") reward=0.00 done=false error=null',
-        "[STEP] step=3 action=run_tests() reward=1.00 done=false error=null",
-        "[STEP] step=4 action=submit() reward=1.00 done=true error=null",
-        "[END] success=true steps=4 score=1.00 rewards=0.00,0.00,1.00,1.00",
+        "[STEP] step=3 action=run_tests() reward=0.20 done=false error=null",  # 5/5 visible now, 4/5 originally
+        "[STEP] step=4 action=submit() reward=0.80 done=true error=null",  # the score, minus what the run paid
+        "[END] success=true steps=4 score=1.00 rewards=0.00,0.00,0.20,0.80",
     ]
     # What the model saw: the solve_task prompt, start_task's text, the episode tools, every result.
     assert len(fake.requests) == 4
@@ -100,9 +100,15 @@ def test_a_scripted_model_resolves_the_task(backend):
     system, user = first["messages"][:2]
     assert system["role"] == "system" and system["content"].startswith("You are debugging a Python program in the debugbox sandbox.")
     assert f"task_id={TASK!r}" in system["content"]
+    # ... followed by the episode's rules: step costs, the score, this server's reward mode, the runner's limits.
+    rules = system["content"].split("Rules of this episode:", 1)[1]
+    assert "an error, or a call that would change nothing" in rules and "costs none" in rules
+    assert "Untouched code scores 0" in rules
+    assert "each full run_tests pays the change of the visible pass rate" in rules
+    assert "stops you after 30 calls (errors count here) or the same call 3 times in a row" in rules
     assert user["role"] == "user" and re.search(r"Episode ep_\S+ started", user["content"])
     names = {tool["function"]["name"] for tool in first["tools"]}
-    assert names == {"view_code", "replace_lines", "run_tests", "run_python", "undo", "reset_code", "submit"}
+    assert names == {"view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit"}
     replace = next(t["function"] for t in first["tools"] if t["function"]["name"] == "replace_lines")
     assert replace["parameters"]["required"] == ["start_line", "end_line", "new_code"]  # episode_id is filled in
     results = tool_messages(fake.bodies[-1])
@@ -138,7 +144,7 @@ def test_malformed_calls_go_back_to_the_model_as_errors(server_url):
     # Each error went back to the model, as the answer to its own tool call.
     answers = tool_messages(fake.bodies[-1])
     assert answers[0].startswith("ERROR: the call was not made: its arguments are not valid JSON")
-    assert answers[1].startswith("ERROR: Unknown tool 'delete_everything'. The tools are: replace_lines, reset_code")
+    assert answers[1].startswith("ERROR: Unknown tool 'delete_everything'. The tools are: replace_lines, replace_text, reset_code")
     assert answers[2].startswith("ERROR: Invalid arguments for replace_lines: start_line must be an integer")
     assert answers[3].startswith("ERROR: Unknown tool 'start_task'")
     assert "malformed calls 1" in result.stderr and "3 tool errors" in result.stderr
@@ -187,12 +193,83 @@ def test_max_steps_then_the_runner_submits(server_url):
     assert log_lines(result) == [
         START,
         "[STEP] step=1 action=view_code(start_line=1,end_line=5) reward=0.00 done=false error=null",
-        "[STEP] step=2 action=run_tests() reward=0.80 done=false error=null",  # 4 of 5 visible tests pass
+        "[STEP] step=2 action=run_tests() reward=0.00 done=false error=null",  # 4 of 5 visible tests pass, as originally
         submit_step(3),
-        f"[END] success=false steps=3 score={ORIGINAL_SCORE} rewards=0.00,0.80,{ORIGINAL_SCORE}",
+        f"[END] success=false steps=3 score={ORIGINAL_SCORE} rewards=0.00,0.00,{ORIGINAL_SCORE}",
     ]
     assert len(fake.requests) == 2
     assert "max steps (2) reached" in result.stderr
+
+
+def test_a_no_op_is_a_free_error_and_rewards_follow_the_visible_pass_rate_both_ways(server_url):
+    """A call that would change nothing comes back as a tool error (the model sees it, the budget
+    does not); a regression pays a negative reward, the fix pays it back, and the rewards add up to
+    the score."""
+    script = [
+        call("replace_lines", start_line=14, end_line=14, new_code="    while lo < hi:"),  # line 14 already reads so
+        call("replace_lines", start_line=14, end_line=14, new_code="    while False:"),  # finds nothing any more
+        call("run_tests"),
+        call("replace_text", path="binary_search.py", old_text="    while False:", new_text="    while lo <= hi:"),
+        call("run_tests"),
+        call("submit"),
+    ]
+    result, fake = run_script(script, "--task", TASK, server=server_url)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = log_lines(result)
+    assert lines[1].startswith('[STEP] step=1 action=replace_lines(start_line=14,end_line=14,new_code="    while lo < hi:") reward=0.00 done=false error=Error executing tool replace_lines: No change')
+    assert lines[2] == '[STEP] step=2 action=replace_lines(start_line=14,end_line=14,new_code="    while False:") reward=0.00 done=false error=null'
+    regression = re.fullmatch(r"\[STEP\] step=3 action=run_tests\(\) reward=(-\d\.\d\d) done=false error=null", lines[3])
+    assert regression, lines[3]
+    assert lines[4] == '[STEP] step=4 action=replace_text(path="binary_search.py",old_text="    while False:",new_text="    while lo <= hi:") reward=0.00 done=false error=null'
+    recovered = re.fullmatch(r"\[STEP\] step=5 action=run_tests\(\) reward=(\d\.\d\d) done=false error=null", lines[5])
+    assert recovered and float(recovered[1]) == pytest.approx(1.0 - (0.8 + float(regression[1])), abs=0.011)
+    assert lines[6] == "[STEP] step=6 action=submit() reward=0.80 done=true error=null"  # 1.00 minus the runs' net 0.20
+    assert lines[7] == f"[END] success=true steps=6 score=1.00 rewards=0.00,0.00,{regression[1]},0.00,{recovered[1]},0.80"
+    answers = tool_messages(fake.bodies[-1])
+    assert answers[0].startswith("ERROR: ") and "No change" in answers[0] and "no step was counted" in answers[0]
+    assert "[step 1, 29 left" in answers[1]  # the no-op cost nothing: the next edit is the budget's first step
+    assert "1 tool errors" in result.stderr
+
+
+def test_repeated_undos_are_no_loop_until_they_fail(server_url):
+    """The same call three times in a row stops the episode, except for a call that moves on by
+    itself: each successful undo reverts an earlier edit. Failed undos count as repeats."""
+    script = [
+        call("replace_lines", **FIX),
+        call("replace_text", path="binary_search.py", old_text="    return -1\n\n", new_text="    return -1  # not found\n\n"),
+        call("undo"),
+        call("undo"),
+        call("undo"),  # nothing left to undo: an error, but the undo before it succeeded
+        call("undo"),  # a second failure in a row
+        call("undo"),  # a third: not executed
+        call("view_code"),  # never requested
+    ]
+    result, fake = run_script(script, "--task", TASK, server=server_url)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = log_lines(result)
+    assert [line.split(" action=")[1].split("(")[0] for line in lines[1:-1]] == ["replace_lines", "replace_text", "undo", "undo", "undo", "undo", "submit"]
+    assert lines[3].endswith("error=null") and lines[4].endswith("error=null")
+    for failed in lines[5:7]:
+        assert failed.endswith("error=Error executing tool undo: There is nothing to undo: no edit has been made since the episode started.")
+    assert lines[-1] == f"[END] success=false steps=7 score={ORIGINAL_SCORE} rewards=0.00,0.00,0.00,0.00,0.00,0.00,{ORIGINAL_SCORE}"
+    assert len(fake.requests) == 7
+    assert "kill switch: the same call undo asked for 3 times in a row" in result.stderr
+
+
+def test_the_call_that_spends_the_budget_ends_the_episode_without_a_runner_submit(server_url):
+    """binary_search_off_by_one has a 30-step budget: the 30th call is answered, then the server
+    submits; the last two steps warn the model, and the runner has nothing left to submit."""
+    views = [(1, n) for n in range(1, 29)] + [(2, 3), (3, 4)]  # 30 different calls (the file has 28 lines)
+    script = [call("view_code", start_line=a, end_line=b) for a, b in views] + [call("submit")]
+    result, fake = run_script(script, "--task", TASK, "--max-steps", "40", server=server_url)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = log_lines(result)
+    assert len(lines) == 32 and all("error=null" in line for line in lines[1:-1])
+    assert lines[-2] == "[STEP] step=30 action=view_code(start_line=3,end_line=4) reward=0.00 done=true error=null"
+    assert lines[-1] == f"[END] success=false steps=30 score={ORIGINAL_SCORE} rewards=" + ",".join(["0.00"] * 30)
+    answers = tool_messages(fake.bodies[-1])
+    assert "WARNING: 2 steps left" in answers[27] and "WARNING: 1 step left" in answers[28]
+    assert len(fake.requests) == 30 and "runner submitted" not in result.stderr
 
 
 def test_rate_limits_and_server_errors_are_retried(server_url):
@@ -358,7 +435,8 @@ def test_the_openai_agents_example_solves_the_task():
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.splitlines() == [
         "agent: Fixed: the loop now includes hi.",
-        "submit: Submitted: score 1.00 (11/11 hidden tests passed), RESOLVED. The episode is over.",
+        "submit: Submitted. Score 1.00: 6 of the 6 hidden tests the original fails now pass, 0 of the 5 it passed now fail; "
+        "11/11 hidden tests pass in all. RESOLVED (every hidden test passes). The episode is over.",
     ]
     assert len(fake.requests) == 5
     assert fake.bodies[0]["messages"][0]["content"].startswith("You are debugging a Python program in the debugbox sandbox.")

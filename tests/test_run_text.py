@@ -157,10 +157,10 @@ async def test_a_selection_runs_only_those_tests_and_earns_nothing(service):
     assert (chosen.passed, chosen.total, chosen.reward) == (2, 2, 0.0), chosen.text()
     assert chosen.selection == ["tests/test_mod.py::test_ok", "tests/test_mod.py::test_param[1-2]"]
     assert "selected:" in chosen.text()
-    # A selection that passes in full does not move the baseline a full run is paid against.
-    assert episode_of(service, episode).best_visible == 0.0
+    # A selection that passes in full does not move the potential a full run is paid against.
+    assert episode_of(service, episode).potential == 0.0
     full = await service.run_tests(episode, owner="local")
-    assert full.total == 6 and full.reward == round(2 / 6, 6)
+    assert full.total == 6 and full.passed == 2 and full.reward == 0  # the original's own rate: nothing earned
 
 
 @pytest.mark.parametrize("tests", [["-k fail_deep or long_list"], ["-k", "fail_deep or long_list"], ["tests/test_mod.py", "-k (fail_deep) or long_list"]])

@@ -245,7 +245,8 @@ async def play_module(service: DebugService, task_id: str, module: str) -> tuple
     """Start, write the module, run the visible tests, submit: (the run_tests result, the score)."""
     task = service.catalog.get(task_id)
     episode = (await service.start_task(task_id, owner=LOCAL_OWNER)).episode_id
-    await service.replace_lines(episode, 1, len(task.source_files[MODULE].splitlines()), module, MODULE, owner=LOCAL_OWNER)
+    if module != task.source_files[MODULE]:  # replacing the module by itself is a no-op: an error
+        await service.replace_lines(episode, 1, len(task.source_files[MODULE].splitlines()), module, MODULE, owner=LOCAL_OWNER)
     visible = await service.run_tests(episode, owner=LOCAL_OWNER)
     return visible, (await service.submit(episode, owner=LOCAL_OWNER)).score
 
@@ -325,8 +326,9 @@ async def test_a_module_that_rewrites_test_files_not_yet_collected_earns_nothing
     service = DebugService(two_hidden_files_catalog, make_provider(backend), ServiceSettings())
     async with running(service):
         task = service.catalog.get("two_hidden_files")
-        _, honest = await play_module(service, task.id, task.source_files[MODULE])
+        _, honest = await play_module(service, task.id, "# honest\n" + task.source_files[MODULE])
         _, buggy = await play_module(service, task.id, REWRITE_LATER_TEST_FILES + task.source_files[MODULE])
         _, solved = await play_module(service, task.id, REWRITE_LATER_TEST_FILES + task.solution_files[MODULE])
-    assert 0 < honest < 1.0
+        _, honestly_solved = await play_module(service, task.id, task.solution_files[MODULE])
+    assert (honest, honestly_solved) == (0.0, 1.0)
     assert (buggy, solved) == (0.0, 0.0)

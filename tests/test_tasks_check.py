@@ -100,6 +100,9 @@ async def test_a_valid_task_passes(backend, tmp_path):
     assert report.backend == backend
     assert verdict.original_hidden == [(1, 2)] * 3
     assert verdict.solution_visible == [(1, 1)] * 3 and verdict.solution_hidden == [(2, 2)] * 3
+    # The submits' scores: the original as given is untouched and scores 0, the solution resolves with 1.
+    assert verdict.original_scores == [0.0] * 3 and verdict.solution_scores == [1.0] * 3
+    assert (verdict.fail_to_pass, verdict.pass_to_pass) == (1, 1)  # answer() > 0 already passes
     assert verdict.runs_agree and not verdict.leaks
     assert verdict.max_test_s is not None and verdict.max_test_s < 0.5 * verdict.test_timeout_s
 
@@ -129,6 +132,42 @@ def test_a_solution_too_slow_for_its_limit_is_invalid(invalid_report):
 
 def test_an_original_cut_off_by_the_run_limit_is_invalid(invalid_report):
     assert "hit run_timeout_s = 1.5 s" in reasons_of(invalid_report, "run_limit_cuts_original")
+
+
+async def test_a_server_scoring_the_raw_pass_rate_is_caught(tmp_path, monkeypatch):
+    """Simulate the old scoring (the raw hidden pass rate, untouched code included): the original's
+    submit then scores 0.50 and the check says the score is wrong, though the raw counts are fine."""
+    from environment import scoring
+
+    real = scoring.score
+
+    def raw_pass_rate(baseline, result, expected_total, *, untouched=False):
+        outcome = real(baseline, result, expected_total, untouched=untouched)
+        return outcome.model_copy(update={"score": outcome.hidden_pass_rate})
+
+    monkeypatch.setattr(scoring, "score", raw_pass_rate)
+    make_task(tmp_path, "old_scoring", visible=VALID_VISIBLE, hidden=VALID_HIDDEN)
+    report = await check_paths([tmp_path], CheckOptions(backend="local", runs=1), in_process_server)
+    verdict = report.verdicts[0]
+    assert verdict.original_hidden == [(1, 2)] and verdict.original_scores == [0.5]
+    assert "the original's submit scored 0.5 with untouched=True (run 1): code submitted as given must be untouched and score 0" in verdict.reasons
+    assert not report.ok
+
+
+def test_the_solution_must_resolve_with_score_1(tmp_path):
+    from harness.checker.verdict import Played, judge
+    from tasks.loader import load_task
+
+    task = load_task(make_task(tmp_path, "judged", visible=VALID_VISIBLE, hidden=VALID_HIDDEN))
+    original = Played(None, None, 1, 1, 1, 2, score=0.0, resolved=False, untouched=True, fail_to_pass=1, pass_to_pass=1, fixed=0, broken=0)
+    solution = Played(None, None, 1, 1, 2, 2, score=0.5, resolved=True, untouched=False, fail_to_pass=1, pass_to_pass=1, fixed=1, broken=0)
+    verdict = judge(task, [original], [solution], [], 0.5)
+    assert verdict.reasons == [
+        "the solution's submit scored 0.50, resolved=True (1 of 1 fail-to-pass tests fixed, 0 of 1 pass-to-pass broken; run 1): "
+        "it must be resolved with score 1.00"
+    ]
+    good = Played(None, None, 1, 1, 2, 2, score=1.0, resolved=True, untouched=False, fail_to_pass=1, pass_to_pass=1, fixed=1, broken=0)
+    assert judge(task, [original], [good], [], 0.5).valid
 
 
 def test_a_task_that_does_not_load_is_reported(invalid_report):
@@ -205,9 +244,10 @@ def test_cli_prints_a_table_and_exits_1_on_an_invalid_pack(tmp_path, capsys):
     assert run_cli(["check", str(tmp_path), "--backend", "local", "--runs", "1"]) == 1
     out = capsys.readouterr().out
     header = out.splitlines()[0].split()
-    assert header[:2] == ["TASK", "ORIG"] and header[-1] == "VERDICT"
+    assert header[:4] == ["TASK", "ORIG", "HIDDEN", "F/P"] and header[-1] == "VERDICT" and "SCORE" in header
     rows = {line.split()[0]: line.split() for line in out.splitlines()[1:3]}
     assert rows["good"][-1] == "ok" and rows["bad"][-1] == "INVALID"
+    assert rows["good"][1:6] == ["1/2", "1/1", "1/1", "2/2", "1.00"]  # orig hidden, F/P, sol visible, sol hidden, sol score
     assert "bad:\n  - the original code passes every hidden test" in out
     assert "1 valid, 1 invalid; backend local" in out
     assert run_cli(["check", str(tmp_path / "good"), "--backend", "local", "--runs", "1"]) == 0

@@ -1,6 +1,6 @@
 """The episodes `debugbox tasks check` plays through an MCP client, the way an agent would:
   * original: start_task, run_tests, submit, as given (the first one also probes for leaks);
-  * solution: start_task, replace_lines with the reference solution, run_tests, submit.
+  * solution: start_task, replace_lines with the reference solution (each file it changes), run_tests, submit.
 Each returns what the verdict judges: the tool results' counts and, from the recording provider,
 the raw runs behind them.
 """
@@ -93,7 +93,10 @@ async def play_solution(client, task: Task, recorder: RecordingProvider) -> Play
     start = await _ok(client, "start_task", task_id=task.id, max_steps=EPISODE_STEPS)
     episode = start.structured_content["episode_id"]
     lines = {f["path"]: f["lines"] for f in start.structured_content["files"]}
+    originals = task.editable_files()
     for path, text in sorted(task.solution_files.items()):
+        if text == originals.get(path):
+            continue  # replacing a file by itself is a no-op, which is an error
         await _ok(client, "replace_lines", episode_id=episode, path=path, start_line=1, end_line=lines[path], new_code=text)
     visible = await _ok(client, "run_tests", episode_id=episode)
     submitted = await _ok(client, "submit", episode_id=episode)
@@ -110,4 +113,11 @@ def _played(recorder: RecordingProvider, episode: str, visible, submitted) -> Pl
         visible_total=vis["total"],
         hidden_passed=sub["hidden_passed"],
         hidden_total=sub["hidden_total"],
+        score=sub.get("score"),
+        resolved=sub.get("resolved"),
+        untouched=sub.get("untouched"),
+        fail_to_pass=sub.get("fail_to_pass"),
+        pass_to_pass=sub.get("pass_to_pass"),
+        fixed=sub.get("fixed"),
+        broken=sub.get("broken"),
     )

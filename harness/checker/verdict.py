@@ -1,8 +1,10 @@
 """The rules of `debugbox tasks check`, as a pure function of what the episodes produced.
 
 A task is valid when, in every one of the repeated runs:
-  * the original code fails at least one hidden test;
-  * the reference solution passes every visible and every hidden test;
+  * the original code fails at least one hidden test (by the raw hidden counts), and its submit, as
+    given, is reported untouched and scores 0;
+  * the reference solution passes every visible and every hidden test, and its submit is resolved
+    with score 1 (every fail-to-pass test fixed, no pass-to-pass test broken);
   * every run saw the same tests pass (originals alike, solutions alike), so the score is a
     function of the code and not of luck or load;
   * the solution's slowest test and slowest run stay under `time_margin` of the task's
@@ -29,6 +31,14 @@ class Played:
     visible_total: int
     hidden_passed: int
     hidden_total: int
+    # The submit's score in full (DESIGN.md, Scoring and rewards); None from a server without them.
+    score: float | None = None
+    resolved: bool | None = None
+    untouched: bool | None = None
+    fail_to_pass: int | None = None
+    pass_to_pass: int | None = None
+    fixed: int | None = None
+    broken: int | None = None
 
 
 @dataclass
@@ -38,6 +48,10 @@ class TaskVerdict:
     original_hidden: list[tuple[int, int]] = field(default_factory=list)  # (passed, total) per run
     solution_visible: list[tuple[int, int]] = field(default_factory=list)
     solution_hidden: list[tuple[int, int]] = field(default_factory=list)
+    original_scores: list[float | None] = field(default_factory=list)  # the submit's score per run
+    solution_scores: list[float | None] = field(default_factory=list)
+    fail_to_pass: int | None = None  # |F| and |P|: the hidden tests the original fails and passes
+    pass_to_pass: int | None = None
     runs_agree: bool | None = None
     max_test_s: float | None = None  # the solution's slowest test over every run
     test_timeout_s: float = 0.0
@@ -103,12 +117,40 @@ def _timing(task: Task, originals: list[Played], solutions: list[Played], margin
     return reasons
 
 
+def _score_reasons(originals: list[Played], solutions: list[Played]) -> list[str]:
+    """The server's own verdict on each submit must agree with the raw runs: the original, as given,
+    is untouched and scores 0; the solution is resolved with score 1."""
+    reasons = []
+    for run, played in enumerate(originals, 1):
+        if played.untouched is False or (played.score is not None and played.score != 0.0):
+            reasons.append(
+                f"the original's submit scored {played.score} with untouched={played.untouched} (run {run}): "
+                "code submitted as given must be untouched and score 0"
+            )
+            break
+    for run, played in enumerate(solutions, 1):
+        if played.score is None or played.hidden_passed < played.hidden_total:
+            continue  # no score reported, or the raw counts already condemn it
+        if played.resolved is not True or played.score != 1.0:
+            reasons.append(
+                f"the solution's submit scored {played.score:.2f}, resolved={played.resolved} ({played.fixed} of "
+                f"{played.fail_to_pass} fail-to-pass tests fixed, {played.broken} of {played.pass_to_pass} pass-to-pass "
+                f"broken; run {run}): it must be resolved with score 1.00"
+            )
+            break
+    return reasons
+
+
 def judge(task: Task, originals: list[Played], solutions: list[Played], leaks: list[str], margin: float, failure: str | None = None) -> TaskVerdict:
     spec = task.spec
     verdict = TaskVerdict(task_id=task.id, origin=task.origin, test_timeout_s=spec.test_timeout_s, run_timeout_s=spec.run_timeout_s)
     verdict.original_hidden = [(p.hidden_passed, p.hidden_total) for p in originals]
     verdict.solution_visible = [(p.visible_passed, p.visible_total) for p in solutions]
     verdict.solution_hidden = [(p.hidden_passed, p.hidden_total) for p in solutions]
+    verdict.original_scores = [p.score for p in originals]
+    verdict.solution_scores = [p.score for p in solutions]
+    split = next(((p.fail_to_pass, p.pass_to_pass) for p in [*solutions, *originals] if p.fail_to_pass is not None), (None, None))
+    verdict.fail_to_pass, verdict.pass_to_pass = split
     verdict.leaks = sorted(set(leaks))
     reasons = verdict.reasons
     if failure:
@@ -117,6 +159,7 @@ def judge(task: Task, originals: list[Played], solutions: list[Played], leaks: l
         if played.hidden_total and played.hidden_passed >= played.hidden_total:
             reasons.append(f"the original code passes every hidden test ({played.hidden_passed}/{played.hidden_total}, run {run}): there is nothing to fix")
             break
+    reasons += _score_reasons(originals, solutions)
     for run, played in enumerate(solutions, 1):
         if played.visible_passed < played.visible_total:
             reasons.append(f"the solution fails visible tests (run {run}): {_not_passed(played.visible)}")

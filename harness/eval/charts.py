@@ -18,6 +18,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormat
 
 RC = {"svg.hashsalt": "debugbox-eval", "svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
 SCORE_COLOR, RESOLVED_COLOR, FAILED_COLOR = "#4C72B0", "#55A868", "#C44E52"
+RAW_RATE_COLOR = "#8C8C8C"  # the raw hidden pass rate: grey, context for the score beside it
 
 
 def _svg(fig: Figure) -> str:
@@ -48,7 +49,8 @@ def _errors(estimates: Sequence[Mapping[str, Any]]) -> list[list[float]]:
 
 
 def score_by_difficulty(summary: Mapping[str, Any]) -> str:
-    """Mean score and resolved rate per difficulty (and overall), with their 95% intervals."""
+    """Mean score, mean raw hidden pass rate and resolved rate per difficulty (and overall), with
+    their 95% intervals."""
     groups = {**summary["by_difficulty"], "overall": summary["overall"]}
     groups = {name: g for name, g in groups.items() if g["tasks"]}
     with matplotlib.rc_context(RC):
@@ -58,16 +60,20 @@ def score_by_difficulty(summary: Mapping[str, Any]) -> str:
         ax = fig.add_subplot()
         names = list(groups)
         xs = range(len(names))
-        width = 0.38
+        width = 0.27
         scores = [groups[n]["mean_score"] for n in names]
+        raw = [groups[n]["mean_hidden_pass_rate"] for n in names]
         rates = [groups[n]["resolved_rate"] for n in names]
-        ax.bar([x - width / 2 for x in xs], [e["value"] or 0 for e in scores], width, yerr=_errors(scores), capsize=3, color=SCORE_COLOR, label="mean score")
-        ax.bar([x + width / 2 for x in xs], [e["value"] or 0 for e in rates], width, yerr=_errors(rates), capsize=3, color=RESOLVED_COLOR, label="resolved rate")
+        ax.bar([x - width for x in xs], [e["value"] or 0 for e in scores], width, yerr=_errors(scores), capsize=3, color=SCORE_COLOR, label="mean score")
+        if any(e["value"] is not None for e in raw):
+            ax.bar(list(xs), [e["value"] or 0 for e in raw], width, yerr=_errors(raw), capsize=3, color=RAW_RATE_COLOR, label="raw hidden pass rate")
+        ax.bar([x + width for x in xs], [e["value"] or 0 for e in rates], width, yerr=_errors(rates), capsize=3, color=RESOLVED_COLOR, label="resolved rate")
         ax.set_xticks(list(xs), [f"{n}\n({groups[n]['tasks']} tasks)" for n in names])
-        ax.set_ylim(0, 1.05)
+        ax.set_ylim(0, 1.25)  # room above the bars for the legend
+        ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
         ax.set_ylabel("fraction (95% interval)")
         ax.set_title("Score by difficulty")
-        ax.legend(loc="upper right", frameon=False)
+        ax.legend(loc="upper center", ncols=3, frameon=False)
         return _svg(fig)
 
 
@@ -118,7 +124,7 @@ def step_latency(lines: Sequence[Mapping[str, Any]]) -> str:
 def all_charts(summary: Mapping[str, Any], scored_lines: Sequence[Mapping[str, Any]]) -> dict[str, tuple[str, str]]:
     """chart id -> (caption, inline SVG)."""
     return {
-        "score-by-difficulty": ("Mean score and resolved rate by difficulty, with 95% intervals", score_by_difficulty(summary)),
+        "score-by-difficulty": ("Mean score, raw hidden pass rate and resolved rate by difficulty, with 95% intervals", score_by_difficulty(summary)),
         "steps-distribution": ("Tool calls per scored episode", steps_distribution(scored_lines)),
         "step-latency": ("Latency of each tool call (scored episodes)", step_latency(scored_lines)),
     }

@@ -25,6 +25,7 @@ import anyio
 
 from harness.client import DebugboxClient
 from harness.eval.evaluator import EvalSettings, Evaluator, SolverConfigError, plan_jobs
+from harness.eval.outcome import SCHEMA_VERSION
 from harness.eval.recorder import REPORT_FILE, SERVER_LOG, SUMMARY_FILE, Recorder, RunConflict, attempts_by_key, final_by_key
 from harness.eval.selection import Selection, SelectionError, select_tasks
 from harness.eval.server_process import ExternalServer, ServerStartError, SpawnedServer
@@ -34,6 +35,7 @@ from harness.policy import PolicyConfigError
 
 log = logging.getLogger("debugbox.eval")
 
+REWARD_MODES = ("shaped", "sparse")  # DESIGN.md, Scoring and rewards
 EXIT_OK, EXIT_SYSTEM_ERRORS, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
 NOISY_LOGGERS = ("httpx", "httpx2", "mcp", "openai", "harness.episode_runner")
 
@@ -58,6 +60,13 @@ def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="run directory; the same one resumes (default: runs/<solver>[-<model>])")
     p.add_argument("--server-url", help="a running server's Streamable HTTP URL (default: spawn one); its bearer token, if any, in $DEBUGBOX_AUTH_TOKEN")
     p.add_argument("--backend", choices=["auto", "docker", "local"], default="auto", help="sandbox backend of the spawned server")
+    p.add_argument(
+        "--reward",
+        choices=REWARD_MODES,
+        help="reward mode of the spawned server: shaped (each full run_tests pays the change of the visible pass rate, "
+        "submit the rest of the score) or sparse (only submit pays); default: the server's ($DEBUGBOX_REWARD, else shaped). "
+        "The mode each episode ran under is recorded from start_task",
+    )
     p.add_argument("--retries", type=int, default=2, metavar="R", help="plays again after a system error, per episode (default 2)")
     p.add_argument("--retry-delay", type=float, default=2.0, help="seconds before the first retry; doubles after each (default 2)")
     p.add_argument("--max-steps", type=int, default=30, help="tool calls per episode (default 30; the task's own budget also applies)")
@@ -79,6 +88,8 @@ def _check_numbers(args: argparse.Namespace) -> None:
         raise ValueError("need --n-tries >= 1, 1 <= --concurrency <= 256, --retries >= 0 and --max-steps >= 1")
     if args.retry_delay < 0 or args.episode_timeout <= 0:
         raise ValueError("need --retry-delay >= 0 and --episode-timeout > 0")
+    if args.reward and args.server_url:
+        raise ValueError("--reward sets the mode of the server eval spawns; a running server (--server-url) has its own --reward, recorded from start_task")
 
 
 def _quiet_logs(verbose: bool) -> None:
@@ -99,6 +110,7 @@ def run_eval(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else _default_out(solver)
     recorder = Recorder(out)
     run = {
+        "schema": SCHEMA_VERSION,
         "solver": solver.name,
         "model": solver.model,
         "tasks": [t.id for t in selection.tasks],
@@ -107,6 +119,7 @@ def run_eval(args: argparse.Namespace) -> int:
         "retries": args.retries,
         "max_steps": args.max_steps,
         "server": args.server_url or f"spawned (--backend {args.backend})",
+        "reward": args.reward,  # asked of the spawned server (None: its default); summary.json's reward_mode is what ran
         "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "out": str(out),
     }
@@ -128,6 +141,8 @@ def _server(args: argparse.Namespace, selection: Selection, recorder: Recorder) 
     extra = []
     if "DEBUGBOX_POOL_SIZE" not in os.environ:
         extra = ["--pool-size", str(max(2, args.concurrency))]  # a warm container for every worker
+    if args.reward:
+        extra += ["--reward", args.reward]
     return SpawnedServer(recorder.out / SERVER_LOG, backend=args.backend, task_packs=selection.packs, extra_args=extra)
 
 

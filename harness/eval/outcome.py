@@ -27,7 +27,7 @@ from harness.episode_log import one_line
 from harness.episode_runner import EPISODE_ID, EpisodeRecord
 from harness.policy import Step
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the score counts only the agent's changes; the raw hidden counts beside it (issue 17)
 START_FAILED_PREFIX = "start_task failed"
 RESULT_HEAD_CHARS = 160
 
@@ -86,6 +86,17 @@ def exception_kind(exc: BaseException) -> str:
         if root in _TRANSPORT_MODULES or "connection" in str(leaf).lower():
             return "server_lost"
     return "exception"
+
+
+# The submission's fields each scored line keeps (DESIGN.md, Scoring and rewards): the score over
+# what the original fails, and the raw hidden counts it is reported beside.
+SUBMISSION_FIELDS = ("hidden_passed", "hidden_total", "hidden_pass_rate", "fixed", "broken", "fail_to_pass", "pass_to_pass", "untouched")
+
+
+def submission_fields(record: EpisodeRecord) -> dict[str, Any]:
+    """The submission's counts, or nulls when the episode was not scored."""
+    submission = record.submission if record.done else None
+    return {name: (submission or {}).get(name) for name in SUBMISSION_FIELDS}
 
 
 def _final_submission(record: EpisodeRecord) -> Mapping[str, Any] | None:
@@ -150,8 +161,10 @@ def episode_line(
         "model": model,
         "episode_id": record.episode_id,
         "outcome": "system_error" if error_kind else "scored",
+        "reward_mode": record.reward_mode,
         "score": record.score if record.done else None,
         "resolved": record.resolved if record.done else None,
+        **submission_fields(record),
         "stop_reason": stop_reason,
         "stop_detail": record.stop_reason,
         "auto_submitted": record.auto_submitted,

@@ -23,12 +23,13 @@ RUN_FILE = "run.json"
 SUMMARY_FILE = "summary.json"
 REPORT_FILE = "report.html"
 SERVER_LOG = "server.log"
-# A resumed run must measure the same thing: these settings may not change between runs.
-FIXED_SETTINGS = ("solver", "model")
+# A resumed run must measure the same thing: these settings may not change between runs. `schema`:
+# a line's score meant the raw hidden pass rate before schema 2, so old and new lines must not mix.
+FIXED_SETTINGS = ("schema", "solver", "model")
 
 
 class RunConflict(Exception):
-    """The run directory holds episodes of a different solver or model."""
+    """The run directory holds episodes of a different solver or model, or of an older record schema."""
 
 
 class Recorder:
@@ -74,7 +75,7 @@ class Recorder:
                 if previous.get(name) != settings.get(name):
                     raise RunConflict(
                         f"{self.out} holds a run with {name}={previous.get(name)!r}, not {settings.get(name)!r}: "
-                        "use another --out (episodes of different solvers or models must not be mixed)."
+                        "use another --out (episodes of different solvers, models or record schemas must not be mixed)."
                     )
         merged = {**settings, "runs": (previous or {}).get("runs", 0) + 1}
         if previous is not None:

@@ -1,5 +1,6 @@
 """report.html: one self-contained page (inline CSS and SVG, no script, nothing fetched) with the
-summary table, the tables by difficulty and tag, the charts and the per-task table."""
+summary table, what the score and the raw hidden pass rate mean, the tables by difficulty and tag,
+the charts and the per-task table."""
 
 from __future__ import annotations
 
@@ -20,6 +21,14 @@ th { background: #f6f6f6; } td.num { text-align: right; } .ok { color: #2e7d32; 
 figure.chart svg { max-width: 100%; height: auto; } figcaption { color: #666; font-size: .9em; }
 .note { color: #666; font-size: .9em; }
 """
+
+
+SCORES_NOTE = """<p class=note id=scores-explained><b>Score and raw hidden pass rate.</b> A task's hidden tests split by
+what its original code does: the ones it fails (fail-to-pass, F) and the ones it already passes (pass-to-pass, P).
+The <b>score</b> counts only what the agent changed: (F tests fixed − P tests broken) / |F|, at least 0, so untouched
+code scores 0. The <b>raw hidden pass rate</b> is the share of all hidden tests that pass, including the ones the
+original already passed: untouched code gets |P| / (|F| + |P|) for free, so it is higher than the score whenever P is
+not empty. <b>Resolved</b> means every hidden test passes (score 1). The task table's F/P column gives |F| and |P|.</p>"""
 
 
 def _pct(value: float | None) -> str:
@@ -50,7 +59,9 @@ def _summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     rows = [
         ("Episodes", f"{ep['scored']} scored, {ep['system_errors']} system errors after retries, {ep['missing']} not played ({ep['attempts']} attempts)"),
         ("Resolved rate", _estimate(overall["resolved_rate"]) + f" over {overall['tasks']} tasks"),
+        ("Reward mode", escape(str(summary.get("reward_mode") or "–"))),
         ("Mean score", _estimate(overall["mean_score"], percent=False)),
+        ("Mean raw hidden pass rate", _estimate(overall["mean_hidden_pass_rate"], percent=False)),
         ("pass@k", ", ".join(f"pass@{k} {_pct(v['value'])}" for k, v in overall["pass_at_k"].items() if v["value"] is not None) or "–"),
         ("Stop reasons", ", ".join(f"{escape(k)} {_pct(v['fraction'])} ({v['count']})" for k, v in summary["stop_reasons"].items()) or "–"),
         ("Steps per episode", f"mean {_num(steps['mean'])}, p50 {_num(steps['p50'])}, p90 {_num(steps['p90'])}, max {_num(steps['max'], 0)}"),
@@ -69,7 +80,14 @@ def _summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def _group_rows(groups: Mapping[str, Mapping[str, Any]], ks: Sequence[str]) -> list[list[str]]:
     return [
-        [escape(name), str(g["tasks"]), str(g["episodes"]), _estimate(g["resolved_rate"]), _estimate(g["mean_score"], percent=False)]
+        [
+            escape(name),
+            str(g["tasks"]),
+            str(g["episodes"]),
+            _estimate(g["resolved_rate"]),
+            _estimate(g["mean_score"], percent=False),
+            _estimate(g["mean_hidden_pass_rate"], percent=False),
+        ]
         + [_pct(g["pass_at_k"][k]["value"]) for k in ks]
         for name, g in groups.items()
     ]
@@ -87,6 +105,8 @@ def _task_rows(summary: Mapping[str, Any]) -> list[list[str]]:
                 escape(", ".join(t["tags"])),
                 f"{t['resolved']}/{t['scored']}",
                 _num(t["mean_score"], 2),
+                _num(t.get("mean_hidden_pass_rate"), 2),
+                "–" if t.get("fail_to_pass") is None else f"{t['fail_to_pass']}/{t['pass_to_pass']}",
                 _num(t["mean_steps"]),
                 stops or "–",
                 str(t["system_errors"]),
@@ -100,14 +120,14 @@ def render_report(summary: Mapping[str, Any], scored_lines: Sequence[Mapping[str
     run = summary["run"]
     title = f"debugbox eval: {run['solver']}" + (f" ({run['model']})" if run.get("model") else "")
     ks = list(summary["overall"]["pass_at_k"])[:6]
-    group_headers = ["group", "tasks", "episodes", "resolved rate [95%]", "mean score [95%]", *[f"pass@{k}" for k in ks]]
+    group_headers = ["group", "tasks", "episodes", "resolved rate [95%]", "mean score [95%]", "raw hidden pass rate [95%]", *[f"pass@{k}" for k in ks]]
     charts = "".join(
         f'<figure class=chart id="chart-{escape(chart_id)}">{svg}<figcaption>{escape(caption)}</figcaption></figure>'
         for chart_id, (caption, svg) in all_charts(summary, scored_lines).items()
     )
     meta = (
         f"{len(summary['tasks'])} tasks × {run['n_tries']} tries · concurrency {run.get('concurrency')} · "
-        f"server {escape(str(run.get('server')))} · started {escape(str(run.get('started_at')))} · output {escape(str(run.get('out')))}"
+        f"server {escape(str(run.get('server')))} · rewards {escape(str(summary.get('reward_mode') or '–'))} · started {escape(str(run.get('started_at')))} · output {escape(str(run.get('out')))}"
     )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -117,8 +137,9 @@ def render_report(summary: Mapping[str, Any], scored_lines: Sequence[Mapping[str
 <p class=meta>{meta}</p>
 <h2>Summary</h2>
 {_table([], [(f"<b>{name}</b>", value) for name, value in _summary_rows(summary)])}
-<p class=note>95% intervals: the resolved rate by a Wilson score interval over tasks, the mean score by a
-percentile bootstrap over tasks (2,000 resamples). pass@k uses the unbiased estimator 1 − C(n−c, k)/C(n, k) per task,
+{SCORES_NOTE}
+<p class=note>95% intervals: the resolved rate by a Wilson score interval over tasks, the mean score and the mean raw
+hidden pass rate by a percentile bootstrap over tasks (2,000 resamples). pass@k uses the unbiased estimator 1 − C(n−c, k)/C(n, k) per task,
 averaged over the tasks with at least k scored tries. Episodes that ended in a system error after every retry are
 left out of the rates and counted apart.</p>
 <h2>By difficulty</h2>
@@ -126,7 +147,7 @@ left out of the rates and counted apart.</p>
 <h2>Charts</h2>
 <div class=charts>{charts}</div>
 <h2>Tasks</h2>
-{_table(["task", "difficulty", "tags", "resolved", "mean score", "mean steps", "stop reasons", "system errors", "not played"], _task_rows(summary), numeric=(3, 4, 5, 7, 8))}
+{_table(["task", "difficulty", "tags", "resolved", "mean score", "raw hidden pass rate", "F/P", "mean steps", "stop reasons", "system errors", "not played"], _task_rows(summary), numeric=(3, 4, 5, 6, 7, 9, 10))}
 <h2>By tag</h2>
 {_table(group_headers, _group_rows(summary["by_tag"], ks), numeric=range(1, len(group_headers)))}
 </body></html>

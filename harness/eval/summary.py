@@ -17,12 +17,21 @@ from harness.eval.recorder import final_by_key
 from tasks.model import DIFFICULTIES
 
 
+def _raw_rates(lines: Sequence[Mapping[str, Any]]) -> list[float]:
+    """The raw hidden pass rates of scored lines (lines written before they were recorded have none)."""
+    return [float(line["hidden_pass_rate"]) for line in lines if line.get("hidden_pass_rate") is not None]
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
 
 def _group(lines_by_task: Mapping[str, list[Mapping[str, Any]]], task_ids: Iterable[str], n_tries: int) -> dict[str, Any]:
     """Rates and pass@k over the given tasks, from their scored lines."""
     played = {tid: lines_by_task[tid] for tid in task_ids if lines_by_task.get(tid)}
     rates = [sum(bool(line["resolved"]) for line in lines) / len(lines) for lines in played.values()]
     scores = [[float(line["score"]) for line in lines] for lines in played.values()]
+    raw_rates = [_raw_rates(lines) for lines in played.values()]
     outcomes = [(len(lines), sum(bool(line["resolved"]) for line in lines)) for lines in played.values()]
     pass_at = {}
     for k in metrics.ks_to_report(n_tries):
@@ -34,6 +43,8 @@ def _group(lines_by_task: Mapping[str, list[Mapping[str, Any]]], task_ids: Itera
         "resolved_episodes": sum(c for _, c in outcomes),
         "resolved_rate": metrics.rate_over_tasks(rates).as_dict(),
         "mean_score": metrics.mean_over_tasks(scores).as_dict(),
+        # The raw hidden pass rate, beside the score: it also counts the tests the original passed.
+        "mean_hidden_pass_rate": metrics.mean_over_tasks(raw_rates).as_dict(),
         "pass_at_k": pass_at,
     }
 
@@ -73,6 +84,7 @@ def _task_rows(tasks: Sequence[Mapping[str, Any]], keys_by_task: Mapping[str, li
     for task in tasks:
         lines = [final[k] for k in keys_by_task[task["task_id"]] if k in final]
         scored = [line for line in lines if line["outcome"] == "scored"]
+        split = next(((line.get("fail_to_pass"), line.get("pass_to_pass")) for line in reversed(scored) if line.get("fail_to_pass") is not None), (None, None))
         rows.append(
             {
                 "task_id": task["task_id"],
@@ -82,6 +94,9 @@ def _task_rows(tasks: Sequence[Mapping[str, Any]], keys_by_task: Mapping[str, li
                 "scored": len(scored),
                 "resolved": sum(bool(line["resolved"]) for line in scored),
                 "mean_score": sum(line["score"] for line in scored) / len(scored) if scored else None,
+                "mean_hidden_pass_rate": _mean(_raw_rates(scored)),
+                "fail_to_pass": split[0],  # |F| and |P|: the hidden tests the original fails and passes
+                "pass_to_pass": split[1],
                 "mean_steps": sum(line["n_steps"] for line in scored) / len(scored) if scored else None,
                 "stop_reasons": dict(sorted(Counter(_stop_key(line) for line in lines).items())),
                 "system_errors": sum(1 for line in lines if line["outcome"] == "system_error"),
@@ -89,6 +104,15 @@ def _task_rows(tasks: Sequence[Mapping[str, Any]], keys_by_task: Mapping[str, li
             }
         )
     return rows
+
+
+def reward_mode(lines: Iterable[Mapping[str, Any]]) -> str | None:
+    """The server's reward mode as start_task reported it: one mode, "mixed (...)" when a resumed run
+    met servers with different modes, None when no episode started."""
+    modes = sorted({line["reward_mode"] for line in lines if line.get("reward_mode")})
+    if len(modes) > 1:
+        return f"mixed ({', '.join(modes)})"
+    return modes[0] if modes else None
 
 
 def build_summary(run: Mapping[str, Any], tasks: Sequence[Mapping[str, Any]], n_tries: int, lines: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -111,6 +135,7 @@ def build_summary(run: Mapping[str, Any], tasks: Sequence[Mapping[str, Any]], n_
     failed_keys = {line["key"] for line in system_attempts}
     return {
         "run": dict(run),
+        "reward_mode": reward_mode(attempts),
         "episodes": {
             "planned": len(planned),
             "scored": len(scored),
@@ -165,7 +190,7 @@ def _group_line(name: str, group: Mapping[str, Any]) -> str:
     passes = " ".join(f"pass@{k}={_pct(v['value'])}" for k, v in list(group["pass_at_k"].items())[:5] if v["value"] is not None)
     return (
         f"  {name:<24} {group['tasks']:>3} tasks {group['episodes']:>4} episodes  resolved {_estimate(group['resolved_rate'])}"
-        f"  score {_estimate(group['mean_score'], percent=False)}  {passes}"
+        f"  score {_estimate(group['mean_score'], percent=False)}  raw hidden pass rate {_estimate(group['mean_hidden_pass_rate'], percent=False)}  {passes}"
     )
 
 
@@ -176,7 +201,10 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         f"debugbox eval: solver={run['solver']}{model} tasks={len(summary['tasks'])} tries={run['n_tries']} -> {run['out']}",
         f"episodes: {ep['scored']} scored, {ep['system_errors']} system errors (after retries), {ep['missing']} not played, "
         f"{ep['attempts']} attempts in all",
-        "95% intervals: resolved rate by Wilson over tasks, mean score by bootstrap over tasks",
+        f"reward mode: {summary.get('reward_mode') or '-'}",
+        "score: (fail-to-pass tests fixed - pass-to-pass tests broken) / fail-to-pass, at least 0 (untouched code: 0); "
+        "raw hidden pass rate: hidden tests passing, including those the original already passed",
+        "95% intervals: resolved rate by Wilson over tasks, mean score and raw hidden pass rate by bootstrap over tasks",
         _group_line("overall", summary["overall"]),
     ]
     lines += [_group_line(f"difficulty {d}", g) for d, g in summary["by_difficulty"].items()]
