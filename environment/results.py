@@ -28,7 +28,7 @@ class Submission(Score):
     reward: float = Field(description="the submit's own reward: the score, minus (shaped rewards) what visible progress already paid")
 
     def summary(self) -> str:
-        verdict = "RESOLVED (every hidden test passes)" if self.resolved else "not resolved"
+        verdict = "RESOLVED (every hidden test passes)" if self.resolved else "Not resolved"
         untouched = " The code was submitted as the task gave it, and untouched code scores 0." if self.untouched else ""
         return (
             f"Score {self.score:.2f}: {self.fixed} of the {self.fail_to_pass} hidden tests the original fails now pass, "
@@ -46,7 +46,8 @@ class EpisodeStatus(BaseModel):
     submission: Submission | None = Field(default=None, description="set when this call spent the budget and so submitted")
 
     def footer(self) -> str:
-        line = f"[step {self.step}, {self.steps_remaining} left, reward {self.reward:+.2f}]"
+        left = "episode over" if self.done else f"{self.steps_remaining} left"
+        line = f"[step {self.step}, {left}, reward {self.reward:+.2f}]"
         if self.submission is not None:
             return (
                 f"STEP BUDGET SPENT: this call used the last step, so the episode was submitted automatically and is over.\n"
