@@ -132,6 +132,7 @@ def episode_memory_after_edits(edits: int = EDITS) -> dict[str, int]:
     import tracemalloc
 
     from environment.episode import Episode
+    from environment.scoring import Score
     from tasks.model import Task, TaskSpec
 
     text = "\n".join(edited_file_lines()) + "\n"
@@ -158,7 +159,7 @@ def episode_memory_after_edits(edits: int = EDITS) -> dict[str, int]:
             episode.charge("replace_lines", f"big.py:{line}-{line}")
         out["reverse_edits"] = held(start)
         out["counted"] = episode.retained_bytes()
-        episode.finish(0.0, "submitted")
+        episode.finish(Score(score=0.0, resolved=False, fixed=0, broken=0, fail_to_pass=1, pass_to_pass=0, hidden_passed=0, hidden_total=1), "submitted")
         out["after_submit"] = held(start)
         del episode
 
