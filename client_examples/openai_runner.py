@@ -39,7 +39,6 @@ try:
 except ImportError:  # run from a source checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import trajectories
 from harness.client import DebugboxClient
 from harness.episode_log import compact_action, end_line, one_line, start_line, step_line
 from harness.episode_runner import EpisodeRecord, EpisodeRunner
@@ -126,6 +125,8 @@ async def run(task_ids: list[str], args: argparse.Namespace, settings: OpenAISet
 
 
 def _write_trajectory(directory: Path, index: int, record: EpisodeRecord, policy: OpenAIPolicy) -> None:
+    from harness import trajectories  # only with --trajectory-dir
+
     tokens = {"prompt": 0, "completion": 0}
     for note in policy.step_notes().values():
         tokens["prompt"] += note.get("prompt_tokens") or 0
