@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--temperature", type=float)
     p.add_argument("--max-retries", type=int, default=5, help="retries of a model request on 429, 5xx and connection errors")
     p.add_argument("--retry-delay", type=float, default=1.0, help="first retry delay in seconds; doubles on every retry")
+    p.add_argument("--trajectory-dir", type=Path, metavar="DIR", help="write each episode as ATIF JSON here (DIR/<task>__<n>.json; `debugbox view FILE` shows it)")
     p.add_argument("-v", "--verbose", action="store_true", help="tool results and debug detail on stderr")
     return p
 
@@ -91,7 +92,7 @@ async def run(task_ids: list[str], args: argparse.Namespace, settings: OpenAISet
     status = EXIT_OK
     try:
         async with client:
-            runner = EpisodeRunner(client, max_steps=args.max_steps, on_step=report_step)
+            runner = EpisodeRunner(client, max_steps=args.max_steps, on_step=report_step, keep_trajectory=args.trajectory_dir is not None)
             for index, task_id in enumerate(task_ids):
                 record = EpisodeRecord(task_id)
                 emit(start_line(task_id, settings.model))
@@ -108,6 +109,8 @@ async def run(task_ids: list[str], args: argparse.Namespace, settings: OpenAISet
                 finally:
                     emit(end_line(record.resolved, len(record.steps), record.score, record.rewards))
                     _summarize(record, policy)
+                    if args.trajectory_dir is not None and record.episode_id is not None:
+                        _write_trajectory(args.trajectory_dir, index, record, policy)
                 if record.error:
                     log.error("%s: %s", task_id, record.error)
                     status = max(status, EXIT_CONFIG if record.config_error else EXIT_FAILED)
@@ -119,6 +122,21 @@ async def run(task_ids: list[str], args: argparse.Namespace, settings: OpenAISet
         log.error("debugbox server %s: %s", client.description, describe(exc))
         return max(status, EXIT_FAILED)
     return status
+
+
+def _write_trajectory(directory: Path, index: int, record: EpisodeRecord, policy: OpenAIPolicy) -> None:
+    from harness import trajectories  # only with --trajectory-dir
+
+    tokens = {"prompt": 0, "completion": 0}
+    for note in policy.step_notes().values():
+        tokens["prompt"] += note.get("prompt_tokens") or 0
+        tokens["completion"] += note.get("completion_tokens") or 0
+    doc = trajectories.build(
+        record, agent="debugbox-openai-runner", model=policy.settings.model, notes=policy.step_notes(), tokens=tokens, facts={"try": index, "stop_reason": record.stop_reason}
+    )
+    path = directory / trajectories.file_name(record.task_id, index)
+    trajectories.write(path, doc)
+    log.info("trajectory: %s", path)
 
 
 def describe(exc: BaseException) -> str:

@@ -19,6 +19,7 @@ from environment.diffs import FileChange
 from environment.errors import BadArgument, EpisodeFinished, NoChange, NotEditable, NothingToUndo, quoted
 from environment.history import LinesUndo, UndoHistory, UndoRecord, files_undo, lines_undo, text_bytes
 from environment.limits import DEFAULT_MAX_FILE_CHARS, MIB, EpisodeLimits
+from environment.step_log import StepLog
 from environment.scoring import Baseline, RewardMode, Score, potential, submit_reward, visible_run_reward
 from environment.views import SyntaxIssue
 from tasks.model import Task
@@ -102,6 +103,7 @@ class Episode:
     undo_history: UndoHistory = field(default_factory=lambda: UndoHistory(EpisodeLimits().max_undo_bytes))
     originals: dict[str, str] = field(default_factory=dict)  # the task's editable files: shared, not ours
     steps_bytes: int = 0
+    calls: StepLog = field(default_factory=StepLog)  # what each call returned, for the trajectory
     version: int = 0  # counts changes of the files, so a stale EditPlan cannot be applied
 
     @classmethod
@@ -133,8 +135,8 @@ class Episode:
         return sum(text_bytes(text, self.originals.get(path)) for path, text in self.files.items())
 
     def retained_bytes(self) -> int:
-        """What this episode keeps alive: edited files, undo history, step history."""
-        return self.files_bytes() + self.undo_history.nbytes + self.steps_bytes
+        """What this episode keeps alive: edited files, undo history, step history, call log."""
+        return self.files_bytes() + self.undo_history.nbytes + self.steps_bytes + self.calls.nbytes
 
 # -- budget and lifecycle ------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 
-from environment import reports, runs, scoring, selection, views
+from environment import reports, runs, scoring, selection, trajectory, views
 from environment import results as r
 from environment import run_results as rr
 from environment.baselines import BaselineCache, measurer
@@ -21,6 +21,7 @@ from environment.diffs import FileChange
 from environment.episode import MAX_CODE_CHARS, EndReason, Episode, check_text
 from environment.errors import BadArgument, NoChange, SubmitFailed, UnknownTask, quoted
 from environment.offload import Offload
+from environment.recording import recorded
 from environment.registry import EpisodeHandle, EpisodeRegistry
 from environment.runs import ProgressCallback
 from environment.settings import ServiceSettings
@@ -56,6 +57,15 @@ class DebugService:
     def episode(self, episode_id: str, *, owner: str) -> Episode:
         return self.registry.get(episode_id, owner).episode
 
+    async def trajectory(self, episode_id: str, *, owner: str) -> dict:
+        """The episode as ATIF JSON: what the agent was shown, and the final diff once it is over."""
+        ep = self.episode(episode_id, owner=owner)
+        final_diff = None
+        if ep.done:
+            changes = [FileChange(p, ep.originals[p], text) for p, text in sorted(ep.files.items()) if text != ep.originals[p]]
+            final_diff = await self.offload.render(changes) if changes else ""
+        return trajectory.build(ep, final_diff).to_json_dict()
+
     def status(self) -> dict:
         status = self.registry.status()
         status["memory"] |= {"syntax_checks": self.offload.syntax.checks, "syntax_unchecked": self.offload.syntax.unchecked}
@@ -88,6 +98,7 @@ class DebugService:
 
     # -- tools ---------------------------------------------------------------------------
 
+    @recorded("start_task")
     async def start_task(self, task_id: str, max_steps: int | None = None, *, owner: str) -> r.StartTaskResult:
         task = self.catalog.get(task_id)
         if task is None:
@@ -118,6 +129,7 @@ class DebugService:
         files = [r.FileInfo(path=p, role=reports.role(episode, p), lines=len(views.split_lines(t))) for p, t in sorted(readable.items())]
         return episode.view(None, None, None), files
 
+    @recorded("view_code")
     async def view_code(self, episode_id: str, path: str | None, start_line: int | None, end_line: int | None, *, owner: str) -> r.ViewCodeResult:
         async with self._active(episode_id, owner) as handle:
             ep = handle.episode
@@ -126,6 +138,7 @@ class DebugService:
             ep.charge("view_code", f"{view.path}:{view.start_line}-{view.end_line}")
             return r.ViewCodeResult(**await self._after_step(handle), **view.model_dump())
 
+    @recorded("replace_lines")
     async def replace_lines(
         self, episode_id: str, start_line: int, end_line: int, new_code: str, path: str | None, *, owner: str
     ) -> r.ReplaceLinesResult:
@@ -136,6 +149,7 @@ class DebugService:
             plan = await self.offload.cpu(size, ep.plan_replace, path, start_line, end_line, new_code)
             return await self._edit(handle, plan, "replace_lines", r.ReplaceLinesResult)
 
+    @recorded("replace_text")
     async def replace_text(self, episode_id: str, path: str, old_text: str, new_text: str, *, owner: str) -> r.ReplaceTextResult:
         async with self._active(episode_id, owner) as handle:
             ep = handle.episode
@@ -164,6 +178,7 @@ class DebugService:
             syntax_unchecked=shown.syntax.unchecked,
         )
 
+    @recorded("show_diff")
     async def show_diff(self, episode_id: str, *, owner: str) -> r.ShowDiffResult:
         async with self._active(episode_id, owner) as handle:
             ep = handle.episode
@@ -174,6 +189,7 @@ class DebugService:
             ep.charge("show_diff", f"{len(changes)} file(s) changed")
             return r.ShowDiffResult(**await self._after_step(handle), files_changed=[c.path for c in changes], diff=diff)
 
+    @recorded("run_tests")
     async def run_tests(
         self, episode_id: str, progress: ProgressCallback | None = None, *, owner: str, tests: list[str] | None = None, verbose: bool = False
     ) -> rr.RunTestsResult:
@@ -213,6 +229,7 @@ class DebugService:
                 duration_s=result.duration_s,
             )
 
+    @recorded("run_python")
     async def run_python(self, episode_id: str, code: str, timeout_s: float | None, *, owner: str) -> rr.RunPythonResult:
         code = check_text("code", code, MAX_CODE_CHARS)
         if not code.strip():
@@ -243,6 +260,7 @@ class DebugService:
                 duration_s=result.duration_s,
             )
 
+    @recorded("undo")
     async def undo(self, episode_id: str, *, owner: str) -> r.UndoResult:
         async with self._active(episode_id, owner) as handle:
             label, changes = handle.episode.undo()
@@ -251,6 +269,7 @@ class DebugService:
             diff, syntax = await self._restored(handle.episode, changes)
             return r.UndoResult(**status, undone=label, diff=diff, syntax=syntax)
 
+    @recorded("reset_code")
     async def reset_code(self, episode_id: str, *, owner: str) -> r.ResetResult:
         async with self._active(episode_id, owner) as handle:
             changes = handle.episode.reset()
@@ -268,6 +287,7 @@ class DebugService:
             checks.append(r.FileSyntax(path=path, syntax_ok=ok, syntax_error=check.issue, syntax_unchecked=check.unchecked))
         return await self.offload.render(changes), checks
 
+    @recorded("submit")
     async def submit(self, episode_id: str, *, owner: str) -> r.SubmitResult:
         async with self._active(episode_id, owner) as handle:
             # Outside the shield and before anything happens: a baseline that cannot be measured is a

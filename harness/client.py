@@ -135,6 +135,10 @@ class DebugboxClient:
         result = await self._client.get_prompt(name, arguments)
         return "\n\n".join(getattr(m.content, "text", "") for m in result.messages)
 
+    async def resource(self, uri: str) -> str:
+        result = await self._client.read_resource(uri)
+        return "".join(getattr(c, "text", "") for c in result.contents)
+
     @property
     def instructions(self) -> str | None:
         return self._client.instructions

@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from harness.client import DebugboxClient, ToolOutcome, ToolSpec
@@ -50,6 +51,8 @@ class EpisodeRecord:
     auto_submitted: bool = False
     error: str | None = None  # the episode could not be played to its end
     config_error: bool = False  # ... because of something the user must fix
+    start_text: str = ""  # what start_task returned, as the model read it
+    server_trajectory: dict[str, Any] | None = None  # episodes://{id}/trajectory at the end (keep_trajectory)
 
     @property
     def rewards(self) -> list[float]:
@@ -76,6 +79,7 @@ class EpisodeRunner:
         max_steps: int = 30,
         max_repeats: int = 3,
         on_step: StepCallback | None = None,
+        keep_trajectory: bool = False,
     ):
         if max_steps < 1 or max_repeats < 2:
             raise ValueError("max_steps must be >= 1 and max_repeats >= 2")
@@ -83,6 +87,7 @@ class EpisodeRunner:
         self.max_steps = max_steps
         self.max_repeats = max_repeats
         self.on_step = on_step
+        self.keep_trajectory = keep_trajectory  # read the server's trajectory when the episode ends
 
     def policy_tools(self) -> list[ToolSpec]:
         return [t for t in self.client.tools if t.name not in RUNNER_TOOLS]
@@ -95,6 +100,7 @@ class EpisodeRunner:
             return record
         record.episode_id = started.data["episode_id"]
         record.reward_mode = started.data.get("reward_mode")
+        record.start_text = started.text
         observation = Observation(
             task_id=task_id,
             episode_id=record.episode_id,
@@ -116,7 +122,17 @@ class EpisodeRunner:
             log.info("episode %s not submitted (%s): submitting it", record.episode_id, record.stop_reason)
             record.auto_submitted = True
             await self._execute(ToolCall("submit", {EPISODE_ID: record.episode_id}, "runner-submit"), record)
+        if self.keep_trajectory:
+            await self._read_trajectory(record)
         return record
+
+    async def _read_trajectory(self, record: EpisodeRecord) -> None:
+        """The server's account of the episode (final diff, submission); a trajectory written
+        without it still holds every step the client saw, so a failure here is only logged."""
+        try:
+            record.server_trajectory = json.loads(await self.client.resource(f"episodes://{record.episode_id}/trajectory"))
+        except Exception as exc:  # noqa: BLE001 - an older server has no trajectory resource
+            log.warning("could not read the trajectory of %s: %s", record.episode_id, exc)
 
     async def _instructions(self, task_id: str) -> str:
         try:
@@ -171,6 +187,7 @@ class EpisodeRunner:
     async def _execute(self, call: ToolCall, record: EpisodeRecord) -> Step:
         available = {t.name for t in self.client.tools} - RUNNER_TOOLS
         latency_s = None
+        started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         if call.name not in available:
             outcome = ToolOutcome(
                 f"Unknown tool {call.name!r}. The tools are: {', '.join(sorted(available))}.", is_error=True
@@ -179,7 +196,7 @@ class EpisodeRunner:
             started = time.perf_counter()
             outcome = await self.client.call(call.name, call.arguments)
             latency_s = time.perf_counter() - started
-        step = Step(call, outcome, latency_s=latency_s)
+        step = Step(call, outcome, latency_s=latency_s, started_at=started_at)
         record.steps.append(step)
         if outcome.done:
             record.done = True

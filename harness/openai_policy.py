@@ -126,6 +126,13 @@ class OpenAIPolicy:
         self.tools: list[dict[str, Any]] = []
         self.stats = PolicyStats()
         self._unparseable_in_a_row = 0
+        self.notes: dict[str, dict[str, Any]] = {}  # call_id -> the reply's text and tokens (step_notes)
+        self._usage: dict[str, int] | None = None  # of the last completion
+
+    def step_notes(self) -> dict[str, dict[str, Any]]:
+        """What only the model's side knows of each call, for trajectories: the reply's text, its
+        reasoning where the endpoint returns it, and the completion's tokens (on the reply's first call)."""
+        return self.notes
 
     async def act(self, observation: Observation) -> Decision:
         if not self.messages:
@@ -170,11 +177,14 @@ class OpenAIPolicy:
             self.messages.append({"role": "assistant", "content": content})
             self.messages.append({"role": "user", "content": "Your reply had no tool call. " + NUDGE})
             return []
+        reasoning = getattr(message, "reasoning_content", None) or getattr(message, "reasoning", None)
+        note: dict[str, Any] = {"message": content, "reasoning": reasoning if isinstance(reasoning, str) else None, **(self._usage or {})}
         assistant: dict[str, Any] = {"role": "assistant", "content": content, "tool_calls": []}
         self.messages.append(assistant)
         calls, errors = [], []
         for index, raw in enumerate(raw_calls):
             call_id = getattr(raw, "id", None) or f"call_{len(self.messages)}_{index}"
+            self.notes[call_id] = note if index == 0 else {"message": "", "reasoning": None}
             function = getattr(raw, "function", None)
             name = getattr(function, "name", None) or ""
             arguments = getattr(function, "arguments", None) or ""
@@ -230,6 +240,10 @@ class OpenAIPolicy:
                 continue
             except openai.OpenAIError as exc:  # e.g. a response body that is not a chat completion
                 raise PolicyError(f"The model endpoint's answer could not be used: {type(exc).__name__}: {exc}") from None
+            usage = getattr(response, "usage", None)
+            self._usage = None
+            if usage is not None:
+                self._usage = {"prompt_tokens": getattr(usage, "prompt_tokens", None), "completion_tokens": getattr(usage, "completion_tokens", None)}
             choices = getattr(response, "choices", None) or []
             return choices[0].message if choices else None
         raise AssertionError("unreachable")

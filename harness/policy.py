@@ -41,6 +41,7 @@ class Step:
     outcome: ToolOutcome
     skipped: bool = False
     latency_s: float | None = None
+    started_at: str | None = None  # ISO 8601 (UTC), for trajectories
 
 
 @dataclass

@@ -280,6 +280,17 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
             indent=2,
         )
 
+    @mcp.resource(
+        "episodes://{episode_id}/trajectory",
+        mime_type="application/json",
+        description="an episode as an ATIF trajectory: each call and the text it returned; the final diff once it has ended",
+    )
+    async def episode_trajectory(episode_id: str) -> str:
+        try:
+            return json.dumps(await service.trajectory(episode_id, owner=caller()), indent=1)
+        except DebugboxError as exc:
+            raise ResourceNotFoundError(str(exc)) from None
+
     @mcp.resource("debugbox://status", mime_type="application/json", description="episodes, sandbox backend and warm-pool figures")
     def server_status() -> str:
         return json.dumps(service.status(), indent=2)

@@ -16,6 +16,8 @@ import tracemalloc
 
 import anyio
 import pytest
+
+from environment.step_log import MAX_LOG_BYTES
 from mcp import Client
 
 from cli.main import build_parser
@@ -225,11 +227,14 @@ async def test_300_edits_of_a_350_kb_file_keep_the_server_small_and_a_submit_dro
             assert held < 5 * MIB, f"{held / MIB:.1f} MiB held after 300 edits"  # a snapshot per edit: ~100 MiB
             memory = service.status()["memory"]
             counted = service.episode(episode, owner=LOCAL_OWNER).retained_bytes()
-            assert counted < 2 * size and memory["live_bytes"] >= counted
+            calls = service.episode(episode, owner=LOCAL_OWNER).calls.nbytes  # the trajectory's call log, bounded apart
+            assert calls <= MAX_LOG_BYTES + 303 * 1000
+            assert counted - calls < 2 * size and memory["live_bytes"] >= counted
             await ok(client, "submit", episode_id=episode)
             finished = service.episode(episode, owner=LOCAL_OWNER)
             assert finished.undo_history.nbytes == 0 and len(finished.undo_stack) == 0
-            assert finished.retained_bytes() == finished.files_bytes() + finished.steps_bytes < size * 1.1 + 400_000
+            kept = finished.files_bytes() + finished.steps_bytes
+            assert finished.retained_bytes() == kept + finished.calls.nbytes and kept < size * 1.1 + 400_000
             memory = service.status()["memory"]
             assert memory["live_bytes"] == 0 and memory["episodes_bytes"] == finished.retained_bytes()
             assert len((await state(client, episode))["history"]) == 303  # episodes:// keeps what it showed
@@ -240,7 +245,8 @@ def insert(service: DebugService, episode: str, chars: int, owner: str = LOCAL_O
 
 
 async def test_finished_episodes_count_toward_the_servers_memory_bound_and_the_oldest_go_first(catalog):
-    settings = ServiceSettings(max_memory_bytes=100_000, max_memory_per_owner=None)
+    # 130 kB: three 30 kB edits and what each episode's trajectory keeps of its calls (~10 kB here).
+    settings = ServiceSettings(max_memory_bytes=130_000, max_memory_per_owner=None)
     service = DebugService(catalog, LocalProvider(), settings)
     async with running(service):
         first = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
@@ -274,7 +280,7 @@ async def test_finished_episodes_count_toward_the_servers_memory_bound_and_the_o
 
 
 async def test_each_token_has_its_own_memory_bound(catalog):
-    service = DebugService(catalog, LocalProvider(), ServiceSettings(max_memory_bytes=10 * MIB, max_memory_per_owner=70_000))
+    service = DebugService(catalog, LocalProvider(), ServiceSettings(max_memory_bytes=10 * MIB, max_memory_per_owner=90_000))  # 30 kB edits and their call logs
     async with running(service):
         alice = [(await service.start_task(TASK, owner="alice")).episode_id for _ in range(3)]
         await insert(service, alice[0], 30_000, "alice")

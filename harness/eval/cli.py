@@ -32,6 +32,7 @@ from harness.eval.server_process import ExternalServer, ServerStartError, Spawne
 from harness.eval.solvers import BaseSolver, solver_class, solver_names
 from harness.eval.summary import build_summary, format_summary
 from harness.policy import PolicyConfigError
+from harness.viewer.run_pages import TRAJECTORY_DIR, write_episode_pages
 
 log = logging.getLogger("debugbox.eval")
 
@@ -179,7 +180,13 @@ async def _run(args: argparse.Namespace, solver: BaseSolver, selection: Selectio
                 )
                 with EvalProgress(len(plan), done=done, enabled=not args.no_progress, verbose=verbose) as progress:
                     evaluator = Evaluator(
-                        solver, server, recorder.append, settings, on_attempt=progress.episode_done, prior_attempts=attempts_by_key(lines)
+                        solver,
+                        server,
+                        recorder.append,
+                        settings,
+                        on_attempt=progress.episode_done,
+                        prior_attempts=attempts_by_key(lines),
+                        trajectory_dir=recorder.out / TRAJECTORY_DIR,
                     )
                     try:
                         await evaluator.run(jobs)
@@ -200,12 +207,14 @@ def _finish(recorder: Recorder, selection: Selection, run: dict, n_tries: int, s
     from harness.eval.report import render_report  # matplotlib: a second to import, so not for `--help`
 
     lines = recorder.load()
+    pages = write_episode_pages(recorder.out, REPORT_FILE)
     tasks = [{"task_id": t.id, "difficulty": t.spec.difficulty.value, "tags": list(t.spec.tags)} for t in selection.tasks]
     summary = build_summary(run, tasks, n_tries, lines)
     recorder.write_json(SUMMARY_FILE, summary)
     planned = {f"{t['task_id']}#{i}" for t in tasks for i in range(n_tries)}
-    scored = [line for key, line in final_by_key(lines).items() if key in planned and line["outcome"] == "scored"]
-    recorder.write_text(REPORT_FILE, render_report(summary, scored))
+    final = [line for key, line in final_by_key(lines).items() if key in planned]
+    scored = [line for line in final if line["outcome"] == "scored"]
+    recorder.write_text(REPORT_FILE, render_report(summary, scored, final, pages))
     print(format_summary(summary))
     print(f"episodes: {recorder.episodes_path}\nsummary: {recorder.out / SUMMARY_FILE}\nreport: {recorder.out / REPORT_FILE}")
     sys.stdout.flush()

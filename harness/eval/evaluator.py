@@ -14,10 +14,12 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Protocol
 
 import anyio
 
+from harness import trajectories
 from harness.client import DebugboxClient
 from harness.episode_runner import EpisodeRecord, EpisodeRunner
 from harness.eval.outcome import episode_key, episode_line
@@ -85,6 +87,7 @@ class Evaluator:
         *,
         on_attempt: Callable[[Mapping[str, Any], bool], None] | None = None,
         prior_attempts: Counter[str] | None = None,
+        trajectory_dir: Path | None = None,
     ):
         self.solver = solver
         self.server = server
@@ -92,6 +95,7 @@ class Evaluator:
         self.settings = settings
         self.on_attempt = on_attempt
         self.prior_attempts = prior_attempts or Counter()
+        self.trajectory_dir = trajectory_dir  # each attempt's ATIF trajectory goes here (the last one stays)
 
     async def run(self, jobs: Sequence[Job]) -> None:
         if not jobs:
@@ -133,7 +137,7 @@ class Evaluator:
                 url = await self.server.ensure()
                 policy = _SandboxNoting(self.solver.policy(EpisodeContext(job.task, job.try_index, attempt, url)))
                 async with DebugboxClient.http(url) as client:
-                    await EpisodeRunner(client, max_steps=self.settings.max_steps).play(job.task.id, policy, record)
+                    await EpisodeRunner(client, max_steps=self.settings.max_steps, keep_trajectory=self.trajectory_dir is not None).play(job.task.id, policy, record)
         except Exception as exc:  # noqa: BLE001 - whatever broke, the attempt is recorded and judged
             failure = exc
             log.debug("%s attempt %d failed", job.key, attempt, exc_info=True)
@@ -154,4 +158,22 @@ class Evaluator:
             tokens=token_usage(policy.inner) if policy is not None else None,
         )
         line["sandbox"] = policy.sandbox if policy is not None else None
+        if self.trajectory_dir is not None and record.episode_id is not None:
+            self._write_trajectory(job, record, line, policy)
         return line
+
+    def _write_trajectory(self, job: Job, record: EpisodeRecord, line: Mapping[str, Any], policy: _SandboxNoting | None) -> None:
+        keep = ("try", "attempt", "solver", "model", "difficulty", "tags", "outcome", "stop_reason", "stop_detail", "duration_s", "tokens", "started_at", "n_steps")
+        facts = {name: line.get(name) for name in keep}
+        doc = trajectories.build(
+            record,
+            agent=f"debugbox-eval/{self.solver.name}",
+            model=self.solver.model,
+            notes=trajectories.policy_notes(policy.inner) if policy is not None else None,
+            tokens=line.get("tokens"),
+            facts=facts,
+        )
+        try:
+            trajectories.write(self.trajectory_dir / trajectories.file_name(job.task.id, job.try_index), doc)
+        except OSError as exc:  # the record line matters more than its trajectory
+            log.warning("could not write the trajectory of %s: %s", job.key, exc)

@@ -1,6 +1,7 @@
-"""report.html: one self-contained page (inline CSS and SVG, no script, nothing fetched) with the
+"""report.html: a self-contained page (inline CSS and SVG, no script, nothing fetched) with the
 summary table, what the score and the raw hidden pass rate mean, the tables by difficulty and tag,
-the charts and the per-task table."""
+the charts, the per-task table and the filterable list of episodes, which link to their pages in
+episodes/ beside it (harness/viewer): the run directory opens from disk."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from html import escape
 from typing import Any
 
 from harness.eval.charts import all_charts
+from harness.eval.episodes_table import episode_links, episodes_section
 from harness.eval.summary import format_estimate, format_pct
 
 CSS = """
@@ -93,7 +95,7 @@ def _group_rows(groups: Mapping[str, Mapping[str, Any]], ks: Sequence[str]) -> l
     ]
 
 
-def _task_rows(summary: Mapping[str, Any]) -> list[list[str]]:
+def _task_rows(summary: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], pages: Mapping[str, str]) -> list[list[str]]:
     rows = []
     for t in summary["tasks"]:
         css = "ok" if t["scored"] and t["resolved"] == t["scored"] else ("bad" if t["scored"] else "err")
@@ -111,12 +113,20 @@ def _task_rows(summary: Mapping[str, Any]) -> list[list[str]]:
                 stops or "–",
                 str(t["system_errors"]),
                 str(t["missing"]),
+                episode_links(t["task_id"], lines, pages),
             ]
         )
     return rows
 
 
-def render_report(summary: Mapping[str, Any], scored_lines: Sequence[Mapping[str, Any]]) -> str:
+def render_report(
+    summary: Mapping[str, Any],
+    scored_lines: Sequence[Mapping[str, Any]],
+    final_lines: Sequence[Mapping[str, Any]] = (),
+    pages: Mapping[str, str] | None = None,
+) -> str:
+    """`final_lines`: each planned episode's final line; `pages`: `task#try` -> its page (harness/viewer)."""
+    pages = pages or {}
     run = summary["run"]
     title = f"debugbox eval: {run['solver']}" + (f" ({run['model']})" if run.get("model") else "")
     ks = list(summary["overall"]["pass_at_k"])[:6]
@@ -147,7 +157,10 @@ left out of the rates and counted apart.</p>
 <h2>Charts</h2>
 <div class=charts>{charts}</div>
 <h2>Tasks</h2>
-{_table(["task", "difficulty", "tags", "resolved", "mean score", "raw hidden pass rate", "F/P", "mean steps", "stop reasons", "system errors", "not played"], _task_rows(summary), numeric=(3, 4, 5, 6, 7, 9, 10))}
+{_table(["task", "difficulty", "tags", "resolved", "mean score", "raw hidden pass rate", "F/P", "mean steps", "stop reasons", "system errors", "not played", "episodes"], _task_rows(summary, final_lines, pages), numeric=(3, 4, 5, 6, 7, 9, 10))}
+<h2 id=episodes>Episodes</h2>
+<p class=note>Each episode opens a page with every step: the model's words, the call, the result, reward and budget, the final diff and the hidden results at submit.</p>
+{episodes_section(final_lines, pages)}
 <h2>By tag</h2>
 {_table(group_headers, _group_rows(summary["by_tag"], ks), numeric=range(1, len(group_headers)))}
 </body></html>
