@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from environment import views
+from environment.breakpoints import Breakpoints
 from environment.diffs import FileChange
 from environment.errors import BadArgument, EpisodeFinished, NoChange, NotEditable, NothingToUndo, quoted
 from environment.history import LinesUndo, UndoHistory, UndoRecord, files_undo, lines_undo, text_bytes
@@ -103,6 +104,7 @@ class Episode:
     originals: dict[str, str] = field(default_factory=dict)  # the task's editable files: shared, not ours
     steps_bytes: int = 0
     version: int = 0  # counts changes of the files, so a stale EditPlan cannot be applied
+    breakpoints: Breakpoints = field(default_factory=Breakpoints)  # the debugger's, kept across sessions
 
     @classmethod
     def create(

@@ -1377,6 +1377,16 @@ def _debugger_class():
 
         do_q = do_exit = do_quit
 
+        def do_clear(self, arg):
+            if arg:
+                return super().do_clear(arg)
+            # pdb would ask "Clear all breaks?" on a terminal this session has not: clear them.
+            for bp in [bp for bp in bdb.Breakpoint.bpbynumber if bp]:
+                self.message(f"Deleted {bp}")
+            self.clear_all_breaks()
+
+        do_cl = do_clear
+
         def do_run(self, arg):
             self.error(DEBUG_REFUSED["run"])
 
