@@ -263,7 +263,7 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
         function: Annotated[str, Field(description="the function to trace: 'name' or 'Class.method' of the episode's files")],
     ) -> Annotated[CallToolResult, dr.TraceResult]:
         """Run the target once and show the named function's execution line by line.
-        Returns, for each of its first calls: the arguments, each executed line with the variables
+        Returns the arguments of its first calls, each executed line with the variables
         it changed (reprs capped; a loop's lines are summarised after 3 runs, with counts), and the
         return value or exception; then how the target ended. Finds the first wrong value without
         stepping.
