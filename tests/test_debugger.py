@@ -170,7 +170,7 @@ async def test_hostile_debuggees_end_cleanly_with_bounded_answers(client, servic
     episode = await start(client)
     code, expected = HOSTILE[attack]
     marker = f"debugbox-hostile-{os.getpid()}-{time.monotonic_ns()}"
-    spawn = f"import subprocess\nsubprocess.Popen(['sleep', '600', '{marker}'], start_new_session=True)\n"
+    spawn = f"import subprocess\nsubprocess.Popen(['sh', '-c', 'sleep 600; echo {marker}'], start_new_session=True)\n"
     first = await call(client, "debug_start", episode_id=episode, target=spawn + code)
     assert first["state"] == "stopped"
     started = time.monotonic()
@@ -225,3 +225,47 @@ async def test_a_whole_episode_finds_the_bug_with_the_debugger_and_fixes_it(clie
     assert run["passed"] == run["total"]
     final = await call(client, "submit", episode_id=episode)
     assert final["resolved"] and final["score"] == 1.0
+
+
+def _host_processes_with(marker: str) -> list[int]:
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as f:
+                    if marker.encode() in f.read():
+                        found.append(int(name))
+            except OSError:
+                pass
+    return found
+
+
+async def test_a_session_s_processes_are_gone_when_debug_stop_returns(client, backend):
+    """On the local backend the host's process table is checked right after debug_stop, with no run
+    in between (a run would end the session by itself)."""
+    if backend != "local":
+        pytest.skip("the host can see a local sandbox's processes; the Docker case is in the hostile test")
+    episode = await start(client)
+    marker = f"debugbox-stop-{os.getpid()}-{time.monotonic_ns()}"
+    spawn = f"import subprocess\nsubprocess.Popen(['sh', '-c', 'sleep 600; echo {marker}'], start_new_session=True)\nx = 1\n"
+    await call(client, "debug_start", episode_id=episode, target=spawn, breakpoints=[])
+    await call(client, "debug_command", episode_id=episode, command="n")
+    await call(client, "debug_command", episode_id=episode, command="n")
+    assert _host_processes_with(marker), "the debuggee's child should be running while the session is live"
+    stopped = await call(client, "debug_stop", episode_id=episode)
+    assert stopped["state"] == "ended" and stopped["ended"] == "debug_stop ended it"
+    assert _host_processes_with(marker) == []
+
+
+async def test_a_debug_session_over_stdio(backend):
+    from mcp import StdioServerParameters
+
+    from tests.helpers import serve_command
+
+    command = serve_command("--backend", backend)
+    async with Client(StdioServerParameters(command=command[0], args=command[1:])) as stdio:
+        episode = (await call(stdio, "start_task", task_id=TASK))["episode_id"]
+        stop = await call(stdio, "debug_start", episode_id=episode, target=FAILING, breakpoints=[f"{MAIN}:23"])
+        assert stop["line"] == 23 and stop["locals"]["lo"] == "4"
+        assert (await call(stdio, "debug_command", episode_id=episode, command="p items[hi]"))["output"].strip() == "9"
+        assert (await call(stdio, "debug_stop", episode_id=episode))["state"] == "ended"
