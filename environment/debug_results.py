@@ -25,6 +25,8 @@ class DebugResult(EpisodeStatus):
     breakpoints: list[str] = Field(default_factory=list, description="the episode's breakpoints after this call")
     warnings: list[str] = Field(default_factory=list)
     ended: str | None = Field(default=None, description="why the session ended")
+    moved: bool = Field(default=True, description="false when the command left the location and the locals as they were")
+    first: bool = Field(default=False, description="the first stop of a session")
 
     def text(self) -> str:
         parts = []
@@ -35,7 +37,9 @@ class DebugResult(EpisodeStatus):
             parts.append(self.output.rstrip())
         if self.program_output.strip():
             parts.append(f"Program output:\n{self.program_output.rstrip()}")
-        if self.state == "stopped":
+        if self.state == "stopped" and not self.moved:
+            parts.append(f"Still at {self.path}:{self.line} in {self.function}(), depth {self.depth}; nothing changed.")
+        elif self.state == "stopped":
             where = f"Stopped ({self.reason}) at {self.path}:{self.line} in {self.function}(), depth {self.depth}:"
             parts.append(f"{where}\n{self.source}")
             if self.locals:
@@ -44,7 +48,8 @@ class DebugResult(EpisodeStatus):
                 parts.append(f"Locals:\n{shown}{cut}")
             if self.changed:
                 parts.append("Changed since the last stop: " + ", ".join(f"{k} = {v}" for k, v in self.changed.items()))
-            parts.append("Next: debug_command with a pdb command (n, s, c, r, unt, u, d, w, l, ll, p EXPR, b, cl, ...), or debug_stop.")
+            if self.first:
+                parts.append("Next: debug_command with a pdb command (n, s, c, r, unt, u, d, w, l, ll, p EXPR, b, cl, ...), or debug_stop.")
         else:
             parts.append(f"The debugger session has ended: {self.ended}.")
         if self.breakpoints:
@@ -57,6 +62,7 @@ class TraceStepView(BaseModel):
     line: int
     changed: dict[str, str] = Field(default_factory=dict)
     repeated: int = Field(default=0, description="for a loop summary: how many more times this line ran")
+    code: str = Field(default="", description="the line's source")
 
 
 class TraceCallView(BaseModel):
@@ -88,7 +94,7 @@ class TraceResult(EpisodeStatus):
                 if step.repeated:
                     lines.append(f"  ... line {step.line} ran {step.repeated} more times (loop); last values: {values or 'unchanged'}")
                 else:
-                    lines.append(f"  line {step.line}" + (f": {values}" if values else ""))
+                    lines.append(f"  {step.line}|{step.code}" + (f"   => {values}" if values else ""))
             lines.append(f"  raised {call.raised}" if call.raised else f"  returned {call.returned}")
             parts.append("\n".join(lines))
         if self.truncated:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
-from environment import runs
+from environment import runs, views
 from environment.breakpoints import MAX_BREAKPOINTS
 from environment.debug_results import DebugResult, TraceCallView, TraceResult, TraceStepView
 from environment.episode import MAX_CODE_CHARS, Episode, check_text
@@ -105,7 +105,8 @@ class DebuggerTools:
             )
             answer = await self._in_session(handle, lambda sandbox: sandbox.debug_start(request))
             ep.charge("debug_start", (test or code.strip().splitlines()[0])[:80])
-            return await self._debug_result(handle, answer, warnings)
+            handle.debug_where = None
+            return await self._debug_result(handle, answer, warnings, first=True)
 
     async def debug_command(self, episode_id: str, command: str, *, owner: str) -> DebugResult:
         command = check_text("command", command, MAX_COMMAND_CHARS).strip()
@@ -163,13 +164,18 @@ class DebuggerTools:
             else:
                 outcome = "timed out" if result.timed_out else "finished"
             calls = []
+            source = views.split_lines(ep.readable_files().get(trace.path or "", "")) if trace else []
+
+            def code_of(line: int) -> str:
+                return source[line - 1].strip()[:160] if 0 < line <= len(source) else ""
+
             for call in trace.calls if trace else []:
                 steps = []
                 for s in call.steps:
                     if s.repeats_of is not None:
                         steps.append(TraceStepView(line=s.repeats_of, changed=s.last_changed, repeated=s.more))
                     elif s.line is not None:
-                        steps.append(TraceStepView(line=s.line, changed=s.changed))
+                        steps.append(TraceStepView(line=s.line, changed=s.changed, code=code_of(s.line)))
                 calls.append(TraceCallView(args=call.args, steps=steps, returned=call.returned, raised=call.raised))
             return TraceResult(
                 **await self._after_step(handle),
@@ -179,7 +185,8 @@ class DebuggerTools:
                 calls_total=trace.calls_total if trace else 0,
                 truncated=bool(trace and trace.truncated),
                 outcome=outcome,
-                output_tail=result.stdout[-2000:],
+                # A snippet's prints; a test's failure is in `outcome` (pytest's report is noise here).
+                output_tail="" if test else result.stdout[-2000:],
             )
 
     # -- the session ----------------------------------------------------------------------
@@ -209,8 +216,11 @@ class DebuggerTools:
             handle.episode.breakpoints.sync([(b.path, b.line, b.condition) for b in answer.breakpoints], files)
         return answer
 
-    async def _debug_result(self, handle: EpisodeHandle, answer: DebugAnswer, warnings: list[str]) -> DebugResult:
+    async def _debug_result(self, handle: EpisodeHandle, answer: DebugAnswer, warnings: list[str], first: bool = False) -> DebugResult:
         stop = answer.stop
+        where = (stop.location.path, stop.location.line, stop.location.function, stop.depth) if stop else None
+        moved = first or where != handle.debug_where or bool(stop and stop.changed != {})
+        handle.debug_where = where
         return DebugResult(
             **await self._after_step(handle),
             state="stopped" if answer.state == "stopped" else "ended",
@@ -229,6 +239,8 @@ class DebuggerTools:
             breakpoints=[b.shown() for b in handle.episode.breakpoints.items],
             warnings=[*warnings, *answer.warnings],
             ended=answer.ended,
+            moved=moved,
+            first=first,
         )
 
     async def end_debug_session(self, handle: EpisodeHandle, why: str) -> None:

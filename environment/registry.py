@@ -36,6 +36,7 @@ class EpisodeHandle:
     last_used: float = field(default_factory=time.monotonic)
     debug_live: bool = False  # a debugger session waits in the sandbox (environment/debugging.py)
     debug_note: str | None = None  # why a live session ended during this call, for its result
+    debug_where: tuple | None = None  # the session's last stop (path, line, function, depth)
 
 
 class EpisodeRegistry:

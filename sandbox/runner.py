@@ -1527,10 +1527,12 @@ def _debugger_class():
             self._set_stopinfo(sys._getframe(1), None, -1)
             sys.settrace(self.trace_dispatch)
 
-        def post_mortem_at(self, tb) -> None:
+        def post_mortem_at(self, tb, exception: str = "") -> None:
             sys.settrace(None)
             self.reason = "post-mortem"
             self.reset()
+            if exception:
+                self.message(f"Uncaught exception: {cap(exception, 1000)}")
             self.interaction(None, tb)
 
     return SandboxPdb
@@ -1557,7 +1559,11 @@ class DebugPlugin:
 
     def pytest_exception_interact(self, node, call, report):
         if call.excinfo is not None and call.excinfo.tb is not None:
-            self.dbg.post_mortem_at(call.excinfo.tb)
+            try:
+                shown = call.excinfo.exconly()
+            except Exception:  # noqa: BLE001 - a broken exception's __str__
+                shown = call.excinfo.typename
+            self.dbg.post_mortem_at(call.excinfo.tb, shown.replace(self.dbg.workspace + os.sep, ""))
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" or report.failed:
@@ -1612,7 +1618,11 @@ def debug_child_main(request: dict, workspace: str, event_fd: int, command_fd: i
     except BaseException as exc:  # noqa: BLE001 - post-mortem on whatever the snippet raised
         sys.settrace(None)
         if exc.__traceback__ is not None and not isinstance(exc, SyntaxError):
-            dbg.post_mortem_at(exc.__traceback__)
+            try:
+                shown = f"{type(exc).__name__}: {exc}"
+            except BaseException:  # noqa: BLE001 - a hostile __str__
+                shown = type(exc).__name__
+            dbg.post_mortem_at(exc.__traceback__, shown)
         why = f"the snippet raised {clip(type(exc).__name__, 200)}: {cap(str(exc), 500)}"
     send({"event": "ended", "why": why, "output": dbg.stdout.take(), "warnings": dbg.warnings[:10]})
     return 0

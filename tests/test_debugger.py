@@ -72,6 +72,7 @@ async def test_breakpoint_stop_stepping_and_values(client):
     # Without breakpoints, c runs into the failing assert: post-mortem at the raising frame.
     post = await call(client, "debug_command", episode_id=episode, command="c")
     assert post["reason"] == "post-mortem" and post["function"] == "test_finds_last_element"
+    assert "Uncaught exception: AssertionError: assert -1 == 4" in post["output"]
     assert "->7|" in post["source"] or "assert binary_search" in post["source"]
     end = await call(client, "debug_command", episode_id=episode, command="c")
     assert end["state"] == "ended" and "1 failed" in end["ended"]
@@ -141,9 +142,9 @@ async def test_trace_shows_values_per_line_and_summarises_loops(client):
     assert traced["calls_total"] == 1 and traced["path"] == MAIN
     call_ = traced["calls"][0]
     assert call_["args"] == {"items": "[1, 3, 5, 7, 9]", "target": "9"} and call_["returned"] == "-1"
-    assert {"line": 13, "changed": {"lo": "0", "hi": "4"}, "repeated": 0} in call_["steps"]
+    assert {"line": 13, "changed": {"lo": "0", "hi": "4"}, "repeated": 0, "code": "lo, hi = 0, len(items) - 1"} in call_["steps"]
     text = text_of(await client.call_tool("trace", {"episode_id": episode, "target": FAILING, "function": "binary_search"}))
-    assert "line 15: mid = 2" in text and "returned -1" in text and "failed" in text
+    assert "15|mid = (lo + hi) // 2   => mid = 2" in text and "returned -1" in text and "failed" in text
     loop = "from binary_search import binary_search\nfor n in range(50):\n    binary_search(list(range(1000)), n)\n"
     many = await call(client, "trace", episode_id=episode, target=loop, function="binary_search")
     assert many["calls_total"] == 50 and len(many["calls"]) == 5
@@ -159,6 +160,7 @@ HOSTILE = {
     "output flood": ("import sys\nwhile True:\n    sys.stdout.write('x' * 10000)\n", "interrupted"),
     "exits": ("import os\nos._exit(3)\n", "exited with code 3"),
     "kills itself": ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "killed by signal 9"),
+    "memory bomb": ("chunks = []\nwhile True:\n    chunks.append(bytearray(50 * 1024 * 1024))\n", "MemoryError"),
     "fork bomb": ("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n", ""),
 }
 
