@@ -160,7 +160,7 @@ HOSTILE = {
     "output flood": ("import sys\nwhile True:\n    sys.stdout.write('x' * 10000)\n", "interrupted"),
     "exits": ("import os\nos._exit(3)\n", "exited with code 3"),
     "kills itself": ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "killed by signal 9"),
-    "memory bomb": ("chunks = []\nwhile True:\n    chunks.append(bytearray(50 * 1024 * 1024))\n", "MemoryError"),
+    "memory bomb": ("chunks = []\nwhile True:\n    chunks.append(bytearray(50 * 1024 * 1024))\n", "MemoryError|killed by signal 9"),  # RLIMIT_AS, or the container's cgroup
     "fork bomb": ("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n", ""),
 }
 
@@ -179,7 +179,7 @@ async def test_hostile_debuggees_end_cleanly_with_bounded_answers(client, servic
     answer = await call(client, "debug_command", episode_id=episode, command="c")
     assert time.monotonic() - started < 20
     text = json.dumps(answer)
-    assert expected in text, text[:2000]
+    assert any(e in text for e in expected.split("|")), text[:2000]
     if answer["state"] == "stopped":
         await call(client, "debug_stop", episode_id=episode)
     leftovers = await call(
