@@ -8,6 +8,7 @@ import json
 import os
 import time
 
+import anyio
 import pytest
 from mcp import Client
 
@@ -125,13 +126,15 @@ async def test_breakpoints_persist_and_drop_when_their_code_changes_and_an_edit_
     assert again["breakpoints"] == [f"{MAIN}:{LOOP_LINE}", f"{MAIN}:20 if lo > 1"]
     edit = await call(client, "replace_text", episode_id=episode, path=MAIN, old_text="mid = (lo + hi) // 2", new_text="mid = lo + (hi - lo) // 2")
     assert edit["debugger"] == "the code changed"
-    assert "debugger session ended (the code changed)" in text_of(await client.call_tool("view_code", {"episode_id": episode, "start_line": 1, "end_line": 2})) or True
     await refused(client, "debug_command", "no debugger session", episode_id=episode, command="n")
     after = await call(client, "debug_start", episode_id=episode, target=FAILING)
     assert any(f"{MAIN}:{LOOP_LINE} dropped" in w for w in after["warnings"])
     assert after["breakpoints"] == [f"{MAIN}:20 if lo > 1"]
     assert after["line"] == 20 and int(after["locals"]["lo"]) > 1
+    undone = await client.call_tool("undo", {"episode_id": episode})
+    assert "Note: the debugger session ended (the code changed)." in text_of(undone)
     # A run ends the live session too, and its result says so.
+    await call(client, "debug_start", episode_id=episode, target=FAILING)
     run = await call(client, "run_tests", episode_id=episode)
     assert run["debugger"] == "tests ran in the sandbox"
 
@@ -271,3 +274,14 @@ async def test_a_debug_session_over_stdio(backend):
         assert stop["line"] == 23 and stop["locals"]["lo"] == "4"
         assert (await call(stdio, "debug_command", episode_id=episode, command="p items[hi]"))["output"].strip() == "9"
         assert (await call(stdio, "debug_stop", episode_id=episode))["state"] == "ended"
+
+
+async def test_a_session_ends_at_its_wall_time_cap_and_the_next_call_says_so(client, service):
+    object.__setattr__(service.settings, "debug_session_s", 2.0)
+    episode = await start(client)
+    await call(client, "debug_start", episode_id=episode, target=FAILING)
+    await anyio.sleep(3.0)  # the cap is kept by the runner, between requests
+    message = await refused(client, "debug_command", "no debugger session", "wall-time cap", episode_id=episode, command="n")
+    assert "no step" in message.lower()
+    state = json.loads((await client.read_resource(f"episodes://{episode}")).contents[0].text)
+    assert state["step"] == 1
