@@ -285,3 +285,17 @@ async def test_a_session_ends_at_its_wall_time_cap_and_the_next_call_says_so(cli
     assert "no step" in message.lower()
     state = json.loads((await client.read_resource(f"episodes://{episode}")).contents[0].text)
     assert state["step"] == 1
+
+
+async def test_a_debug_session_over_streamable_http(backend):
+    from tests.helpers import http_server
+
+    with http_server("--backend", backend) as (_, url):
+        async with Client(url) as remote:
+            episode = (await call(remote, "start_task", task_id=TASK))["episode_id"]
+            stop = await call(remote, "debug_start", episode_id=episode, target=FAILING)
+            assert stop["reason"] == "start"
+            post = await call(remote, "debug_command", episode_id=episode, command="c")
+            assert post["reason"] == "post-mortem" and "assert -1 == 4" in post["output"]
+            traced = await call(remote, "trace", episode_id=episode, target=FAILING, function="binary_search")
+            assert traced["debugger"] == "a trace ran in the sandbox" and traced["calls"][0]["returned"] == "-1"
