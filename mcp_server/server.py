@@ -241,7 +241,8 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
         """Send one pdb command to the live debugger session, in pdb's own syntax.
         Returns pdb's answer, the new location with the source around it, the locals and which of
         them changed since the last stop, what the program printed; or how the session ended. A
-        command that runs longer than 10 s is interrupted where the program is.
+        command that runs longer than the server's limit (10 s by default) is interrupted where the
+        program is.
         Commands that wait for terminal input (interact, debug, commands) or end the session
         (q: call debug_stop) are refused.
         Costs one step (reward 0); a refused command, or no live session, is an error and costs none."""

@@ -11,6 +11,14 @@ Requests:
   {"op": "run", "id": ..., "kind": "pytest" | "python", "files": {path: text},
    "targets": [paths or node ids], "code": str, "timeout_s": float, "test_timeout_s": float,
    "max_output_bytes": int, "limits": {"memory_mb": int, "nproc": int, "fsize_mb": int}}
+  {"op": "run", "kind": "trace", ..., "trace_function": name}   (targets or code, traced: done has "trace")
+  {"op": "debug_start", "id": ..., "files": {...}, "target": {"kind": "test", "test": node id} |
+   {"kind": "python", "code": str}, "breakpoints": [{"path", "line", "condition"}], "timeout_s"
+   (the session's wall-time cap), "start_timeout_s", "command_timeout_s", "max_output_bytes", "limits"}
+  {"op": "debug_command", "id": ..., "command": one pdb command, "timeout_s": float}
+  {"op": "debug_stop", "id": ...}
+   each answers done {state: stopped|ended|none, stop, output, program_output, breakpoints, ...};
+   the session stays paused between requests, and any other request (but a ping) ends it first.
   {"op": "recycle", "id": ...}   (the episode is over: before a container serves another one)
   {"op": "shutdown"}
 Events (each carries the request id):
