@@ -1677,6 +1677,9 @@ def clip_breakpoints(value) -> list[dict] | None:
     return kept
 
 
+REAPED: dict[int, int] = {}  # exit statuses of the runner's children, whoever reaped them
+
+
 class DebugSession:
     """The parent's side of one live debugger child."""
 
@@ -1687,7 +1690,8 @@ class DebugSession:
         self.command_timeout = float(request.get("command_timeout_s") or 10)
         self.output_limit = int(request.get("max_output_bytes") or 16000)
         self.token = secrets.token_hex(16)
-        self.statuses: dict[int, int] = {}
+        # Shared with the request loop, whose clean-up between requests may reap the debuggee first.
+        self.statuses = REAPED
         self.workspace = prepare_workspace(workdir, dict(request.get("files") or {}))
         event_r, event_w = os.pipe()
         command_r, command_w = os.pipe()
@@ -1719,6 +1723,7 @@ class DebugSession:
                 os._exit(code if isinstance(code, int) else 70)
         for fd in (event_w, command_r, out_w):
             os.close(fd)
+        REAPED.pop(pid, None)  # a status an earlier process of this pid left
         self.pid, self.event_r, self.command_w, self.out_r = pid, event_r, command_w, out_r
         self.events = LineReader(MAX_EVENT_BYTES)
         self.ended: str | None = None
@@ -1767,12 +1772,12 @@ class DebugSession:
                         answer = self._answer(line, output, interrupted_at is not None, timeout)
                         if answer is not None:
                             return answer
-            if self.event_r not in open_fds:
-                reap(self.statuses)
-                if self.pid in self.statuses:
-                    status = self.statuses[self.pid]
-                    how = f"killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exited with code {os.WEXITSTATUS(status)}"
-                    return self.end(f"the debugged process {how}", output)
+            reap(self.statuses)
+            # The debuggee is gone and its pipes drained (or held open by a process it left behind).
+            if self.pid in self.statuses and (self.event_r not in open_fds or not readable):
+                status = self.statuses[self.pid]
+                how = f"killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exited with code {os.WEXITSTATUS(status)}"
+                return self.end(f"the debugged process {how}", output)
 
     def _answer(self, line: bytes, output: HeadTail, interrupted: bool, timeout: float) -> dict | None:
         try:
@@ -1848,6 +1853,7 @@ def debug_request(request: dict, emit, workdir: str, scratch: list[str], private
                 emit({"event": "error", "message": problem})
                 return
         State.runs += 1
+        State.session_note = None
         try:
             State.session = DebugSession(request, workdir, scratch, private_ipc)
         except (ValueError, OSError) as exc:
@@ -1872,7 +1878,7 @@ def debug_request(request: dict, emit, workdir: str, scratch: list[str], private
         timeout = request.get("timeout_s")
         result = session.command(command, float(timeout) if isinstance(timeout, (int, float)) and 0 < timeout <= 600 else None)
     if State.session is not None and State.session.ended is not None:
-        State.session = None
+        State.session, State.session_note = None, None
     answer(result)
 
 
@@ -2184,7 +2190,7 @@ def main(argv: list[str] | None = None) -> int:
         end = inherited if end is None else min(end, inherited)
     except ValueError:
         pass  # first start: no deadline carried over
-    statuses: dict[int, int] = {}
+    statuses = REAPED
     while True:
         remaining = None if end is None else end - time.monotonic()
         if remaining is not None and remaining <= 0:
@@ -2224,6 +2230,8 @@ def main(argv: list[str] | None = None) -> int:
             # A live debugger session is the one thing that outlives a request (it ends with the
             # next request that is not its own); everything else any request started dies now.
             kill_everything_started(statuses, spare=State.session.own_pids() if State.session is not None else set())
+            if State.session is None:
+                statuses.clear()  # only a live session's statuses are ever read back
         if fresh_runner_wanted:
             replace_this_process(channel, end)
 
