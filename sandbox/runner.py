@@ -1326,11 +1326,16 @@ def _debugger_class():
             self.reporting = False
             self.interrupted = False
             self.warnings: list[str] = []
+            self.hidden_paths: dict[str, bool] = {}  # co_filename -> runner or pytest internals
 
         # -- where the user's code is --------------------------------------------------
         def hidden(self, frame) -> bool:
             path = frame.f_code.co_filename
-            return path == runner_file or os.path.realpath(path).startswith(hidden_dirs) if not path.startswith("<") else False
+            known = self.hidden_paths.get(path)
+            if known is None:
+                known = False if path.startswith("<") else path == runner_file or os.path.realpath(path).startswith(hidden_dirs)
+                self.hidden_paths[path] = known
+            return known
 
         def stop_here(self, frame):
             return False if self.hidden(frame) else super().stop_here(frame)
