@@ -299,3 +299,23 @@ async def test_a_debug_session_over_streamable_http(backend):
             assert post["reason"] == "post-mortem" and "assert -1 == 4" in post["output"]
             traced = await call(remote, "trace", episode_id=episode, target=FAILING, function="binary_search")
             assert traced["debugger"] == "a trace ran in the sandbox" and traced["calls"][0]["returned"] == "-1"
+
+
+async def test_one_episode_s_session_cannot_reach_another_s(client, backend):
+    """Each episode's session lives in its own sandbox: another episode sees none of its processes
+    (Docker; the local backend is process isolation only) and cannot end it."""
+    if backend != "docker":
+        pytest.skip("process isolation only: the local backend shares the host's process table")
+    first, second = await start(client), await start(client)
+    marker = f"debugbox-tenant-{time.monotonic_ns()}"
+    await call(client, "debug_start", episode_id=first, target=f"import time\nsecret = {marker!r}\nx = 1\n", breakpoints=[])
+    await call(client, "debug_command", episode_id=first, command="n")
+    # The only processes the second episode's snippet can see: its runner (PID 1) and itself.
+    probe = "import os\nprint('OTHERS', [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())])\n"
+    seen = await call(client, "run_python", episode_id=second, code=probe)
+    assert "OTHERS []" in seen["stdout"], seen["stdout"]
+
+    await call(client, "debug_start", episode_id=second, target=FAILING)
+    await call(client, "debug_stop", episode_id=second)
+    still = await call(client, "debug_command", episode_id=first, command="n")
+    assert still["state"] == "stopped" and still["locals"]["secret"] == repr(marker)
