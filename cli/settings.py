@@ -40,6 +40,12 @@ DOCKER_OPTIONS = {
 SERVICE_OPTIONS = {
     "max_episodes": ("--max-episodes", "DEBUGBOX_MAX_EPISODES", "episodes running at once (default 256)"),
     "idle_timeout_s": ("--idle-timeout-s", "DEBUGBOX_IDLE_TIMEOUT_S", "end an untouched episode after this (default 1800)"),
+    "debug_session_s": ("--debug-session-s", "DEBUGBOX_DEBUG_SESSION_S", "a debugger session's wall-time cap, seconds (default 600)"),
+    "debug_command_timeout_s": (
+        "--debug-command-timeout-s",
+        "DEBUGBOX_DEBUG_COMMAND_TIMEOUT_S",
+        "a debugger command still running after this is interrupted, seconds (default 10)",
+    ),
     "max_episodes_per_owner": ("--max-episodes-per-token", "DEBUGBOX_MAX_EPISODES_PER_TOKEN", "episodes at once per bearer token (default: no limit)"),
     "max_steps_limit": (
         "--max-steps-limit",

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from environment import views
+from environment.breakpoints import Breakpoints
 from environment.diffs import FileChange
 from environment.errors import BadArgument, EpisodeFinished, NoChange, NotEditable, NothingToUndo, quoted
 from environment.history import LinesUndo, UndoHistory, UndoRecord, files_undo, lines_undo, text_bytes
@@ -105,6 +106,7 @@ class Episode:
     steps_bytes: int = 0
     calls: StepLog = field(default_factory=StepLog)  # what each call returned, for the trajectory
     version: int = 0  # counts changes of the files, so a stale EditPlan cannot be applied
+    breakpoints: Breakpoints = field(default_factory=Breakpoints)  # the debugger's, kept across sessions
 
     @classmethod
     def create(

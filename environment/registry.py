@@ -34,6 +34,9 @@ class EpisodeHandle:
     owner: str = LOCAL_OWNER
     lock: anyio.Lock = field(default_factory=anyio.Lock)  # held exactly while one of its tool calls runs
     last_used: float = field(default_factory=time.monotonic)
+    debug_live: bool = False  # a debugger session waits in the sandbox (environment/debugging.py)
+    debug_note: str | None = None  # why a live session ended during this call, for its result
+    debug_where: tuple | None = None  # the session's last stop (path, line, function, depth)
 
 
 class EpisodeRegistry:
@@ -103,6 +106,7 @@ class EpisodeRegistry:
         """reuse: the episode ended after a complete run (a submit), so the provider may keep the
         sandbox for a later episode once it proves clean; every other end destroys it."""
         sandbox, handle.sandbox = handle.sandbox, None
+        handle.debug_live = False  # the session dies with its sandbox
         if sandbox is not None:
             await sandbox.close(reuse=reuse)
 

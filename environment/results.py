@@ -44,10 +44,13 @@ class EpisodeStatus(BaseModel):
     reward: float = Field(description="reward of this call (DESIGN.md: shaped rewards sum to the score over an episode)")
     done: bool
     submission: Submission | None = Field(default=None, description="set when this call spent the budget and so submitted")
+    debugger: str | None = Field(default=None, description="set when this call ended a live debugger session: why")
 
     def footer(self) -> str:
         left = "episode over" if self.done else f"{self.steps_remaining} left"
         line = f"[step {self.step}, {left}, reward {self.reward:+.2f}]"
+        if self.debugger:
+            line = f"Note: the debugger session ended ({self.debugger}).\n{line}"
         if self.submission is not None:
             return (
                 f"STEP BUDGET SPENT: this call used the last step, so the episode was submitted automatically and is over.\n"
@@ -110,7 +113,8 @@ class StartTaskResult(EpisodeStatus):
             f"{self.description.strip()}\n\nFiles:\n{files}\n{warning}\n"
             f"{self.main_file}:\n{self.code}\n\n"
             f"You have {self.max_steps} steps. {STEP_RULE} When they are spent, the episode submits itself.\n"
-            "Tools: view_code, replace_lines, replace_text, show_diff, run_tests, run_python, undo, reset_code, submit.\n"
+            "Tools: view_code, replace_lines, replace_text, show_diff, run_tests, run_python, debug_start, debug_command, "
+            "debug_stop, trace, undo, reset_code, submit.\n"
             "submit scores your changes on hidden tests: only tests the original fails and you fix count, minus any it "
             "passed that you break; untouched code scores 0.\n" + self.footer()
         )

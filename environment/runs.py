@@ -76,6 +76,9 @@ def python_request(ep: Episode, settings: ServiceSettings, code: str, timeout_s:
 async def run(registry: EpisodeRegistry, handle: EpisodeHandle, request: RunRequest, on_event: EventCallback | None = None) -> RunResult:
     """Run in the episode's sandbox. A sandbox is disposable (the episode holds the code), so a
     broken one is replaced once before the call fails; a failed call costs no step."""
+    if handle.debug_live:  # the runner ends a live session before any run (a scoring one too)
+        handle.debug_live = False
+        handle.debug_note = {"pytest": "tests ran in the sandbox", "trace": "a trace ran in the sandbox"}.get(request.kind, "a snippet ran in the sandbox")
     for attempt in (1, 2):
         if handle.sandbox is None:
             handle.sandbox = await registry.provider.acquire(handle.episode.episode_id)

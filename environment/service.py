@@ -17,6 +17,7 @@ from environment import reports, runs, scoring, selection, trajectory, views
 from environment import results as r
 from environment import run_results as rr
 from environment.baselines import BaselineCache, measurer
+from environment.debugging import DebuggerTools
 from environment.diffs import FileChange
 from environment.episode import MAX_CODE_CHARS, EndReason, Episode, check_text
 from environment.errors import BadArgument, NoChange, SubmitFailed, UnknownTask, quoted
@@ -32,7 +33,7 @@ from tasks.model import DIFFICULTIES, DIFFICULTIES_IN_WORDS, Task
 CLOSE_BUDGET_S = 10.0  # shutdown waits this long for sandboxes to close, then leaves them to the provider
 
 
-class DebugService:
+class DebugService(DebuggerTools):
     def __init__(self, catalog: Catalog, provider: SandboxProvider, settings: ServiceSettings | None = None, baselines: BaselineCache | None = None):
         self.catalog = catalog
         self.provider = provider
@@ -161,6 +162,7 @@ class DebugService:
         ep = handle.episode
         self.registry.make_room(handle, plan.growth)
         edit = ep.apply(plan)
+        await self.end_debug_session(handle, "the code changed")
         text = ep.files[edit.path]
         ep.charge(tool, f"{edit.path}:{edit.start_line}-{edit.end_line}")
         status = await self._after_step(handle)
@@ -264,6 +266,7 @@ class DebugService:
     async def undo(self, episode_id: str, *, owner: str) -> r.UndoResult:
         async with self._active(episode_id, owner) as handle:
             label, changes = handle.episode.undo()
+            await self.end_debug_session(handle, "the code changed")
             handle.episode.charge("undo", label)
             status = await self._after_step(handle)
             diff, syntax = await self._restored(handle.episode, changes)
@@ -273,6 +276,7 @@ class DebugService:
     async def reset_code(self, episode_id: str, *, owner: str) -> r.ResetResult:
         async with self._active(episode_id, owner) as handle:
             changes = handle.episode.reset()
+            await self.end_debug_session(handle, "the code changed")
             handle.episode.charge("reset_code", "restore original files")
             status = await self._after_step(handle)
             diff, syntax = await self._restored(handle.episode, changes)
@@ -324,7 +328,8 @@ class DebugService:
                 submission = await self._score_or_end(handle, baseline, reason="budget_spent")
                 ep.record_budget_submit(submission.reward)
                 await self.registry.release(handle, reuse=True)
-        return {**self._status(ep), "submission": submission}
+        note, handle.debug_note = handle.debug_note, None
+        return {**self._status(ep), "submission": submission, "debugger": note}
 
     @staticmethod
     def _status(ep: Episode) -> dict:

@@ -40,6 +40,8 @@ class ServiceSettings(BaseModel):
     keep_finished_s: float = Field(default=3600.0, ge=0, description="a finished episode stays readable (episodes://) this long")
     sweep_interval_s: float = Field(default=30.0, gt=0, le=3600)
     limits: Limits = Field(default_factory=Limits, description="caps on every run's process tree")
+    debug_session_s: float = Field(default=600.0, gt=0, le=7200, description="a debugger session's wall-time cap")
+    debug_command_timeout_s: float = Field(default=10.0, gt=0, le=600, description="a debugger command is interrupted after this long")
     reward_mode: RewardMode = Field(default="shaped", description="shaped: potential-based on visible progress, plus the score; sparse: the score only")
     baseline_cache_dir: Path | None = Field(default=None, description="where the originals' measured results are kept across servers (None: in memory only)")
     # What one episode may hold (environment/limits.py says why these defaults).

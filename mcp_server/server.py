@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from environment import debug_results as dr
 from environment import results as r
 from environment import run_results as rr
 from environment.errors import DebugboxError, quoted
@@ -32,6 +33,10 @@ Call list_tasks, then start_task(task_id) to get an episode_id. Read code with v
 replace_text (one exact, unique piece of text) or replace_lines (inclusive 1-based line ranges), review
 with show_diff, check with run_tests and run_python, revert with undo or reset_code, and call submit when
 the visible tests pass: submit scores hidden tests and ends the episode.
+Debugger: debug_start(episode_id, target, breakpoints) runs a visible test or a snippet under pdb and
+stops at a breakpoint, the start or a failure; debug_command sends one pdb command (n, s, c, p EXPR, ...);
+debug_stop ends it. trace(episode_id, target, function) shows a function's lines with the values each
+changed, in one run.
 Steps: each episode call that does something costs one step of the budget; an error, or a call that would
 change nothing, costs none. When the budget is spent the episode submits itself.
 Score: only what you change counts: hidden tests the original fails that you fix, minus hidden tests it
@@ -201,6 +206,71 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
         Costs one step; empty code is an error and costs none."""
         return await _call(service.run_python(episode_id, code, timeout_s, owner=caller()))
 
+    @mcp.tool(annotations=RUNS_CODE)
+    @cleaned
+    async def debug_start(
+        episode_id: EpisodeId,
+        target: Annotated[
+            str,
+            Field(description="a visible test ('tests/test_x.py::test_name' or a test file), or Python code run with the episode's files importable"),
+        ],
+        breakpoints: Annotated[
+            list[str] | None,
+            Field(description="'path:line' or 'path:line if EXPR' on source or visible test files; they persist for the episode until cleared ('cl') or their line changes"),
+        ] = None,
+    ) -> Annotated[CallToolResult, dr.DebugResult]:
+        """Start a pdb session on a visible test or a snippet, in the sandbox, with the code as it is now.
+        It runs to the first breakpoint (without any, it stops at the start of the test or snippet),
+        or to an uncaught exception (post-mortem at the raising frame), or to the end.
+        Returns where it stopped (file, line, function), the numbered source around it, the local
+        variables (each repr capped) and the stack depth. An edit, a run, a trace, submit or idle
+        time ends the session, and the next result says so.
+        Costs one step (reward 0); a target that is neither a visible test nor valid Python, or a bad
+        breakpoint, is an error and costs none."""
+        return await _call(service.debug_start(episode_id, target, breakpoints, owner=caller()))
+
+    @mcp.tool(annotations=RUNS_CODE)
+    @cleaned
+    async def debug_command(
+        episode_id: EpisodeId,
+        command: Annotated[
+            str,
+            Field(description="one pdb command: n, s, c, r, unt, u, d, w, l, ll, p EXPR, pp EXPR, a, retval, display EXPR, b [path:]line [, cond], tbreak, cl [N], !STATEMENT"),
+        ],
+    ) -> Annotated[CallToolResult, dr.DebugResult]:
+        """Send one pdb command to the live debugger session, in pdb's own syntax.
+        Returns pdb's answer, the new location with the source around it, the locals and which of
+        them changed since the last stop, what the program printed; or how the session ended. A
+        command that runs longer than the server's limit (10 s by default) is interrupted where the
+        program is.
+        Commands that wait for terminal input (interact, debug, commands) or end the session
+        (q: call debug_stop) are refused.
+        Costs one step (reward 0); a refused command, or no live session, is an error and costs none."""
+        return await _call(service.debug_command(episode_id, command, owner=caller()))
+
+    @mcp.tool(annotations=RUNS_CODE)
+    @cleaned
+    async def debug_stop(episode_id: EpisodeId) -> Annotated[CallToolResult, dr.DebugResult]:
+        """End the live debugger session; its processes are killed. Breakpoints stay for the next debug_start.
+        Returns how the session ended.
+        Costs one step (reward 0); with no live session it is an error and costs none."""
+        return await _call(service.debug_stop(episode_id, owner=caller()))
+
+    @mcp.tool(annotations=RUNS_CODE)
+    @cleaned
+    async def trace(
+        episode_id: EpisodeId,
+        target: Annotated[str, Field(description="a visible test ('tests/test_x.py::test_name'), or Python code run with the episode's files importable")],
+        function: Annotated[str, Field(description="the function to trace: 'name' or 'Class.method' of the episode's files")],
+    ) -> Annotated[CallToolResult, dr.TraceResult]:
+        """Run the target once and show the named function's execution line by line.
+        Returns the arguments of its first calls, each executed line with the variables
+        it changed (reprs capped; a loop's lines are summarised after 3 runs, with counts), and the
+        return value or exception; then how the target ended. Finds the first wrong value without
+        stepping.
+        Costs one step (reward 0); a bad target or function name is an error and costs none."""
+        return await _call(service.trace(episode_id, target, function, owner=caller()))
+
     @mcp.tool(annotations=EDITS)
     @cleaned
     async def undo(episode_id: EpisodeId) -> Annotated[CallToolResult, r.UndoResult]:
@@ -308,6 +378,10 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
             "3. Fix the code with replace_text (an exact, unique piece of text) or replace_lines (the line\n"
             "   numbers view_code shows, N|text); show_diff shows all your changes.\n"
             "4. Run the tests again; use run_python to try ideas; undo or reset_code to back out.\n"
+            "   When a failure's cause is not obvious from the code, use the debugger instead of guessing:\n"
+            "   trace(target=a failing test, function=the suspect function) shows each line's values in one\n"
+            "   step; debug_start(target, breakpoints=['path:line']) stops there (or at the failure) to\n"
+            "   inspect with debug_command ('p expr', 'n', 's', 'c', 'u'); debug_stop when done.\n"
             "5. When the visible tests pass, call submit: hidden tests decide the score, so fix the general\n"
             "   behaviour the description asks for, not just the visible cases.\n\n"
             f"Steps: you have {task.spec.max_steps}. Each call that does something costs one; an error, or a call\n"

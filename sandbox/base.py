@@ -29,7 +29,7 @@ class Limits(BaseModel):
 
 
 class RunRequest(BaseModel):
-    kind: Literal["pytest", "python"]
+    kind: Literal["pytest", "python", "trace"]  # trace: the target (targets, else code) with trace_function traced
     files: dict[str, str]
     targets: list[str] = []
     keyword: str | None = None  # pytest's -k expression (visible runs restricted by run_tests' `tests`)
@@ -41,6 +41,7 @@ class RunRequest(BaseModel):
     limits: Limits = Limits()
     # The run carries hidden tests: the runner keeps nothing of it and serves no run after it.
     scoring: bool = False
+    trace_function: str = ""
 
 
 class Frame(BaseModel):
@@ -73,8 +74,35 @@ class SnippetException(BaseModel):
     frames: list[Frame] | None = None
 
 
+class TraceStep(BaseModel):
+    """One executed line and the values it changed, or (repeats_of) a line's later executions in a
+    loop, summarised: how many more times it ran, and the last values it set."""
+
+    line: int | None = None
+    changed: dict[str, str] = {}
+    repeats_of: int | None = None
+    more: int = 0
+    last_changed: dict[str, str] = {}
+
+
+class TraceCall(BaseModel):
+    args: dict[str, str] = {}
+    steps: list[TraceStep] = []
+    counts: dict[str, int] = {}  # line number -> executions in this call
+    returned: str | None = None
+    raised: str | None = None
+
+
+class Trace(BaseModel):
+    function: str
+    path: str | None = None
+    calls: list[TraceCall] = []
+    calls_total: int = 0
+    truncated: bool = False
+
+
 class RunResult(BaseModel):
-    kind: Literal["pytest", "python"]
+    kind: Literal["pytest", "python", "trace"]
     status: Literal["ok", "timeout", "crashed"]
     timed_out: bool = False
     tampered: bool = False  # the runner caught the run rewiring pytest or its tests: every result is void
@@ -83,6 +111,7 @@ class RunResult(BaseModel):
     not_run: list[str] = []
     collect_errors: list[CollectError] = []
     exception: SnippetException | None = None
+    trace: Trace | None = None
     exit_code: int | None = None
     signal: int | None = None
     stdout: str = ""
@@ -93,6 +122,56 @@ class RunResult(BaseModel):
     output_cut: str | None = None  # the runner cut the result to its size limit, and says what went
 
 
+class Breakpoint(BaseModel):
+    path: str
+    line: int
+    condition: str | None = None
+
+
+class DebugStartRequest(BaseModel):
+    """A pdb session on a visible test (node id or file) or a snippet, with the episode's files."""
+
+    files: dict[str, str]
+    test: str | None = None
+    code: str | None = None
+    breakpoints: list[Breakpoint] = []
+    timeout_s: float = 600.0  # the session's wall-time cap
+    start_timeout_s: float = 30.0  # to the first stop
+    command_timeout_s: float = 10.0  # per command, then the program is interrupted
+    max_output_bytes: int = 16_000
+    limits: Limits = Limits()
+
+
+class DebugLocation(BaseModel):
+    path: str
+    line: int
+    function: str = ""
+
+
+class DebugStop(BaseModel):
+    reason: str  # start, breakpoint, step, call, return, exception, post-mortem, interrupted
+    location: DebugLocation
+    source: str = ""  # numbered lines around it, the current one marked ->
+    locals: dict[str, str] = {}  # name -> repr, each and all capped
+    locals_cut: int = 0
+    changed: dict[str, str] | None = None  # since the previous stop in the same frame; None: a new frame
+    depth: int = 0
+
+
+class DebugAnswer(BaseModel):
+    state: Literal["stopped", "ended", "none"]  # none: no session was live
+    stop: DebugStop | None = None
+    output: str = ""  # what pdb printed
+    program_output: str = ""  # what the program printed meanwhile (head and tail kept)
+    program_output_dropped_bytes: int = 0
+    refused: str | None = None
+    breakpoints: list[Breakpoint] | None = None  # the session's breakpoints after the command
+    warnings: list[str] = []
+    interrupted: bool = False
+    ended: str | None = None  # why the session ended
+    duration_s: float = 0.0
+
+
 @runtime_checkable
 class Sandbox(Protocol):
     """One episode's executor."""
@@ -101,6 +180,13 @@ class Sandbox(Protocol):
     isolation: str  # "container" | "process"
 
     async def run(self, request: RunRequest, on_event: EventCallback | None = None) -> RunResult: ...
+
+    async def debug_start(self, request: DebugStartRequest) -> DebugAnswer:
+        """End any live session, start one, and answer with its first stop (or its end)."""
+
+    async def debug_command(self, command: str, timeout_s: float | None = None) -> DebugAnswer: ...
+
+    async def debug_stop(self) -> DebugAnswer: ...
 
     async def close(self, *, reuse: bool = False) -> None:
         """The episode is done with this sandbox. reuse: its last run ended normally, so the provider

@@ -16,14 +16,14 @@ from anyio.abc import ByteReceiveStream, ByteSendStream
 from anyio.streams.buffered import BufferedByteReceiveStream
 from pydantic import ValidationError
 
-from sandbox.base import EventCallback, RunRequest, RunResult, SandboxError
+from sandbox.base import DebugAnswer, DebugStartRequest, EventCallback, RunRequest, RunResult, SandboxError
 
 log = logging.getLogger(__name__)
 
 MAX_EVENT_BYTES = 32 * 1024 * 1024
 # The runner's protocol this server speaks (sandbox/runner.py PROTOCOL_VERSION); a runner that
 # answers with another is refused on connect, with what to do about it.
-RUNNER_PROTOCOL = 3
+RUNNER_PROTOCOL = 4  # 4: debug_start, debug_command, debug_stop and runs of kind trace
 # The runner enforces the run's own timeout; this margin covers forking, a hard kill and cleanup.
 SUPERVISION_MARGIN_S = 15.0
 
@@ -73,6 +73,26 @@ class RunnerChannel:
             return RunResult.model_validate(done)
         except ValidationError as exc:
             self._broken = f"runner sent a malformed result: {exc}"
+            raise SandboxError(self._broken) from exc
+
+    async def debug_start(self, request: DebugStartRequest) -> DebugAnswer:
+        target = {"kind": "test", "test": request.test} if request.test is not None else {"kind": "python", "code": request.code or ""}
+        payload = {"op": "debug_start", **request.model_dump(mode="json", exclude={"test", "code"}), "target": target}
+        return await self._debug(payload, request.start_timeout_s)
+
+    async def debug_command(self, command: str, timeout_s: float | None = None) -> DebugAnswer:
+        # The runner interrupts a command at its timeout and kills the session 2 s later.
+        return await self._debug({"op": "debug_command", "command": command, "timeout_s": timeout_s}, timeout_s or 10.0)
+
+    async def debug_stop(self) -> DebugAnswer:
+        return await self._debug({"op": "debug_stop"}, 10.0)
+
+    async def _debug(self, payload: dict[str, Any], timeout_s: float) -> DebugAnswer:
+        done = await self._exchange(payload, timeout_s + SUPERVISION_MARGIN_S, None)
+        try:
+            return DebugAnswer.model_validate(done)
+        except ValidationError as exc:
+            self._broken = f"runner sent a malformed debugger answer: {exc}"
             raise SandboxError(self._broken) from exc
 
     async def _exchange(self, payload: dict[str, Any], timeout_s: float, on_event: EventCallback | None) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import anyio
 from anyio.abc import Process
 
-from sandbox.base import EventCallback, Limits, RunRequest, RunResult, SandboxError
+from sandbox.base import DebugAnswer, DebugStartRequest, EventCallback, Limits, RunRequest, RunResult, SandboxError
 from sandbox.channel import RunnerChannel
 from sandbox.procstat import children_by_parent
 
@@ -96,12 +96,23 @@ class LocalSandbox:
             raise
         return sandbox
 
-    async def run(self, request: RunRequest, on_event: EventCallback | None = None) -> RunResult:
-        limits = request.limits
+    def _limits(self, limits: Limits) -> Limits:
         if os.getuid() != 0:
             # RLIMIT_NPROC counts every process of the user, so the cap sits above what already runs.
             limits = limits.model_copy(update={"nproc": _processes_of_current_user() + self._nproc})
-        return await self._channel.run(request.model_copy(update={"limits": limits}), on_event)
+        return limits
+
+    async def run(self, request: RunRequest, on_event: EventCallback | None = None) -> RunResult:
+        return await self._channel.run(request.model_copy(update={"limits": self._limits(request.limits)}), on_event)
+
+    async def debug_start(self, request: DebugStartRequest) -> DebugAnswer:
+        return await self._channel.debug_start(request.model_copy(update={"limits": self._limits(request.limits)}))
+
+    async def debug_command(self, command: str, timeout_s: float | None = None) -> DebugAnswer:
+        return await self._channel.debug_command(command, timeout_s)
+
+    async def debug_stop(self) -> DebugAnswer:
+        return await self._channel.debug_stop()
 
     async def close(self, *, reuse: bool = False) -> None:
         # Never reused: a process sandbox is not a security boundary to begin with.

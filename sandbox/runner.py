@@ -11,6 +11,14 @@ Requests:
   {"op": "run", "id": ..., "kind": "pytest" | "python", "files": {path: text},
    "targets": [paths or node ids], "code": str, "timeout_s": float, "test_timeout_s": float,
    "max_output_bytes": int, "limits": {"memory_mb": int, "nproc": int, "fsize_mb": int}}
+  {"op": "run", "kind": "trace", ..., "trace_function": name}   (targets or code, traced: done has "trace")
+  {"op": "debug_start", "id": ..., "files": {...}, "target": {"kind": "test", "test": node id} |
+   {"kind": "python", "code": str}, "breakpoints": [{"path", "line", "condition"}], "timeout_s"
+   (the session's wall-time cap), "start_timeout_s", "command_timeout_s", "max_output_bytes", "limits"}
+  {"op": "debug_command", "id": ..., "command": one pdb command, "timeout_s": float}
+  {"op": "debug_stop", "id": ...}
+   each answers done {state: stopped|ended|none, stop, output, program_output, breakpoints, ...};
+   the session stays paused between requests, and any other request (but a ping) ends it first.
   {"op": "recycle", "id": ...}   (the episode is over: before a container serves another one)
   {"op": "shutdown"}
 Events (each carries the request id):
@@ -58,6 +66,7 @@ from types import CodeType
 import _pytest.assertion.rewrite
 import _pytest.config
 import _pytest.runner
+import pdb  # noqa: F401 - imported once here, so that no debugger session pays for it after the fork
 import pytest
 
 # Import pytest's default plugins now, once, so that no run pays for them after the fork.
@@ -67,7 +76,7 @@ for _plugin in _pytest.config.default_plugins:
     except ImportError:
         pass
 
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 # Every event we send stays far below the server's line limit (32 MiB): whatever the code under test
 # makes of names and messages, its result is cut here, never turned into a failure of the sandbox.
@@ -179,11 +188,12 @@ def reap(statuses: dict[int, int]) -> None:
         statuses[pid] = status
 
 
-def kill_everything_started(statuses: dict[int, int]) -> None:
-    """SIGKILL every descendant until none is left; a fork bomb gets several sweeps."""
+def kill_everything_started(statuses: dict[int, int], spare: set[int] = frozenset()) -> None:
+    """SIGKILL every descendant (but `spare`: a live debugger session's processes) until none is
+    left; a fork bomb gets several sweeps."""
     me = os.getpid()
     for _ in range(200):
-        pids = descendants(me)
+        pids = [pid for pid in descendants(me) if pid not in spare]
         if not pids:
             break
         for pid in pids:
@@ -573,6 +583,8 @@ def child_main(request: dict, workspace: str, targets: list[str], event_fd: int,
     # CPU seconds: never more than the run's wall-clock budget could use, whatever was asked.
     limits["cpu_s"] = limits.get("cpu_s") or int(float(request.get("timeout_s") or 30)) + 2
     _apply_limits(limits)
+    if request["kind"] == "trace":
+        return trace_child(request, workspace, send, float(request.get("timeout_s") or 30))
     if request["kind"] == "python":
         return _run_snippet(request.get("code", ""), workspace, send, float(request.get("timeout_s") or 30))
     reporter = Reporter(send, workspace, float(request.get("test_timeout_s") or 10), check, bool(request.get("verbose")))
@@ -915,6 +927,7 @@ class Run:
         self.results: dict[str, dict] = {}
         self.collect_errors: list[dict] = []
         self.exception: dict | None = None
+        self.trace: dict | None = None
         self.exit_code: int | None = None
         self.signal: int | None = None
         self.timed_out = False
@@ -1098,6 +1111,8 @@ class Run:
                 "traceback": clip_text(event.get("traceback")) or "",
                 "frames": clip_frames(event.get("frames")),
             }
+        elif kind == "trace" and self.trace is None:
+            self.trace = clip_trace(event.get("trace"))
         elif kind == "exit":
             code = event.get("code")
             self.exit_code = code if isinstance(code, int) and not isinstance(code, bool) else 1
@@ -1137,6 +1152,7 @@ class Run:
             "not_run": not_run,
             "collect_errors": self.collect_errors,
             "exception": self.exception,
+            "trace": self.trace,
             "exit_code": self.exit_code,
             "signal": self.signal,
             "stdout": stdout,
@@ -1182,6 +1198,848 @@ def within_event_limit(result: dict, limit: int = MAX_EVENT_BYTES) -> dict:
 
 
 # ---------------------------------------------------------------------------
+# The debugger: a pdb session the runner keeps paused between requests, and traces.
+#
+# debug_start forks a child (like a run: fresh workspace, own session, the run's rlimits) that runs
+# a test or a snippet under a pdb.Pdb subclass. The child never sees the protocol's stream: it
+# reads one command at a time from a pipe and answers with token-checked JSON lines on another,
+# while its own stdout and stderr go to pipes the parent bounds (HeadTail). The parent answers
+# every request with one bounded done event, whatever the debuggee does: a command that does not
+# come back within its timeout is interrupted (SIGINT: pdb stops at the next line), and past a
+# grace the whole session's process tree is killed. Any other request (a run, a recycle) ends the
+# session first, so hidden tests never meet a live debuggee.
+
+MAX_DEBUG_TEXT = 4000  # pdb's own answer to one command
+MAX_REPR = 200  # one value's repr
+MAX_LOCALS_CHARS = 4000  # all the values of one stop
+MAX_LOCALS = 40
+MAX_COMMAND_CHARS = 2000
+MAX_BREAKPOINTS = 100
+SOURCE_CONTEXT = 5  # lines shown above and below the current one
+DEBUG_GRACE_S = 2.0  # after the interrupt, before the session is killed
+DEBUG_REFUSED = {
+    "interact": "`interact` opens a console that waits for terminal input; use `p EXPR`, `pp EXPR` or `!STATEMENT` instead",
+    "debug": "`debug` starts a nested debugger that waits for terminal input; use `s` to step into a call instead",
+    "commands": "`commands` reads a body from the terminal; set the breakpoint with `b` and use `p` at each stop instead",
+    "q": "ends the session: call debug_stop", "quit": "ends the session: call debug_stop", "exit": "ends the session: call debug_stop",
+    "run": "restarts the program: call debug_start again", "restart": "restarts the program: call debug_start again",
+    "EOF": "ends the session: call debug_stop", "source": "`source` is not available here: view_code shows the code",
+}
+_DEBUG_REPR = reprlib.Repr()
+_DEBUG_REPR.maxstring = _DEBUG_REPR.maxother = MAX_REPR
+_DEBUG_REPR.maxlist = _DEBUG_REPR.maxtuple = _DEBUG_REPR.maxset = _DEBUG_REPR.maxdict = 20
+_DEBUG_REPR.maxlevel = 4
+
+
+def refused_command(command: str) -> str | None:
+    """Why a pdb command cannot run here (it would wait for terminal input, or end or restart the
+    session behind the server's back); None when it may. Every part of a `;;` chain is checked."""
+    for part in command.split(";;"):
+        word = part.strip().split(None, 1)[0] if part.strip() else ""
+        if word in DEBUG_REFUSED:
+            return f"refused `{clip(part.strip(), 100)}`: {DEBUG_REFUSED[word]}"
+    return None
+
+
+class ReprTimeout(BaseException):
+    """A debuggee's __repr__ that runs too long, stopped so the stop can still be reported."""
+
+
+class BoundedText:
+    """pdb's stdout: keeps the first `limit` characters of what one command printed."""
+
+    def __init__(self, limit: int = MAX_DEBUG_TEXT):
+        self.limit, self.parts, self.size, self.dropped = limit, [], 0, 0
+
+    def write(self, text) -> int:
+        text = str(text)
+        room = self.limit - self.size
+        if room > 0:
+            self.parts.append(text[:room])
+            self.size += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> str:
+        text = "".join(self.parts)
+        if self.dropped:
+            text += f"\n[... {self.dropped} characters cut]"
+        self.parts, self.size, self.dropped = [], 0, 0
+        return text
+
+
+def safe_repr(value, limit: int = MAX_REPR) -> str:
+    try:
+        return clip(_DEBUG_REPR.repr(value), limit)
+    except ReprTimeout:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a debuggee's broken __repr__
+        return f"<{clip(type(value).__name__, 100)} object: repr failed ({clip(type(exc).__name__, 100)})>"
+
+
+def local_reprs(names: dict, limit_each: int = MAX_REPR, limit_total: int = MAX_LOCALS_CHARS) -> tuple[dict[str, str], int]:
+    """name -> bounded repr, dunder names left out; and how many names did not fit."""
+    shown, total, cut = {}, 0, 0
+    for name in list(names)[: 10 * MAX_LOCALS]:
+        if not isinstance(name, str) or (name.startswith("__") and name.endswith("__")) or name.startswith("@py"):
+            continue
+        if len(shown) >= MAX_LOCALS or total >= limit_total:
+            cut += 1
+            continue
+        text = safe_repr(names[name], min(limit_each, max(20, limit_total - total)))
+        shown[clip(name, 100)] = text
+        total += len(text) + len(name)
+    return shown, cut
+
+
+def _debugger_class():
+    import bdb
+    import io
+    import pdb
+
+    runner_file = os.path.realpath(__file__)
+    hidden_dirs = tuple(os.path.dirname(os.path.realpath(m.__file__)) + os.sep for m in (_pytest, pytest) if getattr(m, "__file__", None))
+    try:
+        import pluggy
+
+        hidden_dirs += (os.path.dirname(os.path.realpath(pluggy.__file__)) + os.sep,)
+    except ImportError:
+        pass
+
+    class SandboxPdb(pdb.Pdb):
+        """pdb driven over a pipe: one command in, one structured stop (or end) out."""
+
+        def __init__(self, send, workspace: str, command_fd: int):
+            super().__init__(stdin=io.StringIO(), stdout=BoundedText(), nosigint=True, readrc=False)
+            self.use_rawinput = False
+            self.prompt = ""
+            self.send_event = send
+            self.workspace = workspace
+            self.command_fd = command_fd
+            self.pending = b""
+            self.reason = "step"
+            self.start_point: tuple[str, int] | None = None
+            self.previous: tuple | None = None  # (frame, its locals' reprs) at the last stop
+            self.reporting = False
+            self.interrupted = False
+            self.warnings: list[str] = []
+            self.hidden_paths: dict[str, bool] = {}  # co_filename -> runner or pytest internals
+
+        # -- where the user's code is --------------------------------------------------
+        def hidden(self, frame) -> bool:
+            path = frame.f_code.co_filename
+            known = self.hidden_paths.get(path)
+            if known is None:
+                known = False if path.startswith("<") else path == runner_file or os.path.realpath(path).startswith(hidden_dirs)
+                self.hidden_paths[path] = known
+            return known
+
+        def stop_here(self, frame):
+            return False if self.hidden(frame) else super().stop_here(frame)
+
+        def get_stack(self, f, t):
+            stack, index = super().get_stack(f, t)
+            first = next((k for k, (frame, _) in enumerate(stack) if not self.hidden(frame)), None)
+            if first is None or first > index:
+                return stack, index
+            return stack[first:], index - first
+
+        def shown_path(self, path: str) -> str:
+            if path.startswith("<"):
+                return clip(path, 200)
+            real = os.path.realpath(path)
+            return clip(os.path.relpath(real, self.workspace) if real.startswith(self.workspace + os.sep) else real)
+
+        # -- why it stopped ----------------------------------------------------------
+        def break_here(self, frame):
+            hit = super().break_here(frame)
+            if hit:
+                at = (frame.f_code.co_filename, frame.f_code.co_firstlineno)
+                self.reason = "start" if at == self.start_point else "breakpoint"
+                if self.reason == "start":
+                    self.stdout.take()  # pdb's "Deleted breakpoint" of our own temporary one
+            return hit
+
+        def user_exception(self, frame, exc_info):
+            self.reason = "exception"
+            super().user_exception(frame, exc_info)
+
+        def user_return(self, frame, value):
+            self.reason = "return"
+            super().user_return(frame, value)
+
+        def user_call(self, frame, argument_list):
+            if self.stop_here(frame):
+                self.reason = "call"
+            super().user_call(frame, argument_list)
+
+        def do_interact(self, arg):
+            self.error(DEBUG_REFUSED["interact"])
+
+        def do_debug(self, arg):
+            self.error(DEBUG_REFUSED["debug"])
+
+        def do_commands(self, arg):
+            self.error(DEBUG_REFUSED["commands"])
+
+        def do_quit(self, arg):
+            self.error(DEBUG_REFUSED["q"])
+
+        do_q = do_exit = do_quit
+
+        def do_clear(self, arg):
+            if arg:
+                return super().do_clear(arg)
+            # pdb would ask "Clear all breaks?" on a terminal this session has not: clear them.
+            for bp in [bp for bp in bdb.Breakpoint.bpbynumber if bp]:
+                self.message(f"Deleted {bp}")
+            self.clear_all_breaks()
+
+        do_cl = do_clear
+
+        def do_run(self, arg):
+            self.error(DEBUG_REFUSED["run"])
+
+        do_restart = do_run
+
+        def do_EOF(self, arg):
+            self.error(DEBUG_REFUSED["EOF"])
+
+        # -- the command loop over the pipe ------------------------------------------------
+        def interaction(self, frame, traceback_):
+            if self.setup(frame, traceback_):
+                self.forget()
+                return
+            try:
+                self.preloop()
+                self.report()
+                while True:
+                    command = self.next_command()
+                    refusal = refused_command(command)
+                    if refusal:
+                        self.report(refused=refusal)
+                        continue
+                    try:
+                        stop = self.onecmd(self.precmd(command))
+                        while not stop and self.cmdqueue:
+                            stop = self.onecmd(self.precmd(self.cmdqueue.pop(0)))
+                    except Exception as exc:  # noqa: BLE001 - pdb reports most errors itself; the rest too
+                        self.error(f"{type(exc).__name__}: {exc}")
+                        stop = False
+                    if stop:
+                        self.reason = "step"
+                        return  # the program runs on; the next stop or the end answers the command
+                    self.preloop()
+                    self.report()
+            finally:
+                self.forget()
+
+        def next_command(self) -> str:
+            while b"\n" not in self.pending:
+                chunk = os.read(self.command_fd, 65536)
+                if not chunk:
+                    os._exit(0)  # the runner ended the session
+                self.pending += chunk
+            line, self.pending = self.pending.split(b"\n", 1)
+            try:
+                command = json.loads(line)
+            except ValueError:
+                command = ""
+            return command if isinstance(command, str) else ""
+
+        def breakpoint_list(self) -> list[dict]:
+            found = []
+            for bp in bdb.Breakpoint.bpbynumber:
+                if bp is None or bp.temporary or len(found) >= MAX_BREAKPOINTS:
+                    continue
+                found.append({"path": self.shown_path(bp.file), "line": bp.line, "condition": clip(bp.cond, 500) if bp.cond else None})
+            return found
+
+        def report(self, refused: str | None = None) -> None:
+            frame, line = self.stack[self.curindex] if self.stack else (self.curframe, self.curframe.f_lineno)
+            previous = signal.signal(signal.SIGALRM, self._repr_alarm)
+            signal.setitimer(signal.ITIMER_REAL, 2.0)  # every repr of this stop together
+            self.reporting = True
+            try:
+                names = self.curframe_locals if frame is self.curframe else frame.f_locals
+                shown, cut = local_reprs(names)
+            except ReprTimeout:
+                shown, cut = {}, 0
+                self.warnings.append("the locals' reprs took longer than 2 s: not shown")
+            finally:
+                self.reporting = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+            changed = None
+            if self.previous is not None and self.previous[0] is frame:
+                old = self.previous[1]
+                changed = {k: v for k, v in shown.items() if old.get(k) != v}
+            prefix = self.workspace + os.sep
+            shown = {k: v.replace(prefix, "") for k, v in shown.items()}
+            if changed is not None:
+                changed = {k: v.replace(prefix, "") for k, v in changed.items()}
+            self.previous = (frame, shown)
+            source = []
+            lines = linecache.getlines(frame.f_code.co_filename, frame.f_globals)
+            for n in range(max(1, line - SOURCE_CONTEXT), min(len(lines), line + SOURCE_CONTEXT) + 1):
+                source.append(f"{'->' if n == line else '  '}{n}|{clip(lines[n - 1].rstrip(), 300)}")
+            event = {
+                "event": "stop",
+                "reason": self.reason if not self.interrupted else "interrupted",
+                "location": {"path": self.shown_path(frame.f_code.co_filename), "line": line, "function": clip(frame.f_code.co_name, 200)},
+                "source": "\n".join(source),
+                "locals": shown,
+                "locals_cut": cut,
+                "changed": changed,
+                "depth": self.curindex + 1,
+                "output": self.stdout.take().replace(prefix, ""),
+                "breakpoints": self.breakpoint_list(),
+                "refused": refused,
+                "warnings": self.warnings[:10],
+            }
+            self.warnings = []
+            self.interrupted = False
+            self.send_event(event)
+
+        def _repr_alarm(self, signum, frame):
+            raise ReprTimeout()
+
+        def on_interrupt(self, signum, frame):
+            if self.reporting:
+                raise ReprTimeout()
+            self.interrupted = True
+            self.set_trace(frame)
+
+        # -- starting ---------------------------------------------------------------
+        def set_user_breakpoints(self, breakpoints) -> None:
+            for bp in list(breakpoints or [])[:MAX_BREAKPOINTS]:
+                if not isinstance(bp, dict) or not isinstance(bp.get("path"), str) or not _safe_relative(bp["path"]):
+                    self.warnings.append(f"breakpoint {clip(repr(bp), 200)} ignored: not a workspace path")
+                    continue
+                line = bp.get("line")
+                cond = bp.get("condition")
+                full = os.path.join(self.workspace, bp["path"])
+                problem = self.set_break(self.canonic(full), line if isinstance(line, int) else 0, cond=cond if isinstance(cond, str) and cond.strip() else None)
+                if problem:
+                    self.warnings.append(f"breakpoint {clip(bp['path'], 200)}:{line} not set: {clip(problem, 300)}")
+
+        def has_user_breakpoints(self) -> bool:
+            return any(bp is not None and not bp.temporary for bp in bdb.Breakpoint.bpbynumber)
+
+        def stop_at_start_of(self, code: CodeType) -> None:
+            self.start_point = (code.co_filename, code.co_firstlineno)
+            self.set_break(self.canonic(code.co_filename), code.co_firstlineno, temporary=True, funcname=code.co_name)
+
+        def begin(self) -> None:
+            """Trace from here on, stopping only at breakpoints (bdb's `continue` with a stop frame
+            that is never reached: its own caller)."""
+            self.reset()
+            self._set_stopinfo(sys._getframe(1), None, -1)
+            sys.settrace(self.trace_dispatch)
+
+        def post_mortem_at(self, tb, exception: str = "") -> None:
+            sys.settrace(None)
+            self.reason = "post-mortem"
+            self.reset()
+            if exception:
+                self.message(f"Uncaught exception: {cap(exception, 1000)}")
+            self.interaction(None, tb)
+
+    return SandboxPdb
+
+
+class DebugPlugin:
+    """The test target's pytest hooks: trace around the test call, post-mortem on its failure."""
+
+    def __init__(self, dbg, stop_at_start: bool):
+        self.dbg = dbg
+        self.stop_at_start = stop_at_start
+        self.outcomes: dict[str, str] = {}
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        code = getattr(getattr(item, "obj", None), "__code__", None)
+        if self.stop_at_start and code is not None:
+            self.dbg.stop_at_start_of(code)
+        self.dbg.begin()
+        try:
+            yield
+        finally:
+            sys.settrace(None)
+
+    def pytest_exception_interact(self, node, call, report):
+        if call.excinfo is not None and call.excinfo.tb is not None:
+            try:
+                shown = call.excinfo.exconly()
+            except Exception:  # noqa: BLE001 - a broken exception's __str__
+                shown = call.excinfo.typename
+            self.dbg.post_mortem_at(call.excinfo.tb, shown.replace(self.dbg.workspace + os.sep, ""))
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call" or report.failed:
+            self.outcomes[report.nodeid] = report.outcome if report.when == "call" else "error"
+
+
+def debug_child_main(request: dict, workspace: str, event_fd: int, command_fd: int, token: str) -> int:
+    events = os.fdopen(event_fd, "w", buffering=1)
+
+    def send(event: dict) -> None:
+        events.write(json.dumps({**event, "token": token}) + "\n")
+        events.flush()
+
+    os.chdir(workspace)
+    sys.path.insert(0, workspace)
+    os.environ.update(HOME=workspace, TMPDIR=workspace, PYTHONDONTWRITEBYTECODE="1", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+    sys.dont_write_bytecode = True
+    limits = dict(request.get("limits") or {})
+    limits["cpu_s"] = limits.get("cpu_s") or int(float(request.get("timeout_s") or 300)) + 2
+    _apply_limits(limits)
+    dbg = _debugger_class()(send, workspace, command_fd)
+    signal.signal(signal.SIGINT, dbg.on_interrupt)
+    dbg.set_user_breakpoints(request.get("breakpoints"))
+    stop_at_start = not dbg.has_user_breakpoints()
+    target = request.get("target") or {}
+    if target.get("kind") == "test":
+        plugin = DebugPlugin(dbg, stop_at_start)
+        # -s: the program's prints reach the answer as they happen; no terminal report (the outcome is in the end's answer).
+        args = [*pytest_args([target.get("test", "")], workspace), "-s", "-p", "no:faulthandler", "--no-header", "--tb=no", "-qqqq", "--no-summary"]
+        code = int(pytest.main(args, plugins=[plugin]))
+        outcomes = list(plugin.outcomes.values())
+        summary = ", ".join(f"{outcomes.count(o)} {o}" for o in ("passed", "failed", "error", "skipped") if outcomes.count(o)) or "no test ran"
+        send({"event": "ended", "why": f"the target finished: {summary}", "output": dbg.stdout.take(), "warnings": dbg.warnings[:10]})
+        return code
+    source = str(target.get("code") or "")
+    linecache.cache["<snippet>"] = (len(source), None, source.splitlines(True), "<snippet>")
+    sys.argv = ["<snippet>"]
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    try:
+        compiled = compile(source, "<snippet>", "exec")
+        if stop_at_start:
+            first = min((node.lineno for node in ast.parse(source).body), default=1)
+            dbg.start_point = ("<snippet>", compiled.co_firstlineno)
+            dbg.set_break("<snippet>", first, temporary=True)
+        dbg.begin()
+        exec(compiled, namespace)  # noqa: S102 - running the agent's code is the job
+        sys.settrace(None)
+        why = "the snippet finished"
+    except SystemExit as exc:
+        sys.settrace(None)
+        why = f"the snippet called sys.exit({clip(repr(exc.code), 100)})"
+    except BaseException as exc:  # noqa: BLE001 - post-mortem on whatever the snippet raised
+        sys.settrace(None)
+        if exc.__traceback__ is not None and not isinstance(exc, SyntaxError):
+            try:
+                shown = f"{type(exc).__name__}: {exc}"
+            except BaseException:  # noqa: BLE001 - a hostile __str__
+                shown = type(exc).__name__
+            dbg.post_mortem_at(exc.__traceback__, shown)
+        why = f"the snippet raised {clip(type(exc).__name__, 200)}: {cap(str(exc), 500)}"
+    send({"event": "ended", "why": why, "output": dbg.stdout.take(), "warnings": dbg.warnings[:10]})
+    return 0
+
+
+def clip_stop(event: dict) -> dict:
+    """A child's stop event with every field bounded and typed: the child is the agent's code."""
+    location = event.get("location") if isinstance(event.get("location"), dict) else {}
+    line = location.get("line")
+
+    def reprs(value) -> dict[str, str] | None:
+        if not isinstance(value, dict):
+            return None
+        kept, total = {}, 0
+        for name, text in list(value.items())[:MAX_LOCALS]:
+            text = clip(text, MAX_REPR)
+            total += len(text)
+            if total > MAX_LOCALS_CHARS + MAX_LOCALS * 100:
+                break
+            kept[clip(name, 100)] = text
+        return kept
+
+    cut = event.get("locals_cut")
+    depth = event.get("depth")
+    return {
+        "reason": clip(event.get("reason", ""), 40),
+        "location": {"path": clip(location.get("path", "")), "line": line if isinstance(line, int) and not isinstance(line, bool) else 0, "function": clip(location.get("function", ""), 200)},
+        "source": cap(str(event.get("source", "")), 8000),
+        "locals": reprs(event.get("locals")) or {},
+        "locals_cut": cut if isinstance(cut, int) and not isinstance(cut, bool) else 0,
+        "changed": reprs(event.get("changed")),
+        "depth": depth if isinstance(depth, int) and not isinstance(depth, bool) else 0,
+    }
+
+
+def clip_breakpoints(value) -> list[dict] | None:
+    if not isinstance(value, list):
+        return None
+    kept = []
+    for bp in value[:MAX_BREAKPOINTS]:
+        if isinstance(bp, dict) and isinstance(bp.get("line"), int):
+            cond = bp.get("condition")
+            kept.append({"path": clip(bp.get("path", "")), "line": bp["line"], "condition": clip(cond, 500) if isinstance(cond, str) else None})
+    return kept
+
+
+REAPED: dict[int, int] = {}  # exit statuses of the runner's children, whoever reaped them
+
+
+class DebugSession:
+    """The parent's side of one live debugger child."""
+
+    def __init__(self, request: dict, workdir: str, scratch: list[str], private_ipc: bool):
+        self.workdir, self.scratch, self.private_ipc = workdir, scratch, private_ipc
+        self.started = time.monotonic()
+        self.deadline = self.started + float(request.get("timeout_s") or 300)
+        self.command_timeout = float(request.get("command_timeout_s") or 10)
+        self.output_limit = int(request.get("max_output_bytes") or 16000)
+        self.token = secrets.token_hex(16)
+        # Shared with the request loop, whose clean-up between requests may reap the debuggee first.
+        self.statuses = REAPED
+        self.workspace = prepare_workspace(workdir, dict(request.get("files") or {}))
+        event_r, event_w = os.pipe()
+        command_r, command_w = os.pipe()
+        out_r, out_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child
+            code = 70
+            try:
+                os.setsid()
+                devnull = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(devnull, 0)
+                os.dup2(out_w, 1)
+                os.dup2(out_w, 2)
+                low, high = sorted((event_w, command_r))
+                os.closerange(3, low)
+                os.closerange(low + 1, high)
+                os.closerange(high + 1, 1 << 16)
+                sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
+                sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
+                code = debug_child_main(request, self.workspace, event_w, command_r, self.token)
+            except BaseException:  # noqa: BLE001 - the child must never return into the runner loop
+                traceback.print_exc()
+            finally:
+                try:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                except BaseException:  # noqa: BLE001
+                    pass
+                os._exit(code if isinstance(code, int) else 70)
+        for fd in (event_w, command_r, out_w):
+            os.close(fd)
+        REAPED.pop(pid, None)  # a status an earlier process of this pid left
+        self.pid, self.event_r, self.command_w, self.out_r = pid, event_r, command_w, out_r
+        self.events = LineReader(MAX_EVENT_BYTES)
+        self.ended: str | None = None
+
+    def expired(self) -> bool:
+        return time.monotonic() >= self.deadline
+
+    def command(self, command: str, timeout: float | None = None) -> dict:
+        try:
+            os.write(self.command_w, (json.dumps(command) + "\n").encode())
+        except OSError:
+            pass  # the child is gone: the wait below says how
+        return self.wait(timeout or self.command_timeout)
+
+    def wait(self, timeout: float) -> dict:
+        """The child's next stop or end, within `timeout` (and the session's wall-time cap): else
+        it is interrupted, and past a grace killed. Always one bounded answer."""
+        output = HeadTail(self.output_limit)
+        started = time.monotonic()
+        limit = min(started + timeout, self.deadline)
+        interrupted_at = None
+        open_fds = {self.event_r, self.out_r}
+        while True:
+            now = time.monotonic()
+            if now >= limit and interrupted_at is None and now < self.deadline:
+                interrupted_at = now
+                try:
+                    os.kill(self.pid, signal.SIGINT)
+                except ProcessLookupError:
+                    pass
+                limit = min(now + DEBUG_GRACE_S, self.deadline)
+            elif now >= limit:
+                why = "its wall-time cap" if now >= self.deadline else f"it did not stop within {timeout:g} s of the command, even when interrupted"
+                return self.end(f"the session was killed: {why}", output)
+            readable = select.select(list(open_fds), [], [], max(0.0, min(limit - now, 0.5)))[0] if open_fds else []
+            if not open_fds:
+                time.sleep(0.02)
+            for fd in readable:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    open_fds.discard(fd)
+                elif fd == self.out_r:
+                    output.feed(chunk)
+                else:
+                    for line in self.events.feed(chunk):
+                        answer = self._answer(line, output, interrupted_at is not None, timeout)
+                        if answer is not None:
+                            return answer
+            reap(self.statuses)
+            # The debuggee is gone and its pipes drained (or held open by a process it left behind).
+            if self.pid in self.statuses and (self.event_r not in open_fds or not readable):
+                status = self.statuses[self.pid]
+                how = f"killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exited with code {os.WEXITSTATUS(status)}"
+                return self.end(f"the debugged process {how}", output)
+
+    def _answer(self, line: bytes, output: HeadTail, interrupted: bool, timeout: float) -> dict | None:
+        try:
+            event = json.loads(line)
+            if not isinstance(event, dict) or event.get("token") != self.token:
+                return None
+        except ValueError:
+            return None
+        warnings = [clip(w, 500) for w in (event.get("warnings") or [])[:10] if isinstance(w, str)] if isinstance(event.get("warnings"), list) else []
+        if interrupted:
+            warnings.append(f"the command had not come back after {timeout:g} s: the program was interrupted where it was")
+        if event.get("event") == "stop":
+            text, dropped = output.text()
+            return {
+                "state": "stopped",
+                "stop": clip_stop(event),
+                "output": cap(str(event.get("output") or ""), MAX_DEBUG_TEXT + 100),
+                "program_output": text,
+                "program_output_dropped_bytes": dropped,
+                "refused": clip(event["refused"], 500) if isinstance(event.get("refused"), str) else None,
+                "breakpoints": clip_breakpoints(event.get("breakpoints")),
+                "warnings": warnings,
+                "interrupted": interrupted,
+            }
+        if event.get("event") == "ended":
+            answer = self.end(clip(event.get("why", "the program ended"), 1000), output)
+            answer["output"] = cap(str(event.get("output") or ""), MAX_DEBUG_TEXT + 100)
+            answer["warnings"] = warnings
+            return answer
+        return None
+
+    def end(self, why: str, output: HeadTail | None = None) -> dict:
+        """Kill the session's whole process tree and wipe its workspace; the answer says why."""
+        if self.ended is None:
+            self.ended = why
+            for fd in (self.command_w, self.event_r, self.out_r):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            kill_everything_started(self.statuses)
+            wipe([self.workdir, *self.scratch])
+            if self.private_ipc:
+                remove_ipc_objects()
+        text, dropped = output.text() if output is not None else ("", 0)
+        return {"state": "ended", "ended": self.ended, "program_output": text, "program_output_dropped_bytes": dropped}
+
+    def own_pids(self) -> set[int]:
+        return {self.pid, *descendants(self.pid)} if self.ended is None else set()
+
+
+def debug_request(request: dict, emit, workdir: str, scratch: list[str], private_ipc: bool) -> None:
+    """debug_start, debug_command, debug_stop: one done event each."""
+    op = request.get("op")
+    session = State.session
+    started = time.monotonic()
+
+    def answer(body: dict) -> None:
+        emit(within_event_limit_debug({"event": "done", **body, "duration_s": round(time.monotonic() - started, 4)}))
+
+    if op == "debug_start":
+        end_debug_session("a new session started")
+        if State.scored:
+            emit({"event": "error", "message": "this runner has run hidden tests: it serves no more sessions until it is recycled"})
+            return
+        target = request.get("target")
+        if not isinstance(target, dict) or target.get("kind") not in ("test", "python"):
+            emit({"event": "error", "message": "debug_start needs a target: {kind: test, test} or {kind: python, code}"})
+            return
+        if target["kind"] == "test":
+            problem = selection_problem({"targets": [target.get("test")]})
+            if problem:
+                emit({"event": "error", "message": problem})
+                return
+        State.runs += 1
+        State.session_note = None
+        try:
+            State.session = DebugSession(request, workdir, scratch, private_ipc)
+        except (ValueError, OSError) as exc:
+            wipe([workdir, *scratch])
+            emit({"event": "error", "message": f"cannot start the session: {exc}"})
+            return
+        result = State.session.wait(float(request.get("start_timeout_s") or 30))
+    elif session is None or session.ended is not None:
+        note, State.session_note = State.session_note, None
+        result = {"state": "none", "ended": note}
+    elif op == "debug_stop":
+        result = session.end("debug_stop ended it")
+    else:
+        command = request.get("command")
+        if not isinstance(command, str) or len(command) > MAX_COMMAND_CHARS or any(c in command for c in "\x00\r\n"):
+            emit({"event": "error", "message": f"a pdb command is one line of at most {MAX_COMMAND_CHARS} characters"})
+            return
+        refusal = refused_command(command)
+        if refusal:
+            emit({"event": "error", "message": refusal})
+            return
+        timeout = request.get("timeout_s")
+        result = session.command(command, float(timeout) if isinstance(timeout, (int, float)) and 0 < timeout <= 600 else None)
+    if State.session is not None and State.session.ended is not None:
+        State.session, State.session_note = None, None
+    answer(result)
+
+
+def within_event_limit_debug(event: dict) -> dict:
+    if len(json.dumps(event)) > MAX_EVENT_BYTES:
+        event["program_output"] = ""
+        if event.get("stop"):
+            event["stop"]["locals"], event["stop"]["changed"] = {}, None
+    return event
+
+
+def end_debug_session(why: str) -> None:
+    """Any other request ends a live session first: its processes die, its workspace is wiped."""
+    session = State.session
+    if session is not None:
+        if session.ended is None:
+            session.end(why)
+            State.session_note = f"the debugger session ended: {why}"
+        State.session = None
+
+
+# -- trace: one run, the named function's lines and the values each changed ---------------
+
+MAX_TRACE_CALLS = 5  # calls of the function shown line by line; the rest are counted
+MAX_TRACE_ENTRIES = 300
+TRACE_LOOP_LIMIT = 3  # a line's executions shown per call; the rest summarised with counts
+MAX_TRACE_REPR = 120
+
+
+class Tracer:
+    def __init__(self, function: str, workspace: str):
+        self.function = function
+        self.workspace = workspace
+        self.calls: list[dict] = []
+        self.calls_total = 0
+        self.entries = 0
+        self.where: str | None = None
+
+    def own(self, code: CodeType) -> bool:
+        if code.co_name != self.function and getattr(code, "co_qualname", "") != self.function:
+            return False
+        path = code.co_filename
+        return path == "<snippet>" or os.path.realpath(path).startswith(self.workspace + os.sep)
+
+    def global_trace(self, frame, event, arg):
+        if event != "call" or not self.own(frame.f_code):
+            return None
+        self.calls_total += 1
+        if len(self.calls) >= MAX_TRACE_CALLS:
+            return None
+        if self.where is None:
+            path = frame.f_code.co_filename
+            self.where = path if path == "<snippet>" else os.path.relpath(os.path.realpath(path), self.workspace)
+        args, _ = local_reprs(frame.f_locals, MAX_TRACE_REPR, 2000)
+        call = {"args": args, "steps": [], "counts": {}, "returned": None, "raised": None}
+        self.calls.append(call)
+        state = {"values": dict(args), "line": None, "exception": None}
+
+        def local_trace(frame, event, arg):
+            try:
+                values, _ = local_reprs(frame.f_locals, MAX_TRACE_REPR, 2000)
+                if state["line"] is not None:
+                    changed = {k: v for k, v in values.items() if state["values"].get(k) != v}
+                    self._record(call, state["line"], changed)
+                state["values"] = values
+                if event == "line":
+                    state["line"], state["exception"] = frame.f_lineno, None
+                elif event == "exception":
+                    state["exception"] = f"{clip(arg[0].__name__, 200)}: {clip(safe_repr(arg[1]) if not str(arg[1]) else str(arg[1]), 300)}"
+                    state["line"] = None
+                elif event == "return":
+                    if state["exception"] is not None:
+                        call["raised"] = state["exception"]
+                    else:
+                        call["returned"] = safe_repr(arg, 500)
+                    state["line"] = None
+            except ReprTimeout:
+                raise
+            except BaseException:  # noqa: BLE001 - the trace never breaks the traced program
+                pass
+            return local_trace
+
+        return local_trace
+
+    def _record(self, call: dict, line: int, changed: dict) -> None:
+        counts = call["counts"]
+        counts[line] = counts.get(line, 0) + 1
+        steps = call["steps"]
+        if counts[line] <= TRACE_LOOP_LIMIT and self.entries < MAX_TRACE_ENTRIES:
+            steps.append({"line": line, "changed": changed})
+            self.entries += 1
+        elif counts[line] > TRACE_LOOP_LIMIT:
+            summary = next((s for s in reversed(steps) if s.get("repeats_of") == line), None)
+            if summary is None and self.entries < MAX_TRACE_ENTRIES:
+                summary = {"repeats_of": line, "more": 0, "last_changed": {}}
+                steps.append(summary)
+                self.entries += 1
+            if summary is not None:
+                summary["more"] += 1
+                summary["last_changed"].update(changed)
+
+    def result(self) -> dict:
+        return {"function": self.function, "path": self.where, "calls": self.calls, "calls_total": self.calls_total, "truncated": self.entries >= MAX_TRACE_ENTRIES}
+
+
+def trace_child(request: dict, workspace: str, send, timeout_s: float) -> int:
+    tracer = Tracer(str(request.get("trace_function") or ""), workspace)
+    targets = list(request.get("targets") or [])
+    try:
+        if targets:
+            reporter = Reporter(send, workspace, float(request.get("test_timeout_s") or 10))
+            sys.settrace(tracer.global_trace)
+            code = int(pytest.main(pytest_args(targets, workspace), plugins=[reporter]))
+        else:
+            sys.settrace(tracer.global_trace)
+            code = _run_snippet(request.get("code", ""), workspace, send, timeout_s)
+    finally:
+        sys.settrace(None)
+        send({"event": "trace", "trace": tracer.result()})
+    return code
+
+
+def clip_trace(value) -> dict | None:
+    if not isinstance(value, dict):
+        return None
+    calls = []
+    for call in (value.get("calls") if isinstance(value.get("calls"), list) else [])[:MAX_TRACE_CALLS]:
+        if not isinstance(call, dict):
+            continue
+        steps = []
+        for step in (call.get("steps") if isinstance(call.get("steps"), list) else [])[:MAX_TRACE_ENTRIES]:
+            if not isinstance(step, dict):
+                continue
+            if isinstance(step.get("line"), int):
+                steps.append({"line": step["line"], "changed": _clip_values(step.get("changed"))})
+            elif isinstance(step.get("repeats_of"), int) and isinstance(step.get("more"), int):
+                steps.append({"repeats_of": step["repeats_of"], "more": step["more"], "last_changed": _clip_values(step.get("last_changed"))})
+        counts = call.get("counts") if isinstance(call.get("counts"), dict) else {}
+        calls.append({
+            "args": _clip_values(call.get("args")),
+            "steps": steps,
+            "counts": {str(k)[:10]: v for k, v in list(counts.items())[:500] if isinstance(v, int)},
+            "returned": clip_text(call.get("returned"), 600),
+            "raised": clip_text(call.get("raised"), 600),
+        })
+    total = value.get("calls_total")
+    return {"function": clip(value.get("function", ""), 200), "path": clip(value["path"]) if isinstance(value.get("path"), str) else None, "calls": calls, "calls_total": total if isinstance(total, int) else len(calls), "truncated": value.get("truncated") is True}
+
+
+def _clip_values(value) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {clip(k, 100): clip(v, MAX_TRACE_REPR + 40) for k, v in list(value.items())[:MAX_LOCALS]}
+
+
+# ---------------------------------------------------------------------------
 # The request loop.
 
 
@@ -1223,6 +2081,8 @@ class State:
 
     runs = 0
     scored = False
+    session: DebugSession | None = None  # the live debugger session, if any
+    session_note: str | None = None  # how the last session ended, when no request saw it end
 
 
 def handle(request: dict, channel: Channel, workdir: str, scratch: list[str], private_ipc: bool = False) -> bool:
@@ -1236,6 +2096,12 @@ def handle(request: dict, channel: Channel, workdir: str, scratch: list[str], pr
         channel.send(message)
 
     op = request.get("op")
+    if op in ("debug_start", "debug_command", "debug_stop"):
+        debug_request(request, emit, workdir, scratch, private_ipc)
+        return False
+    if op != "ping":  # a run (a scoring one too) or a recycle: never beside a live debuggee
+        kinds = {"pytest": "tests ran in the sandbox", "python": "a snippet ran in the sandbox", "trace": "a trace ran in the sandbox"}
+        end_debug_session("the episode ended" if op == "recycle" else kinds.get(str(request.get("kind")), f"a {clip(op, 40)} request came in"))
     if op == "ping":
         emit({"event": "pong", "protocol": PROTOCOL_VERSION, "runs": State.runs, "pid": os.getpid(), "uid": os.getuid(), "python": sys.version.split()[0], "pytest": pytest.__version__})
         return False
@@ -1248,7 +2114,7 @@ def handle(request: dict, channel: Channel, workdir: str, scratch: list[str], pr
             leftovers.append("unread input after the recycle request")
         emit({"event": "done", "clean": not leftovers, "leftovers": leftovers[:50]})
         return not leftovers
-    if op != "run" or request.get("kind") not in ("pytest", "python"):
+    if op != "run" or request.get("kind") not in ("pytest", "python", "trace"):
         emit({"event": "error", "message": f"unknown request: op={op!r} kind={request.get('kind')!r}"})
         return False
     if State.scored:
@@ -1329,11 +2195,17 @@ def main(argv: list[str] | None = None) -> int:
         end = inherited if end is None else min(end, inherited)
     except ValueError:
         pass  # first start: no deadline carried over
-    statuses: dict[int, int] = {}
+    statuses = REAPED
     while True:
         remaining = None if end is None else end - time.monotonic()
         if remaining is not None and remaining <= 0:
             return 0
+        if State.session is not None:
+            if State.session.expired():
+                end_debug_session("it reached its wall-time cap")
+                continue
+            left = State.session.deadline - time.monotonic()
+            remaining = left if remaining is None else min(remaining, left)
         try:
             line = channel.receive(remaining)
         except EOFError:
@@ -1360,7 +2232,11 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001 - one bad run must not end the runner
             channel.send({"id": request.get("id"), "event": "error", "message": f"runner failure: {exc!r}"})
         finally:
-            kill_everything_started(statuses)
+            # A live debugger session is the one thing that outlives a request (it ends with the
+            # next request that is not its own); everything else any request started dies now.
+            kill_everything_started(statuses, spare=State.session.own_pids() if State.session is not None else set())
+            if State.session is None:
+                statuses.clear()  # only a live session's statuses are ever read back
         if fresh_runner_wanted:
             replace_this_process(channel, end)
 

@@ -45,7 +45,10 @@ from tests.test_tasks_loader import toml_for, write_task
 
 TASK = "binary_search_off_by_one"
 MAIN = "binary_search.py"
-EPISODE_TOOLS = ["view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit"]
+EPISODE_TOOLS = [
+    "view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit",
+    "debug_start", "debug_command", "debug_stop", "trace",
+]  # fmt: skip
 MAX_MESSAGE_CHARS = 1500  # a useful message is short, whatever the size of the bad argument
 HUGE = "#" * 10_000_000  # 10 MB
 PROPERTY = settings(
@@ -221,6 +224,9 @@ def _valid_args(tool: str, episode: str) -> dict:
         "replace_lines": {"start_line": 1, "end_line": 0, "new_code": "# c"},
         "replace_text": {"path": MAIN, "old_text": "def ", "new_text": "def  "},
         "run_python": {"code": "print(1)"},
+        "debug_start": {"target": "tests/test_binary_search.py::test_empty_list"},
+        "debug_command": {"command": "n"},
+        "trace": {"target": "tests/test_binary_search.py::test_empty_list", "function": "binary_search"},
     }
     return {"episode_id": episode, **extra.get(tool, {})}
 

@@ -48,3 +48,17 @@ def test_quick_bench_writes_every_section_and_row(tmp_path):
     baseline = re.search(r"^\| baseline: a full copy of the files per edit \(before issue 15\) \| 500 \| ([0-9.]+) \|", text, re.M)
     assert edits and baseline and float(edits.group(1)) < 2 < 100 < float(baseline.group(1)), text.split("## Memory")[1][:3000]
     assert "(0 failed)" in text.split("## Memory")[1]
+
+
+def test_debugger_bench_writes_its_targets_and_baseline(tmp_path):
+    require_docker()
+    out = tmp_path / "BENCHMARKS_DEBUGGER.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.debugger", "--repeat", "2", "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = out.read_text()
+    for row in ("`debug_command` round trip p50", "`debug_start` to first breakpoint / `run_tests`", "`docker exec python3 -m pdb`, one command"):
+        assert row in text, row
+    assert " 0 (" not in text  # every measure has samples

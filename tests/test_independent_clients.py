@@ -30,6 +30,7 @@ TS_CLIENT = JS / "ts_sdk_client.mjs"
 TASK = "binary_search_off_by_one"
 TOOLS = {
     "list_tasks", "start_task", "view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit",
+    "debug_start", "debug_command", "debug_stop", "trace",
 }  # fmt: skip
 TIMEOUT_S = 180
 

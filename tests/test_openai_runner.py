@@ -108,7 +108,11 @@ def test_a_scripted_model_resolves_the_task(backend):
     assert "stops you after 30 calls (errors count here) or the same call 3 times in a row" in rules
     assert user["role"] == "user" and re.search(r"Episode ep_\S+ started", user["content"])
     names = {tool["function"]["name"] for tool in first["tools"]}
-    assert names == {"view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit"}
+    # Discovered from the server, the debugger's tools included (issue 20).
+    assert names == {
+        "view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit",
+        "debug_start", "debug_command", "debug_stop", "trace",
+    }  # fmt: skip
     replace = next(t["function"] for t in first["tools"] if t["function"]["name"] == "replace_lines")
     assert replace["parameters"]["required"] == ["start_line", "end_line", "new_code"]  # episode_id is filled in
     results = tool_messages(fake.bodies[-1])
@@ -144,7 +148,7 @@ def test_malformed_calls_go_back_to_the_model_as_errors(server_url):
     # Each error went back to the model, as the answer to its own tool call.
     answers = tool_messages(fake.bodies[-1])
     assert answers[0].startswith("ERROR: the call was not made: its arguments are not valid JSON")
-    assert answers[1].startswith("ERROR: Unknown tool 'delete_everything'. The tools are: replace_lines, replace_text, reset_code")
+    assert answers[1].startswith("ERROR: Unknown tool 'delete_everything'. The tools are: debug_command, debug_start, debug_stop, replace_lines")
     assert answers[2].startswith("ERROR: Invalid arguments for replace_lines: start_line must be an integer")
     assert answers[3].startswith("ERROR: Unknown tool 'start_task'")
     assert "malformed calls 1" in result.stderr and "3 tool errors" in result.stderr

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.base import RunRequest, RunResult, SandboxError
+from sandbox.base import DebugAnswer, RunRequest, RunResult, SandboxError
 from sandbox.channel import RUNNER_PROTOCOL
 from sandbox.local import LocalProvider, LocalSandbox
 
@@ -860,3 +860,48 @@ def test_a_keyword_selects_tests_and_the_harness_check_still_runs(runner):
     _, done = runner.run(files=files, targets=TARGETS, keyword="one or (not two and not one)")
     assert [(t["nodeid"], t["outcome"]) for t in done["tests"]] == [("tests/test_it.py::test_one", "passed")]
     assert done["tampered"] is False and done["collected"] == ["tests/test_it.py::test_one"]
+
+
+# -- the debugger (protocol 4) ---------------------------------------------------------------------
+
+DEBUG_FILES = {"calc.py": "def total(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s\n", "tests/test_calc.py": "from calc import total\n\ndef test_total():\n    assert total([1, 2]) == 4\n"}
+
+
+def debug(runner: RunnerProcess, op: str, **fields) -> dict:
+    _, answer = runner.request({"op": op, **fields}, timeout=30)
+    if answer["event"] == "done":
+        DebugAnswer.model_validate(answer)  # the channel on the server side must accept it
+    return answer
+
+
+def test_a_scoring_run_ends_a_live_session_first_and_no_session_starts_after_it(runner):
+    start = debug(runner, "debug_start", files=DEBUG_FILES, target={"kind": "test", "test": "tests/test_calc.py::test_total"},
+                  breakpoints=[{"path": "calc.py", "line": 4}])  # fmt: skip
+    assert start["state"] == "stopped" and start["stop"]["location"] == {"path": "calc.py", "line": 4, "function": "total"}
+    pid_alive = runner.run("python", files={}, code="print('x')", scoring=True)
+    assert pid_alive[1]["status"] == "ok"
+    assert debug(runner, "debug_command", command="n")["state"] == "none"  # ended by the scoring run
+    refused = debug(runner, "debug_start", files=DEBUG_FILES, target={"kind": "python", "code": "x = 1"})
+    assert refused["event"] == "error" and "recycled" in refused["message"]
+
+
+def test_the_runner_refuses_bad_debugger_requests_and_never_hangs_on_them(runner):
+    assert debug(runner, "debug_start", files={}, target={"kind": "shell"})["event"] == "error"
+    assert debug(runner, "debug_start", files={}, target={"kind": "test", "test": "--collect-only"})["event"] == "error"
+    assert debug(runner, "debug_command", command="n")["state"] == "none"
+    debug(runner, "debug_start", files=DEBUG_FILES, target={"kind": "python", "code": "import calc\ny = calc.total([1])\n"})
+    for command in ("interact", "n;;debug foo", "x" * 5000, "n\ns", 12):
+        answer = debug(runner, "debug_command", command=command)
+        assert answer["event"] == "error", (command, answer)
+    assert debug(runner, "debug_command", command="n")["stop"]["location"]["line"] == 2
+    stopped = debug(runner, "debug_stop")
+    assert stopped["state"] == "ended" and stopped["ended"] == "debug_stop ended it"
+    assert runner.ping()["runs"] == 1
+
+
+def test_a_trace_run_reports_the_function_and_the_test(runner):
+    _, done = runner.run("trace", files=DEBUG_FILES, targets=["tests/test_calc.py::test_total"], trace_function="total")
+    assert [t["outcome"] for t in done["tests"]] == ["failed"]
+    call = done["trace"]["calls"][0]
+    assert call["args"] == {"xs": "[1, 2]"} and call["returned"] == "3"
+    assert {"line": 4, "changed": {"s": "3"}} in call["steps"]

@@ -103,6 +103,30 @@ async def test_hostile_run_python_does_not_change_the_score(service, name):
     assert await score_after(service, HOSTILE_SNIPPETS[name], use_solution=True) == 1.0
 
 
+async def score_after_debugging(service: DebugService, snippet: str, use_solution: bool) -> float:
+    """The snippet through every debugger path: as a debug_start target run on, as a pdb `!`
+    statement in a session on a visible test that is left live at submit, and as a trace target."""
+    task = service.catalog.get(TASK)
+    episode = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
+    if use_solution:
+        lines = len(task.source_files[MODULE].splitlines())
+        await service.replace_lines(episode, 1, lines, task.solution_files[MODULE], None, owner=LOCAL_OWNER)
+    await service.trace(episode, snippet, "binary_search", owner=LOCAL_OWNER)
+    await service.debug_start(episode, snippet, None, owner=LOCAL_OWNER)
+    await service.debug_command(episode, "c", owner=LOCAL_OWNER)
+    await service.debug_start(episode, "tests/test_binary_search.py::test_finds_middle_element", [f"{MODULE}:14"], owner=LOCAL_OWNER)
+    await service.debug_command(episode, f"!exec({snippet!r})", owner=LOCAL_OWNER)
+    await service.debug_command(episode, "!lo, hi = 0, 99", owner=LOCAL_OWNER)  # a value changed in the paused debuggee
+    return (await service.submit(episode, owner=LOCAL_OWNER)).score  # with the session live
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_SNIPPETS))
+async def test_hostile_debugger_use_does_not_change_the_score(service, name):
+    baseline = await score_after(service, None, use_solution=False)
+    assert await score_after_debugging(service, HOSTILE_SNIPPETS[name], use_solution=False) == baseline
+    assert await score_after_debugging(service, HOSTILE_SNIPPETS[name], use_solution=True) == 1.0
+
+
 async def test_every_bundled_task_scores_below_one_as_given_and_one_when_solved(service):
     for task in service.catalog.tasks.values():
         original = await service.start_task(task.id, owner=LOCAL_OWNER)

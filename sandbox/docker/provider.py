@@ -23,7 +23,7 @@ import docker.errors
 from anyio.abc import SocketStream, TaskGroup
 from pydantic import BaseModel, Field
 
-from sandbox.base import EventCallback, RunRequest, RunResult, SandboxError
+from sandbox.base import DebugAnswer, DebugStartRequest, EventCallback, RunRequest, RunResult, SandboxError
 from sandbox.channel import RunnerChannel
 from sandbox.docker.container import (
     ENGINE_CALL_TIMEOUT_S,
@@ -72,6 +72,15 @@ class DockerSandbox:
 
     async def run(self, request: RunRequest, on_event: EventCallback | None = None) -> RunResult:
         return await self.container.channel.run(request, on_event)
+
+    async def debug_start(self, request: DebugStartRequest) -> DebugAnswer:
+        return await self.container.channel.debug_start(request)
+
+    async def debug_command(self, command: str, timeout_s: float | None = None) -> DebugAnswer:
+        return await self.container.channel.debug_command(command, timeout_s)
+
+    async def debug_stop(self) -> DebugAnswer:
+        return await self.container.channel.debug_stop()
 
     async def close(self, *, reuse: bool = False) -> None:
         if reuse:
