@@ -113,7 +113,7 @@ class StartTaskResult(EpisodeStatus):
             f"{self.description.strip()}\n\nFiles:\n{files}\n{warning}\n"
             f"{self.main_file}:\n{self.code}\n\n"
             f"You have {self.max_steps} steps. {STEP_RULE} When they are spent, the episode submits itself.\n"
-            "Tools: view_code, replace_lines, replace_text, show_diff, run_tests, run_python, debug_start, debug_command, "
+            "Tools: list_files, search_code, view_code, replace_lines, replace_text, show_diff, run_tests, run_python, debug_start, debug_command, "
             "debug_stop, trace, undo, reset_code, submit.\n"
             "submit scores your changes on hidden tests: only tests the original fails and you fix count, minus any it "
             "passed that you break; untouched code scores 0.\n" + self.footer()

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 
+from environment import navigation as nav
 from environment import reports, runs, scoring, selection, trajectory, views
 from environment import results as r
 from environment import run_results as rr
@@ -138,6 +139,35 @@ class DebugService(DebuggerTools):
             view = await self.offload.cpu(size, ep.view, path, start_line, end_line)
             ep.charge("view_code", f"{view.path}:{view.start_line}-{view.end_line}")
             return r.ViewCodeResult(**await self._after_step(handle), **view.model_dump())
+
+    @recorded("list_files")
+    async def list_files(self, episode_id: str, glob: str | None = None, *, owner: str) -> nav.ListFilesResult:
+        matches = nav.glob_matcher(glob)  # before the episode is touched: a bad glob costs nothing
+        async with self._active(episode_id, owner) as handle:
+            ep = handle.episode
+            readable = ep.readable_files()
+            size = sum(map(len, readable.values()))
+            found = await self.offload.cpu(size, nav.listing, ep.files, readable, ep.task.test_files, glob, matches)
+            ep.charge("list_files", f"{found.total_files} files" + (f" matching {glob}" if glob is not None else ""))
+            return nav.ListFilesResult(**await self._after_step(handle), **found.model_dump())
+
+    @recorded("search_code")
+    async def search_code(
+        self, episode_id: str, pattern: str, glob: str | None = None, regex: bool = False, max_results: int | None = None, *, owner: str
+    ) -> nav.SearchCodeResult:
+        # Every argument is checked before the episode is touched: a bad one costs nothing.
+        find = nav.finder(pattern, regex)
+        matches = nav.glob_matcher(glob)
+        limit = nav.check_max_results(max_results)
+        async with self._active(episode_id, owner) as handle:
+            ep = handle.episode
+            readable = ep.readable_files()
+            paths = nav.select(list(readable), glob, matches)
+            size = sum(len(readable[p]) for p in paths)
+            # A search with no match is an answer (it tells the agent something), and costs a step.
+            found = await self.offload.cpu(size, nav.search, readable, paths, find, pattern, regex, glob, limit)
+            ep.charge("search_code", f"{pattern[:60]!r}: {found.total_matches} lines in {found.files_matched} files")
+            return nav.SearchCodeResult(**await self._after_step(handle), **found.model_dump())
 
     @recorded("replace_lines")
     async def replace_lines(

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from environment import debug_results as dr
+from environment import navigation as nav
 from environment import results as r
 from environment import run_results as rr
 from environment.errors import DebugboxError, quoted
@@ -29,7 +30,8 @@ log = logging.getLogger(__name__)
 INVALID_PARAMS = -32602
 
 INSTRUCTIONS = """debugbox: fix buggy Python programs in a sandbox.
-Call list_tasks, then start_task(task_id) to get an episode_id. Read code with view_code, edit with
+Call list_tasks, then start_task(task_id) to get an episode_id. Find your way with list_files (paths,
+roles, sizes) and search_code (text or regex, as path:line|text), read code with view_code, edit with
 replace_text (one exact, unique piece of text) or replace_lines (inclusive 1-based line ranges), review
 with show_diff, check with run_tests and run_python, revert with undo or reset_code, and call submit when
 the visible tests pass: submit scores hidden tests and ends the episode.
@@ -121,6 +123,38 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
         Returns them numbered `N|text`, with the file's length in lines.
         Costs one step; a bad path or range is an error and costs none."""
         return await _call(service.view_code(episode_id, path, start_line, end_line, owner=caller()))
+
+    @mcp.tool(annotations=READ_ONLY)
+    @cleaned
+    async def list_files(
+        episode_id: EpisodeId,
+        glob: Annotated[
+            str | None,
+            Field(description="only files matching it: '*.py' (a name in any directory), 'src/**/*.py' (a path from the root; ** spans directories), 'src/pkg' (everything under it)"),
+        ] = None,
+    ) -> Annotated[CallToolResult, nav.ListFilesResult]:
+        """List the files you can read, with their roles and sizes.
+        Returns each file's path, role (editable; readonly: a source you may read but not edit; test:
+        a visible test), lines and bytes, sorted by path (at most 1000; narrow with glob).
+        Costs one step; a glob that matches no file is an error and costs none."""
+        return await _call(service.list_files(episode_id, glob, owner=caller()))
+
+    @mcp.tool(annotations=READ_ONLY)
+    @cleaned
+    async def search_code(
+        episode_id: EpisodeId,
+        pattern: Annotated[str, Field(description="the text to find within a line (exact, case-sensitive), or a Python regex with regex=true")],
+        glob: Annotated[str | None, Field(description="search only files matching it, as in list_files ('*.py', 'src/**/test_*.py', 'src/pkg')")] = None,
+        regex: Annotated[bool, Field(description="pattern is a Python regex (re syntax; ^ and $ match at line ends; '(?i)' ignores case)")] = False,
+        max_results: Annotated[int | None, Field(description=f"matching lines to show (default {nav.DEFAULT_MAX_RESULTS}, at most {nav.MAX_RESULTS}); all are counted")] = None,
+    ) -> Annotated[CallToolResult, nav.SearchCodeResult]:
+        """Search the files you can read (sources and visible tests) for a piece of text or a regex.
+        Returns the matching lines as `path:line|text` in path order (each line once, long lines cut
+        around the match), with the number of matching lines and files; view_code shows the code
+        around a match. A search that runs past its time budget stops and says so.
+        Costs one step, also when nothing matches; an empty pattern, a bad regex or a glob that
+        matches no file is an error and costs none."""
+        return await _call(service.search_code(episode_id, pattern, glob, regex, max_results, owner=caller()))
 
     @mcp.tool(annotations=EDITS)
     @cleaned
@@ -374,7 +408,8 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
             "You are debugging a Python program in the debugbox sandbox.\n"
             f"Task: {task.spec.title} ({task.spec.difficulty.value}).\n\n{task.description.strip()}\n\n"
             f"1. Call start_task with task_id={task.id!r}; keep the episode_id it returns.\n"
-            "2. Read the code (view_code) and run the visible tests (run_tests) to see the failures.\n"
+            "2. Read the code (view_code) and run the visible tests (run_tests) to see the failures. In a\n"
+            "   larger project, list_files shows the files and search_code finds where a name is defined or used.\n"
             "3. Fix the code with replace_text (an exact, unique piece of text) or replace_lines (the line\n"
             "   numbers view_code shows, N|text); show_diff shows all your changes.\n"
             "4. Run the tests again; use run_python to try ideas; undo or reset_code to back out.\n"
