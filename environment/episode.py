@@ -8,6 +8,7 @@ the service's to compute (off the event loop): the engine returns what changed (
 
 from __future__ import annotations
 
+import difflib
 import sys
 from dataclasses import dataclass, field
 from typing import Literal
@@ -82,6 +83,18 @@ def check_text(name: str, text: str, limit: int) -> str:
     except UnicodeEncodeError:
         raise BadArgument(f"{name} contains characters that are not valid Unicode text (a lone surrogate). Send plain UTF-8 text.") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")  # a lone "\r" ends a line in Python source too
+
+
+MAX_NAMED_FILES = 20  # an error names every readable file up to this many; past it, the nearest names
+
+
+def readable_hint(path: object, files: dict[str, str]) -> str:
+    """The readable files, or in a large project the names nearest to `path` and where to find the rest."""
+    if len(files) <= MAX_NAMED_FILES:
+        return f"Readable files: {', '.join(sorted(files))}."
+    near = difflib.get_close_matches(str(path)[:200], list(files), n=5, cutoff=0.5) if isinstance(path, str) else []
+    hint = f"Closest: {', '.join(near)}. " if near else ""
+    return f"{hint}This project has {len(files)} readable files: list_files lists them, search_code finds text in them."
 
 
 @dataclass
@@ -235,7 +248,7 @@ class Episode:
     def _lines_of(self, path: str) -> list[str]:
         files = self.readable_files()
         if path not in files:
-            raise BadArgument(f"No file {quoted(path)} in this episode (path). Readable files: {', '.join(sorted(files))}.")
+            raise BadArgument(f"No file {quoted(path)} in this episode (path). {readable_hint(path, files)}")
         return views.split_lines(files[path])
 
     def view(self, path: str | None, start_line: int | None, end_line: int | None) -> ViewOutcome:

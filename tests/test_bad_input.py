@@ -46,7 +46,7 @@ from tests.test_tasks_loader import toml_for, write_task
 TASK = "binary_search_off_by_one"
 MAIN = "binary_search.py"
 EPISODE_TOOLS = [
-    "view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit",
+    "list_files", "search_code", "view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit",
     "debug_start", "debug_command", "debug_stop", "trace",
 ]  # fmt: skip
 MAX_MESSAGE_CHARS = 1500  # a useful message is short, whatever the size of the bad argument

@@ -11,10 +11,10 @@ from mcp import Client
 pytestmark = pytest.mark.anyio
 
 TOOLS = {
-    "list_tasks", "start_task", "view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit",
+    "list_tasks", "start_task", "list_files", "search_code", "view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit",
     "debug_start", "debug_command", "debug_stop", "trace",
 }  # fmt: skip
-READ_ONLY = {"list_tasks", "view_code", "show_diff", "run_tests", "run_python", "debug_start", "debug_command", "debug_stop", "trace"}
+READ_ONLY = {"list_tasks", "list_files", "search_code", "view_code", "show_diff", "run_tests", "run_python", "debug_start", "debug_command", "debug_stop", "trace"}
 DESTRUCTIVE = {"replace_lines", "replace_text", "undo", "reset_code", "submit"}
 STATUS_FIELDS = {"episode_id", "step", "steps_remaining", "reward", "done"}
 TASK = "binary_search_off_by_one"

@@ -110,7 +110,7 @@ def test_a_scripted_model_resolves_the_task(backend):
     names = {tool["function"]["name"] for tool in first["tools"]}
     # Discovered from the server, the debugger's tools included (issue 20).
     assert names == {
-        "view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit",
+        "list_files", "search_code", "view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit",
         "debug_start", "debug_command", "debug_stop", "trace",
     }  # fmt: skip
     replace = next(t["function"] for t in first["tools"] if t["function"]["name"] == "replace_lines")
@@ -148,7 +148,7 @@ def test_malformed_calls_go_back_to_the_model_as_errors(server_url):
     # Each error went back to the model, as the answer to its own tool call.
     answers = tool_messages(fake.bodies[-1])
     assert answers[0].startswith("ERROR: the call was not made: its arguments are not valid JSON")
-    assert answers[1].startswith("ERROR: Unknown tool 'delete_everything'. The tools are: debug_command, debug_start, debug_stop, replace_lines")
+    assert answers[1].startswith("ERROR: Unknown tool 'delete_everything'. The tools are: debug_command, debug_start, debug_stop, list_files, replace_lines")
     assert answers[2].startswith("ERROR: Invalid arguments for replace_lines: start_line must be an integer")
     assert answers[3].startswith("ERROR: Unknown tool 'start_task'")
     assert "malformed calls 1" in result.stderr and "3 tool errors" in result.stderr
