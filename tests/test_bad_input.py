@@ -224,6 +224,7 @@ def _valid_args(tool: str, episode: str) -> dict:
         "replace_lines": {"start_line": 1, "end_line": 0, "new_code": "# c"},
         "replace_text": {"path": MAIN, "old_text": "def ", "new_text": "def  "},
         "run_python": {"code": "print(1)"},
+        "search_code": {"pattern": "def "},
         "debug_start": {"target": "tests/test_binary_search.py::test_empty_list"},
         "debug_command": {"command": "n"},
         "trace": {"target": "tests/test_binary_search.py::test_empty_list", "function": "binary_search"},
