@@ -62,3 +62,16 @@ def test_debugger_bench_writes_its_targets_and_baseline(tmp_path):
     for row in ("`debug_command` round trip p50", "`debug_start` to first breakpoint / `run_tests`", "`docker exec python3 -m pdb`, one command"):
         assert row in text, row
     assert " 0 (" not in text  # every measure has samples
+
+
+def test_search_bench_writes_its_targets_and_ratios(tmp_path):
+    """bench/search.py needs no Docker: a small project, two rounds."""
+    out = tmp_path / "BENCHMARKS_SEARCH.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.search", "--repeat", "2", "--files", "60", "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = out.read_text()
+    for row in ("`search_code` over 60 files, p50, rare identifier", "| common word |", "search_code / grep", "grep -rn, regex"):
+        assert row in text, row
