@@ -32,7 +32,7 @@ MAX_RESULTS = 500
 MAX_SHOWN_LINE_CHARS = 200
 MAX_OUTPUT_CHARS = 60_000
 MAX_LISTED_FILES = 1000
-SEARCH_BUDGET_S = 2.0  # a search that has not finished by then answers with what it found
+SEARCH_BUDGET_S = 1.0  # a search that has not finished by then answers with what it found
 MAX_REGEX_WEIGHT = 10_000  # the size of the program counted repeats expand to: (?:a{1000}){1000} is 10**6
 
 Role = Literal["editable", "readonly", "test"]

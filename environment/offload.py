@@ -36,8 +36,11 @@ class EditFeedback:
 
 
 class Offload:
-    def __init__(self, threads: int = 2, syntax_workers: int = 2, syntax_timeout_s: float = 10.0):
+    def __init__(self, threads: int = 2, syntax_workers: int = 2, syntax_timeout_s: float = 10.0, search_threads: int = 2):
         self.threads = anyio.CapacityLimiter(threads)
+        # Regex searches have threads of their own: one may run for its whole time budget
+        # (environment/navigation.py), and must not hold up other episodes' diffs and views.
+        self.search_threads = anyio.CapacityLimiter(search_threads)
         self.syntax = SyntaxChecker(syntax_workers, syntax_timeout_s)
 
     async def cpu(self, size: int, fn: Callable[..., T], *args) -> T:
@@ -45,6 +48,13 @@ class Offload:
         if size < OFFLOAD_CHARS:
             return fn(*args)
         return await anyio.to_thread.run_sync(fn, *args, limiter=self.threads)
+
+    async def search(self, size: int, is_regex: bool, fn: Callable[..., T], *args) -> T:
+        """A search: a regex always in a thread (it may backtrack for its whole time budget; the
+        regex engine releases the GIL meanwhile), a literal one as any other job."""
+        if not is_regex:
+            return await self.cpu(size, fn, *args)
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self.search_threads)
 
     async def edit_feedback(self, edit: Edit, text: str) -> EditFeedback:
         """The diff and window of an applied edit, and the syntax check of the file's new `text`,

@@ -165,7 +165,7 @@ class DebugService(DebuggerTools):
             paths = nav.select(list(readable), glob, matches)
             size = sum(len(readable[p]) for p in paths)
             # A search with no match is an answer (it tells the agent something), and costs a step.
-            found = await self.offload.cpu(size, nav.search, readable, paths, find, pattern, regex, glob, limit)
+            found = await self.offload.search(size, regex, nav.search, readable, paths, find, pattern, regex, glob, limit)
             ep.charge("search_code", f"{pattern[:60]!r}: {found.total_matches} lines in {found.files_matched} files")
             return nav.SearchCodeResult(**await self._after_step(handle), **found.model_dump())
 

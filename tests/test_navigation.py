@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import anyio
 import pytest
 from mcp import Client
 
@@ -182,6 +183,21 @@ async def test_a_backtracking_regex_is_answered_promptly_with_a_note(client):
     assert time.monotonic() - started < nav.SEARCH_BUDGET_S + 3
     assert not result.is_error and result.structured_content["complete"] is False
     assert "The search stopped early" in text_of(result) and "lower bounds" in text_of(result)
+
+
+async def test_a_backtracking_regex_does_not_hold_up_another_episode(project_catalog):
+    service = DebugService(project_catalog, LocalProvider(), ServiceSettings())
+    server = build_server(service)
+    async with running(service), Client(server) as hostile, Client(server) as other:
+        bad, good = await start(hostile, PROJECT), await start(other, SMALL)
+        took: list[float] = []
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(hostile.call_tool, "search_code", {"episode_id": bad, "pattern": "(a|aa)+$", "regex": True, "glob": "mod7.py"})  # small: inline unless a regex
+            started = time.monotonic()
+            await anyio.sleep(0.2)  # the search is backtracking now, for its whole time budget
+            await ok(other, "view_code", episode_id=good)
+            took.append(time.monotonic() - started)
+        assert took[0] < 0.2 + nav.SEARCH_BUDGET_S / 2, f"another episode's view_code (after a 0.2 s sleep) took {took[0]:.2f} s"
 
 
 async def test_bad_input_is_an_error_that_costs_no_step(client):
