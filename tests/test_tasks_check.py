@@ -192,6 +192,9 @@ async def test_hidden_tests_readable_through_view_code_are_a_leak(tmp_path, monk
     leaks = "\n".join(report.verdicts[0].leaks)
     assert "view_code accepted the secret path 'hidden_tests/test_leaky_view_hidden.py'" in leaks
     assert "hidden_tests/test_leaky_view_hidden.py content reachable through view_code" in leaks
+    # The same bug reaches list_files and search_code, and the checker says so.
+    assert "list_files lists the secret file 'hidden_tests/test_leaky_view_hidden.py'" in leaks
+    assert "hidden_tests/test_leaky_view_hidden.py content reachable through search_code(" in leaks
     assert not report.ok
 
 

@@ -76,7 +76,7 @@ def text_of_resource(contents) -> str:
 
 
 # view_code numbers lines as `N|text`; a leaked line would come back numbered.
-_NUMBERED = re.compile(r"^\d+\|")
+_NUMBERED = re.compile(r"^(\S+:)?\d+\|")  # view_code's `N|text`, search_code's `path:N|text`
 
 
 def shown_lines(text: str) -> set[str]:

@@ -75,6 +75,7 @@ async def _probe_tools(client, task: Task, episode: str, backend: str, seen: lis
             seen.append((f"{tool}({path!r})", leaks.text_of_result(result)))
             if not result.is_error:
                 findings.append(f"{tool} accepted the secret path {path!r}")
+    findings += await _probe_navigation(client, task, episode, seen)
     probe = await _ok(client, "run_python", episode_id=episode, code=leaks.probe_snippet(task, backend), timeout_s=PROBE_TIMEOUT_S)
     text = leaks.text_of_result(probe)
     seen.append(("run_python", text))
@@ -86,6 +87,24 @@ async def _probe_tools(client, task: Task, episode: str, backend: str, seen: lis
         seen.append((uri, leaks.text_of_resource((await client.read_resource(uri, cache_mode="bypass")).contents)))
     prompt = await client.get_prompt("solve_task", {"task_id": task.id})
     seen.append(("prompt solve_task", "\n".join(getattr(m.content, "text", "") or "" for m in prompt.messages)))
+    return findings
+
+
+async def _probe_navigation(client, task: Task, episode: str, seen: list[tuple[str, str]]) -> list[str]:
+    """list_files must not list a secret file; search_code, asked for a line of each, must not show it."""
+    findings = []
+    listed = await _ok(client, "list_files", episode_id=episode)
+    seen.append(("list_files", leaks.text_of_result(listed)))
+    secret_paths = set(leaks.secret_paths(task))
+    findings += [f"list_files lists the secret file {f['path']!r}" for f in listed.structured_content["files"] if f["path"] in secret_paths]
+    by_file: dict[str, str] = {}
+    for line, origin in leaks.fingerprints(task).items():
+        by_file.setdefault(origin, line)  # one secret line of each secret file
+    for origin, line in sorted(by_file.items()):
+        result = await _ok(client, "search_code", episode_id=episode, pattern=line[:200], max_results=5)
+        # Only the lines found, not the result's echo of the pattern; and a secret line may be a piece
+        # of a readable line, so only a whole line shown is a leak (leaks.scan).
+        seen.append((f"search_code({line[:40]!r})", "\n".join(result.structured_content["matches"])))
     return findings
 
 
