@@ -12,6 +12,7 @@ from environment.scoring import Score
 from environment.views import SyntaxIssue
 
 WARN_STEPS_LEFT = 2  # the last this many steps carry a warning in the text
+MAX_FILES_SHOWN = 40  # start_task's text names this many files (in a larger project editable ones first); list_files has the rest
 
 STEP_RULE = "Each call that does something costs one step; an error or a call that would change nothing costs none."
 
@@ -104,7 +105,10 @@ class StartTaskResult(EpisodeStatus):
     sandbox: SandboxInfo
 
     def text(self) -> str:
-        files = "\n".join(f"- {f.path} ({f.role}, {f.lines} lines)" for f in self.files)
+        shown = self.files if len(self.files) <= MAX_FILES_SHOWN else sorted(self.files, key=lambda f: f.role != "editable")[:MAX_FILES_SHOWN]
+        files = "\n".join(f"- {f.path} ({f.role}, {f.lines} lines)" for f in shown)
+        if len(self.files) > MAX_FILES_SHOWN:
+            files += f"\n... and {len(self.files) - MAX_FILES_SHOWN} more: list_files lists them, search_code searches them."
         warning = ""
         if self.sandbox.isolation == "process":
             warning = "\nNote: this server runs code with process isolation only (no container).\n"

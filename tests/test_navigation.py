@@ -134,6 +134,14 @@ def test_bad_patterns_are_errors(pattern, is_regex, needle):
 # -- through MCP -------------------------------------------------------------------------------
 
 
+async def test_start_task_names_the_editable_files_first_and_points_to_list_files(client):
+    started = await client.call_tool("start_task", {"task_id": PROJECT})
+    assert len(started.structured_content["files"]) == MODULES + 3
+    text = text_of(started)
+    assert "Files:\n- calc.py (editable, " in text and f"... and {MODULES + 3 - 40} more: list_files lists them" in text
+    assert "Tools: list_files, search_code, view_code," in text
+
+
 async def test_list_files_gives_roles_and_sizes_and_filters_by_glob(client):
     episode = await start(client, PROJECT)
     listed = await ok(client, "list_files", episode_id=episode)
