@@ -259,11 +259,13 @@ def search(readable: dict[str, str], paths: list[str], find: Finder, pattern: st
         for path in paths:
             text = readable[path]
             pos, line_no, counted_to, found_here = 0, 1, 0, False
-            while pos <= len(text) and text:
+            while pos < len(text):
                 span = find(text, pos, deadline)
                 if span is None:
                     break
                 start = span[0]
+                if start == len(text) and text.endswith("\n"):
+                    break  # an empty match after the last newline (\Z): no line is there
                 line_no += text.count("\n", counted_to, start)
                 counted_to = start
                 line_end = text.find("\n", start)

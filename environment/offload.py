@@ -50,10 +50,11 @@ class Offload:
         return await anyio.to_thread.run_sync(fn, *args, limiter=self.threads)
 
     async def search(self, size: int, is_regex: bool, fn: Callable[..., T], *args) -> T:
-        """A search: a regex always in a thread (it may backtrack for its whole time budget; the
-        regex engine releases the GIL meanwhile), a literal one as any other job."""
-        if not is_regex:
-            return await self.cpu(size, fn, *args)
+        """A search, in a thread of its own limiter: always for a regex (it may backtrack for its
+        whole time budget; the regex engine releases the GIL meanwhile), for a literal one past
+        OFFLOAD_CHARS (a broad one counts every matching line)."""
+        if not is_regex and size < OFFLOAD_CHARS:
+            return fn(*args)
         return await anyio.to_thread.run_sync(fn, *args, limiter=self.search_threads)
 
     async def edit_feedback(self, edit: Edit, text: str) -> EditFeedback:

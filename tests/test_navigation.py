@@ -108,6 +108,15 @@ def test_search_counts_every_match_shows_at_most_max_results_and_cuts_long_lines
     assert regex.total_matches == 30 and regex.files_matched == 10
 
 
+def test_empty_matches_find_each_line_once_and_no_line_past_the_last_newline():
+    files = {"a.py": "x\ny\n", "b.py": "x\ny", "empty.py": ""}
+    for pattern in ("^", "$", r"\Z", "y*"):
+        found = nav.search(files, sorted(files), nav.finder(pattern, True), pattern, True, None, 50)
+        lines = [m.split("|")[0] for m in found.matches]
+        expected = {"^": ["a.py:1", "a.py:2", "b.py:1", "b.py:2"], "$": ["a.py:1", "a.py:2", "b.py:1", "b.py:2"], r"\Z": ["b.py:2"], "y*": ["a.py:1", "a.py:2", "b.py:1", "b.py:2"]}
+        assert lines == expected[pattern], pattern
+
+
 def test_a_backtracking_regex_stops_at_the_time_budget_and_says_so():
     files = {"a.py": "ok = 1\n", "b.py": f"s = '{BACKTRACKING}'\n", "c.py": "ok = 2\n"}
     started = time.monotonic()
