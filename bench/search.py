@@ -110,6 +110,7 @@ async def measure(task_dir: Path, repeat: int) -> tuple[dict, dict]:
                 nav.search(readable, sorted(readable), nav.finder(pattern, regex), pattern, regex, None, nav.DEFAULT_MAX_RESULTS)
                 m[f"engine {label}"].samples.append((time.perf_counter() - started) * 1000)
                 m[f"grep {label}"].samples.append(await anyio.to_thread.run_sync(grep, task_dir, pattern, regex))
+        await service.baseline(task)  # start_task began measuring it: let it finish before the server closes
     return m, {"files": files, "chars": size, **found}
 
 
