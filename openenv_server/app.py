@@ -142,8 +142,8 @@ def build_app(service: DebugService, security: Security | None = None) -> Starle
         session = Session(service, owner)
         try:
             await _serve(ws, session)
-        except WebSocketDisconnect:
-            pass
+        except Exception as exc:  # a send to a connection that just went away, or a bug: the episode ends either way
+            log.debug("OpenEnv connection ended: %r", exc)
         finally:
             with anyio.CancelScope(shield=True):
                 await session.close()
@@ -161,8 +161,22 @@ def build_app(service: DebugService, security: Security | None = None) -> Starle
 
 
 async def _serve(ws: WebSocket, session: Session) -> None:
-    while True:
-        raw = await ws.receive_text()
+    """Read messages while the previous one is being answered, so that a dropped connection is seen
+    at once: it cancels the step in flight (its processes are killed), and the caller ends the episode."""
+    inbox, outbox = anyio.create_memory_object_stream[str](4)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(_answer, ws, session, outbox, tg.cancel_scope)
+        try:
+            while True:
+                await inbox.send(await ws.receive_text())
+        except WebSocketDisconnect:
+            pass
+        finally:
+            tg.cancel_scope.cancel()
+
+
+async def _answer(ws: WebSocket, session: Session, messages, scope: anyio.CancelScope) -> None:
+    async for raw in messages:
         if len(raw) > MAX_MESSAGE_BYTES:
             await _send(ws, "error", {"message": f"Message too large (over {MAX_MESSAGE_BYTES} bytes).", "code": "VALIDATION_ERROR"})
             continue
@@ -180,6 +194,7 @@ async def _serve(ws: WebSocket, session: Session) -> None:
             elif kind == "state":
                 await _send(ws, "state", session.state())
             elif kind == "close":
+                scope.cancel()
                 return
             else:
                 await _send(ws, "error", {"message": f"Unknown message type: {kind!r} (reset, step, state or close).", "code": "UNKNOWN_TYPE"})
