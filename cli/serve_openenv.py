@@ -22,6 +22,11 @@ def add_parser(sub) -> None:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="port (default 8000, or $PORT)")
     serve.add_argument("--auth-token", action="append", default=[], metavar="[NAME=]TOKEN", help="bearer token clients must send (repeatable; required off loopback; env DEBUGBOX_AUTH_TOKENS)")
     serve.add_argument("--allowed-origin", action="append", default=[], metavar="ORIGIN", help="browser Origin allowed besides loopback (repeatable; env DEBUGBOX_ALLOWED_ORIGINS)")
+    serve.add_argument(
+        "--container-boundary",
+        action="store_true",
+        help="allow a non-loopback bind without a token: only for the OpenEnv image, whose container is the boundary and whose published port is the only way in",
+    )
     add_tasks_option(serve)
     add_backend_option(serve)
     settings.add_options(serve)
@@ -35,7 +40,7 @@ def security(args: argparse.Namespace, environ=None):
     tokens = args.auth_token or [t for t in env.get("DEBUGBOX_AUTH_TOKENS", "").split(",") if t.strip()]
     origins = args.allowed_origin or [o.strip() for o in env.get("DEBUGBOX_ALLOWED_ORIGINS", "").split(",") if o.strip()]
     try:
-        return Security.build(args.host, [t.strip() for t in tokens], origins)
+        return Security.build(args.host, [t.strip() for t in tokens], origins, container_boundary=args.container_boundary)
     except ConfigError as exc:
         raise settings.ConfigError(str(exc)) from None
 

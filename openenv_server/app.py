@@ -27,6 +27,7 @@ from environment.service import DebugService
 from openenv_server import schemas
 from openenv_server.security import Security
 from openenv_server.session import ProtocolError, Session
+from openenv_server.tools import tool_list
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
@@ -75,6 +76,25 @@ def build_app(service: DebugService, security: Security | None = None) -> Starle
 
     async def schema(request: Request) -> JSONResponse:
         return JSONResponse(schemas.all_schemas())
+
+    async def openapi(request: Request) -> JSONResponse:
+        return JSONResponse(schemas.openapi())
+
+    async def mcp(request: Request) -> JSONResponse:
+        """OpenEnv's production-mode JSON-RPC endpoint, for discovery only: tools/list. Playing an
+        episode is simulation mode here (/ws, or /reset and /step), which carries the rewards."""
+        owner = refused(request)
+        if isinstance(owner, JSONResponse):
+            return owner
+        try:
+            rpc = json.loads(await request.body() or b"{}")
+        except json.JSONDecodeError:
+            return JSONResponse({"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error"}})
+        rpc_id = rpc.get("id") if isinstance(rpc, dict) else None
+        if isinstance(rpc, dict) and rpc.get("method") == "tools/list":
+            return JSONResponse({"jsonrpc": "2.0", "id": rpc_id, "result": {"tools": tool_list()}})
+        message = "Only tools/list here: play episodes over /ws (or POST /reset and /step); the MCP server is `debugbox serve`."
+        return JSONResponse({"jsonrpc": "2.0", "id": rpc_id, "error": {"code": -32601, "message": message}})
 
     def prune() -> None:
         for episode_id in [e for e in http_sessions if e not in service.registry.handles]:
@@ -152,6 +172,8 @@ def build_app(service: DebugService, security: Security | None = None) -> Starle
         Route("/health", health, methods=["GET"]),
         Route("/metadata", metadata, methods=["GET"]),
         Route("/schema", schema, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/mcp", mcp, methods=["POST"]),
         Route("/reset", reset, methods=["POST"]),
         Route("/step", step, methods=["POST"]),
         Route("/state", state, methods=["GET"]),

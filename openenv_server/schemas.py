@@ -69,3 +69,17 @@ def metadata() -> dict:
         "author": "debugbox",
         "documentation_url": None,
     }
+
+
+def openapi() -> dict:
+    """A minimal OpenAPI document: OpenEnv's validator reads info.version and the paths (simulation mode)."""
+    paths = {
+        "/health": {"get": {"summary": "health"}},
+        "/metadata": {"get": {"summary": "environment metadata"}},
+        "/schema": {"get": {"summary": "action, observation and state JSON schemas"}},
+        "/reset": {"post": {"summary": "start an episode: task_id, or seed with difficulty and tag"}},
+        "/step": {"post": {"summary": "one action on the episode named by episode_id"}},
+        "/state": {"get": {"summary": "an episode's state (episode_id)"}},
+        "/mcp": {"post": {"summary": "JSON-RPC tools/list"}},
+    }
+    return {"openapi": "3.1.0", "info": {"title": "debugbox (OpenEnv)", "version": "0.1.0"}, "paths": paths}

@@ -54,9 +54,11 @@ class Security:
     allowed_origins: list[str]
 
     @classmethod
-    def build(cls, host: str, token_specs: list[str], origins: list[str]) -> Security:
+    def build(cls, host: str, token_specs: list[str], origins: list[str], container_boundary: bool = False) -> Security:
+        """container_boundary: the OpenEnv image's own server, reached only through the port its
+        container publishes (OpenEnv clients send no token); the one exception to the token rule."""
         tokens = dict(parse_token(spec) for spec in token_specs if spec.strip())
-        if not is_loopback(host) and not tokens:
+        if not is_loopback(host) and not tokens and not container_boundary:
             raise ConfigError(
                 f"refusing to serve on {host}: any address but loopback needs a bearer token. "
                 "Pass --auth-token (or DEBUGBOX_AUTH_TOKENS) with a secret of 16+ characters."
