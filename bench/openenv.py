@@ -85,6 +85,7 @@ async def one_episode(url: str) -> bool:
             for message in ({"type": "reset", "data": {"task_id": TASK}}, step("view_code"), step("run_tests"), step("submit")):
                 _, reply = await ws_request(ws, message)
                 if reply["type"] != "observation" or (reply["data"]["observation"].get("error") is not None):
+                    print(f"episode failed at {message['type']}: {json.dumps(reply)[:400]}", file=sys.stderr)
                     return False
             return reply["data"]["done"] is True
     except Exception as exc:  # counted as an error
