@@ -249,9 +249,12 @@ def test_the_released_openenv_client_plays_over_websocket_and_http(url, catalog,
 
 
 def test_bind_and_token_rules():
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError, match="needs a bearer token"):
         with openenv_server("--backend", "local", "--host", "0.0.0.0", timeout_s=20):
             pass
+    # The OpenEnv image's exception: its container is the boundary (Dockerfile.openenv).
+    with openenv_server("--backend", "local", "--host", "0.0.0.0", "--container-boundary") as (_, url):
+        assert http(f"{url}/health")[0] == 200
     token = "t" * 20
     with openenv_server("--backend", "local", "--auth-token", f"alice={token}") as (_, url):
         assert http(f"{url}/health")[0] == 200  # health stays open: orchestrators and from_docker_image poll it
