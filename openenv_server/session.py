@@ -93,6 +93,8 @@ class Session:
         except ValidationError as exc:
             raise ProtocolError(f"Bad reset parameters: {_errors(exc)}", "VALIDATION_ERROR") from None
         task_id = params.task_id or self._pick(params)
+        if self.service.catalog.get(task_id) is None:  # before ending the live episode: a typo must not cost it
+            raise ProtocolError(f"No task {quoted(task_id)} (task_id). Call the list_tasks tool to see the available task ids.", "VALIDATION_ERROR")
         await self.close()
         try:
             started = await self.service.start_task(task_id, params.max_steps, owner=self.owner)
@@ -166,7 +168,16 @@ class Session:
         if tool in OUTPUT_TOOLS:
             self.last_output = text
         if hasattr(result, "syntax_ok"):
-            self.syntax_error = None if result.syntax_ok else text.split("\n\n")[1] if "\n\n" in text else text
+            issue = getattr(result, "syntax_error", None)
+            if result.syntax_ok:
+                self.syntax_error = None
+            elif issue is not None:
+                self.syntax_error = f"{result.path} line {issue.line}, column {issue.column}: {issue.message}"
+            else:
+                self.syntax_error = getattr(result, "syntax_unchecked", None) or "the syntax could not be checked"
+        elif isinstance(getattr(result, "syntax", None), list):  # undo, reset_code: the files they restored
+            broken = [f for f in result.syntax if f.syntax_error is not None]
+            self.syntax_error = None if not broken else f"{broken[0].path} line {broken[0].syntax_error.line}: {broken[0].syntax_error.message}"
 
     # -- state and close -------------------------------------------------------------------
 

@@ -121,8 +121,16 @@ def test_bad_input_is_a_clear_error_and_the_connection_survives(url):
         obs, _, _ = env.step(("replace_text", {"path": "nope.py", "old_text": "a", "new_text": "b"}))
         assert obs.error["error_type"] == "execution_error" and "only these files can be edited" in obs.error["message"]
         assert obs.metadata["step"] == 0  # errors cost no step
+        obs, _, _ = env.step(("replace_lines", {"start_line": 1, "end_line": 1, "new_code": "def broken(:"}))
+        assert obs.error is None and obs.metadata["syntax_error"].startswith("binary_search.py line 1")
+        obs, _, _ = env.step(("undo", {}))
+        assert obs.metadata["syntax_error"] is None and obs.metadata["step"] == 2
         env._ws.send("{not json")
         assert json.loads(env._ws.recv(timeout=10))["data"]["code"] == "INVALID_JSON"
+        live = env.state()["episode_id"]
+        with pytest.raises(EnvError, match="No task 'no_such_task'"):
+            env.reset(task_id="no_such_task")
+        assert env.state()["episode_id"] == live and not env.state()["done"]  # a bad reset leaves the episode alone
         env.step(("submit", {}))
         with pytest.raises(EnvError, match="is done.*send reset"):
             env.step(("view_code", {}))
