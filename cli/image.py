@@ -17,6 +17,10 @@ def add_parser(sub) -> None:
     isv.add_argument("--base-image", help="base image with Python 3.11 (default python:3.11-slim)")
     isv.add_argument("--tag", default="debugbox-server:latest")
     isv.set_defaults(func=cmd_image_build_server)
+    iso = image_sub.add_parser("build-openenv", help="build the OpenEnv image (Dockerfile.openenv): serve-openenv, one container per client")
+    iso.add_argument("--base-image", help="base image with Python 3.11 (default python:3.11-slim)")
+    iso.add_argument("--tag", default="debugbox-openenv:latest")
+    iso.set_defaults(func=cmd_image_build_openenv)
     io = image_sub.add_parser("build-offline-base", help="build a base image with debootstrap, for machines without a registry")
     io.add_argument("--tag", default="debugbox-base:bookworm")
     io.add_argument("--suite", default="bookworm")
@@ -31,6 +35,15 @@ def cmd_image_build(args: argparse.Namespace) -> int:
     from sandbox.images.sandbox_image import build_sandbox_image
 
     build_sandbox_image(tag=args.tag, base_image=args.base_image or DEFAULT_BASE_IMAGE, client=docker.from_env())
+    print(f"built {args.tag}", file=sys.stderr)
+    return 0
+
+
+def cmd_image_build_openenv(args: argparse.Namespace) -> int:
+    from sandbox.images.build import DEFAULT_BASE_IMAGE
+    from sandbox.images.server_image import build_openenv_image
+
+    build_openenv_image(tag=args.tag, base_image=args.base_image or DEFAULT_BASE_IMAGE)
     print(f"built {args.tag}", file=sys.stderr)
     return 0
 

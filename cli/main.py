@@ -11,11 +11,11 @@ import argparse
 import logging
 import sys
 
-from cli import containers, demo, image, serve, settings, status, tasks, view
+from cli import containers, demo, image, serve, serve_openenv, settings, status, tasks, view
 from cli import eval as evaluate  # `eval` would shadow the builtin here
 
 # The order `debugbox --help` lists them in.
-COMMAND_GROUPS = (serve, demo, tasks, image, evaluate, view, containers, status)
+COMMAND_GROUPS = (serve, serve_openenv, demo, tasks, image, evaluate, view, containers, status)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,7 +30,7 @@ MAX_FILE_CHARS = DEFAULT_MAX_FILE_CHARS  # the default; the operator's is Episod
 MAX_CODE_CHARS = 200_000
 STEP_BYTES = 560  # a step's history entry and reward, besides its summary (measured with tracemalloc)
 
-EndReason = Literal["submitted", "budget_spent", "idle_timeout", "server_shutdown", "sandbox_failure"]
+EndReason = Literal["submitted", "budget_spent", "idle_timeout", "server_shutdown", "sandbox_failure", "client_closed"]
 
 
 class HistoryEntry(BaseModel):
@@ -175,6 +175,7 @@ class Episode:
                 "idle_timeout": "it was idle too long",
                 "server_shutdown": "the server is shutting down",
                 "sandbox_failure": "its sandbox failed",
+                "client_closed": "its client closed it (an OpenEnv connection closed, or reset started another)",
             }.get(self.end_reason or "", "it ended")
             raise EpisodeFinished(
                 f"Episode {self.episode_id} is finished: {why}; final score {self.score if self.score is not None else 0:.2f}. "

@@ -130,9 +130,12 @@ class LocalSandbox:
 class LocalProvider:
     backend = "local"
 
-    def __init__(self, nproc: int = 64):
+    def __init__(self, nproc: int = 64, concurrent_starts: int | None = None):
         self._nproc = nproc
         self._started = 0
+        # A burst of episodes (64 OpenEnv clients connecting at once) would otherwise start as many
+        # interpreters at once, and on a small loaded machine none answers its ping within 30 s.
+        self._starts = anyio.Semaphore(concurrent_starts or max(2, 2 * (os.cpu_count() or 1)))
 
     async def start(self) -> None:
         return None
@@ -142,7 +145,8 @@ class LocalProvider:
 
     async def acquire(self, episode_id: str) -> LocalSandbox:
         self._started += 1
-        return await LocalSandbox.start(episode_id, self._nproc)
+        async with self._starts:
+            return await LocalSandbox.start(episode_id, self._nproc)
 
     def status(self) -> dict:
         return {"backend": self.backend, "isolation": "process", "sandboxes_started": self._started}

@@ -19,6 +19,7 @@ import docker
 from sandbox.images.build import DEFAULT_BASE_IMAGE, ImageBuildError, Progress, build_image, stderr_progress
 
 SERVER_IMAGE = "debugbox-server:latest"
+OPENENV_IMAGE = "debugbox-openenv:latest"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONTEXT_FILES = ("Dockerfile", "scripts/install_wheels.py")
 
@@ -35,11 +36,12 @@ def collect_wheels(wheelhouse: Path, progress: Progress) -> None:
         raise ImageBuildError(f"`{' '.join(command)}` failed:\n{result.stderr[-3000:]}")
 
 
-def _context(wheelhouse: Path) -> io.BytesIO:
+def _context(wheelhouse: Path, dockerfile: str = "Dockerfile") -> io.BytesIO:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name in CONTEXT_FILES:
-            tar.add(REPO_ROOT / name, arcname=name)
+            source = dockerfile if name == "Dockerfile" else name
+            tar.add(REPO_ROOT / source, arcname=name)
         for wheel in sorted(wheelhouse.glob("*.whl")):
             tar.add(wheel, arcname=f"build/wheelhouse/{wheel.name}")
     buffer.seek(0)
@@ -55,3 +57,18 @@ def build_server_image(
     wheelhouse = REPO_ROOT / "build" / "wheelhouse"
     collect_wheels(wheelhouse, progress)
     return build_image(client or docker.from_env(), tag=tag, base_image=base_image, context=_context(wheelhouse), progress=progress)
+
+
+def build_openenv_image(
+    tag: str = OPENENV_IMAGE,
+    base_image: str = DEFAULT_BASE_IMAGE,
+    client: docker.DockerClient | None = None,
+    progress: Progress = stderr_progress,
+):
+    """The OpenEnv image (Dockerfile.openenv): `debugbox serve-openenv` with the local backend, the
+    container being the isolation boundary (OpenEnv's from_docker_image, a Hugging Face Space)."""
+    wheelhouse = REPO_ROOT / "build" / "wheelhouse"
+    collect_wheels(wheelhouse, progress)
+    return build_image(
+        client or docker.from_env(), tag=tag, base_image=base_image, context=_context(wheelhouse, "Dockerfile.openenv"), progress=progress
+    )

@@ -1,0 +1,96 @@
+"""`debugbox serve-openenv`: the OpenEnv server (reset/step/state over WebSocket and HTTP)."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import logging
+import os
+
+import anyio
+
+from cli import settings
+from cli.common import add_backend_option, add_tasks_option, load_tasks
+from cli.serve import DRAIN_GRACE_S
+
+log = logging.getLogger("debugbox")
+
+
+def add_parser(sub) -> None:
+    serve = sub.add_parser("serve-openenv", help="run the OpenEnv server (WebSocket /ws, HTTP /reset /step /state)")
+    serve.add_argument("--host", default=os.environ.get("DEBUGBOX_OPENENV_HOST", "127.0.0.1"), help="bind address (default loopback; env DEBUGBOX_OPENENV_HOST)")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="port (default 8000, or $PORT)")
+    serve.add_argument("--auth-token", action="append", default=[], metavar="[NAME=]TOKEN", help="bearer token clients must send (repeatable; required off loopback; env DEBUGBOX_AUTH_TOKENS)")
+    serve.add_argument("--allowed-origin", action="append", default=[], metavar="ORIGIN", help="browser Origin allowed besides loopback (repeatable; env DEBUGBOX_ALLOWED_ORIGINS)")
+    serve.add_argument(
+        "--container-boundary",
+        action="store_true",
+        help="allow a non-loopback bind without a token: only for the OpenEnv image, whose container is the boundary and whose published port is the only way in",
+    )
+    add_tasks_option(serve)
+    add_backend_option(serve)
+    settings.add_options(serve)
+    serve.set_defaults(func=cmd_serve_openenv)
+
+
+def security(args: argparse.Namespace, environ=None):
+    from openenv_server.security import ConfigError, Security
+
+    env = os.environ if environ is None else environ
+    tokens = args.auth_token or [t for t in env.get("DEBUGBOX_AUTH_TOKENS", "").split(",") if t.strip()]
+    origins = args.allowed_origin or [o.strip() for o in env.get("DEBUGBOX_ALLOWED_ORIGINS", "").split(",") if o.strip()]
+    try:
+        return Security.build(args.host, [t.strip() for t in tokens], origins, container_boundary=args.container_boundary)
+    except ConfigError as exc:
+        raise settings.ConfigError(str(exc)) from None
+
+
+def cmd_serve_openenv(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from environment.runtime import running
+    from environment.service import DebugService
+    from openenv_server.app import build_app
+    from sandbox.factory import make_provider
+
+    guard = security(args)
+    service_settings = settings.service_settings(args)
+    docker_settings = settings.docker_settings(args) if args.backend != "local" else None
+    catalog = load_tasks(args)
+    provider = make_provider(args.backend, docker_settings)
+    service = DebugService(catalog, provider, service_settings)
+    app = build_app(service, guard)
+    where = f"http://{args.host}:{args.port}"
+    log.info("debugbox (OpenEnv) serving %d tasks on %s with the %s backend (%s)", len(catalog.tasks), where, provider.backend,
+             f"{len(guard.tokens)} bearer token(s)" if guard.tokens else "loopback, no token")
+    gc.collect()
+    gc.freeze()  # as `debugbox serve`: keep the long-lived objects out of full collections
+
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", lifespan="off", ws_max_size=16 * 1024 * 1024)
+    server = _server(config)
+
+    async def main() -> None:
+        async def stop() -> None:
+            await service.drain(DRAIN_GRACE_S)
+            server.should_exit = True
+
+        async with running(service, handle_signals=True, on_signal=stop):
+            await server.serve()
+
+    anyio.run(main)
+    return 0
+
+
+def _server(config):
+    """uvicorn without its own signal handling: debugbox's stops it after draining, then removes the
+    sandboxes (see mcp_server/http.py's UvicornServer for why)."""
+    from contextlib import contextmanager
+
+    import uvicorn
+
+    class _NoSignalCapture(uvicorn.Server):
+        @contextmanager
+        def capture_signals(self):
+            yield
+
+    return _NoSignalCapture(config)
