@@ -12,6 +12,7 @@ import anyio
 import pytest
 from mcp import Client
 
+from tests.conftest import require_docker
 from tests.helpers import text_of
 
 pytestmark = pytest.mark.anyio
@@ -245,11 +246,10 @@ def _host_processes_with(marker: str) -> list[int]:
     return found
 
 
+@pytest.mark.parametrize("backend", ["local"])  # the host sees a local sandbox's processes; Docker: the hostile test
 async def test_a_session_s_processes_are_gone_when_debug_stop_returns(client, backend):
     """On the local backend the host's process table is checked right after debug_stop, with no run
     in between (a run would end the session by itself)."""
-    if backend != "local":
-        pytest.skip("the host can see a local sandbox's processes; the Docker case is in the hostile test")
     episode = await start(client)
     marker = f"debugbox-stop-{os.getpid()}-{time.monotonic_ns()}"
     spawn = f"import subprocess\nsubprocess.Popen(['sh', '-c', 'sleep 600; echo {marker}'], start_new_session=True)\nx = 1\n"
@@ -301,11 +301,11 @@ async def test_a_debug_session_over_streamable_http(backend):
             assert traced["debugger"] == "a trace ran in the sandbox" and traced["calls"][0]["returned"] == "-1"
 
 
+@pytest.mark.parametrize("backend", ["docker"])  # the local backend is process isolation only
 async def test_one_episode_s_session_cannot_reach_another_s(client, backend):
     """Each episode's session lives in its own sandbox: another episode sees none of its processes
     (Docker; the local backend is process isolation only) and cannot end it."""
-    if backend != "docker":
-        pytest.skip("process isolation only: the local backend shares the host's process table")
+    require_docker()
     first, second = await start(client), await start(client)
     marker = f"debugbox-tenant-{time.monotonic_ns()}"
     await call(client, "debug_start", episode_id=first, target=f"import time\nsecret = {marker!r}\nx = 1\n", breakpoints=[])
