@@ -11,8 +11,13 @@ import hashlib
 import hmac
 import ipaddress
 from dataclasses import dataclass
+from pathlib import Path
 
 from environment.registry import LOCAL_OWNER
+
+# Only the OpenEnv image (Dockerfile.openenv) carries this file: the one place a token-less
+# non-loopback bind is allowed, since its container is the boundary and its published port the way in.
+IMAGE_MARKER = Path("/opt/debugbox/openenv-image")
 
 LOCAL_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
 
@@ -58,6 +63,13 @@ class Security:
         """container_boundary: the OpenEnv image's own server, reached only through the port its
         container publishes (OpenEnv clients send no token); the one exception to the token rule."""
         tokens = dict(parse_token(spec) for spec in token_specs if spec.strip())
+        if container_boundary and not IMAGE_MARKER.exists():
+            # Outside the image nothing but a token stands between the network and the episodes' code
+            # (the local backend is process isolation only): the flag is refused there.
+            raise ConfigError(
+                f"--container-boundary is only for the debugbox OpenEnv image (its marker {IMAGE_MARKER} is missing here). "
+                "Serve on loopback, or pass --auth-token (or DEBUGBOX_AUTH_TOKENS) to serve on another address."
+            )
         if not is_loopback(host) and not tokens and not container_boundary:
             raise ConfigError(
                 f"refusing to serve on {host}: any address but loopback needs a bearer token. "

@@ -260,9 +260,11 @@ def test_bind_and_token_rules():
     with pytest.raises(RuntimeError, match="needs a bearer token"):
         with openenv_server("--backend", "local", "--host", "0.0.0.0", timeout_s=20):
             pass
-    # The OpenEnv image's exception: its container is the boundary (Dockerfile.openenv).
-    with openenv_server("--backend", "local", "--host", "0.0.0.0", "--container-boundary") as (_, url):
-        assert http(f"{url}/health")[0] == 200
+    # The OpenEnv image's exception (its container is the boundary) is refused anywhere else; the
+    # image itself serves with it in tests/test_openenv_docker.py.
+    with pytest.raises(RuntimeError, match="only for the debugbox OpenEnv image"):
+        with openenv_server("--backend", "local", "--host", "0.0.0.0", "--container-boundary", timeout_s=20):
+            pass
     token = "t" * 20
     with openenv_server("--backend", "local", "--auth-token", f"alice={token}") as (_, url):
         assert http(f"{url}/health")[0] == 200  # health stays open: orchestrators and from_docker_image poll it
