@@ -182,6 +182,22 @@ class Episode:
                 "Call start_task to begin a new episode."
             )
 
+    def summary(self) -> dict:
+        """The state every front end shows of an episode: budget, outcome and rewards; no code."""
+        return {
+            "episode_id": self.episode_id,
+            "task_id": self.task.id,
+            "step": self.step,
+            "max_steps": self.max_steps,
+            "steps_remaining": self.steps_remaining,
+            "done": self.done,
+            "end_reason": self.end_reason,
+            "score": self.score,
+            "resolved": self.resolved,
+            "reward_mode": self.reward_mode,
+            "rewards": list(self.rewards),
+        }
+
     @property
     def untouched(self) -> bool:
         """The editable files are exactly the originals (after any edits, undos and resets)."""

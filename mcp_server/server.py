@@ -351,17 +351,7 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
             raise ResourceNotFoundError(str(exc)) from None
         return json.dumps(
             {
-                "episode_id": ep.episode_id,
-                "task_id": ep.task.id,
-                "step": ep.step,
-                "max_steps": ep.max_steps,
-                "steps_remaining": ep.steps_remaining,
-                "done": ep.done,
-                "end_reason": ep.end_reason,
-                "score": ep.score,
-                "resolved": ep.resolved,
-                "reward_mode": ep.reward_mode,
-                "rewards": ep.rewards,
+                **ep.summary(),
                 "history": [h.model_dump() for h in ep.history],
                 "submission": ep.outcome.model_dump() if ep.outcome else None,
                 # The code is read through view_code, which costs a step: here only once it is over.

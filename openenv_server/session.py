@@ -184,20 +184,9 @@ class Session:
     def state(self) -> dict:
         if self.episode_id is None:
             return {"episode_id": None, "step_count": 0}
-        ep = self._episode()
-        return {
-            "episode_id": ep.episode_id,
-            "step_count": ep.step,
-            "task_id": ep.task.id,
-            "max_steps": ep.max_steps,
-            "steps_remaining": ep.steps_remaining,
-            "done": ep.done,
-            "end_reason": ep.end_reason,
-            "score": ep.score,
-            "resolved": ep.resolved,
-            "reward_mode": ep.reward_mode,
-            "rewards": list(ep.rewards),
-        }
+        summary = self._episode().summary()
+        # OpenEnv's State names the step count step_count.
+        return {"episode_id": summary.pop("episode_id"), "step_count": summary.pop("step"), **summary}
 
     async def close(self) -> None:
         """End the live episode (unscored) and remove its sandbox."""
