@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from svcconf.errors import ConfigError
+from svcconf.interpolate import resolve
 from svcconf.layers import env_overrides, merge_all
 from svcconf.parse import parse
 from svcconf.registry import ServiceRegistry
@@ -39,7 +40,7 @@ def load_service(
     if "name" not in raw:
         raise ConfigError("the [service] section must set a name", "name", source=source)
     try:
-        return structure(Service, raw)
+        return structure(Service, resolve(raw, environ))
     except ConfigError as exc:
         raise ConfigError(exc.message, exc.path, exc.line, source or exc.source) from None
 
