@@ -63,3 +63,18 @@ def test_load_documents_reports_line(tmp_path):
 
 def test_catalogue_size(albums):
     assert len(albums) == 24
+
+
+def test_suggestions_rank_by_distance_then_popularity(searcher):
+    from minisearch.suggest import Suggester
+
+    suggester = Suggester(searcher.index)
+    assert suggester.candidates("jaz", 1) == ["jazz"]
+    assert suggester.candidates("Jazz") == ["jazz"]
+    assert suggester.did_you_mean('"paino trio"') is None
+
+
+def test_decades_skip_missing_years(searcher):
+    from minisearch.facets import decade_counts
+
+    assert decade_counts(searcher.index, ["a09", "a04", "a05"]) == [("1960s", 1), ("1970s", 2)]
