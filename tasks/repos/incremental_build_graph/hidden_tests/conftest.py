@@ -84,3 +84,13 @@ def graph(jobs):
 @pytest.fixture
 def executor(graph):
     return Executor(graph, SOURCES)
+
+
+@pytest.fixture
+def jobfile_text():
+    return JOBFILE
+
+
+@pytest.fixture
+def sources():
+    return dict(SOURCES)
