@@ -199,8 +199,8 @@ def _pip_failure(result: subprocess.CompletedProcess[str], doing: str) -> Enviro
     if found := _NOT_FOUND.search(output):
         package = found.group(1)
         return EnvironmentBuildError(
-            f"package {package!r}: no release on the package index satisfies it (an unknown package, or a version that does "
-            f"not exist). pip said: {_last_error(output)}",
+            f"package {_name(package)!r}: no release on the package index satisfies {package!r} (an unknown package, or a "
+            f"version that does not exist). pip said: {_last_error(output)}",
             package=_name(package),
         )
     if built := _NOT_BUILT.search(output):
@@ -208,7 +208,7 @@ def _pip_failure(result: subprocess.CompletedProcess[str], doing: str) -> Enviro
         why = "it has no wheel for the sandbox and building it from source failed"
         if _COMPILER.search(output):
             why += " (it needs a compiler or build tool that is missing or failed on this host)"
-        return EnvironmentBuildError(f"package {package!r}: {why}. pip said: {_last_error(output)}", package=_name(package))
+        return EnvironmentBuildError(f"package {_name(package)!r}: {why}. pip said: {_last_error(output)}", package=_name(package))
     return EnvironmentBuildError(f"pip failed {doing} (exit {result.returncode}): {tail}")
 
 
