@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tasks import globs
+from sandbox.environment_request import EnvironmentRequest
 
 TASK_ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,79}$"
 
@@ -130,6 +131,37 @@ def editable_problem(path: str, tests: TestsSpec) -> str | None:
         if path.startswith(directory + "/"):
             return f"{path} sits in the test directory {directory}/, which the hidden tests share; test code cannot be editable"
     return None
+class EnvironmentSpec(BaseModel):
+    """`[environment]`: the packages the task's code needs besides the standard library and pytest.
+
+    `packages` lists PEP 508 requirements (`["attrs==24.*", "six"]`); `requirements` names a
+    requirements file relative to the task directory (`"requirements.txt"`, or `"src/requirements.txt"`
+    for a project that ships its own). Both may be given; their union is installed. Pip options,
+    URLs and paths are refused (sandbox/environment_request.py).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    packages: tuple[str, ...] = ()
+    requirements: str | None = None
+
+    @field_validator("packages")
+    @classmethod
+    def _packages_parse(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if value:
+            EnvironmentRequest(requirements=value)  # raises naming the bad requirement
+        return value
+
+    @field_validator("requirements")
+    @classmethod
+    def _requirements_is_relative(cls, value: str | None) -> str | None:
+        return None if value is None else check_relative_path(value)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> EnvironmentSpec:
+        if not self.packages and self.requirements is None:
+            raise ValueError("[environment] needs `packages = [...]` or `requirements = \"requirements.txt\"`")
+        return self
 
 
 class TaskSpec(BaseModel):
@@ -148,6 +180,7 @@ class TaskSpec(BaseModel):
     test_timeout_s: float = Field(default=5.0, gt=0, le=600)
     run_timeout_s: float = Field(default=30.0, gt=0, le=3600)
     tests: TestsSpec = TestsSpec()
+    environment: EnvironmentSpec | None = None
 
     @field_validator("main_file")
     @classmethod
@@ -187,6 +220,8 @@ class Task(BaseModel):
     hidden_test_files: dict[str, str]  # keyed by their project path ("hidden_tests/..." by default)
     solution_files: dict[str, str]  # keyed like source_files
     origin: str = ""  # the directory it was loaded from, for messages
+    # `[environment]` resolved at load (its requirements file read): what every sandbox of the task needs.
+    environment: EnvironmentRequest | None = None
 
     @property
     def id(self) -> str:
@@ -227,7 +262,13 @@ class Task(BaseModel):
     @cached_property
     def content_digest(self) -> str:
         """sha256 of everything that decides how the original code runs: a cache key for what it does."""
-        parts = {"spec": self.spec.model_dump(mode="json"), "sources": self.source_files, "tests": self.test_files, "hidden": self.hidden_test_files}
+        # Keys a task leaves at their defaults stay out, so tasks without them keep their cached baselines.
+        defaults = {"environment"} if self.spec.environment is None else set()
+        defaults |= {"tests"} if self.spec.tests.is_default else set()
+        spec = self.spec.model_dump(mode="json", exclude=defaults or None)
+        parts = {"spec": spec, "sources": self.source_files, "tests": self.test_files, "hidden": self.hidden_test_files}
+        if self.environment is not None:  # only then: tasks without one keep their cached baselines
+            parts["environment"] = list(self.environment.requirements)
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
 
 
