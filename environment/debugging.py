@@ -158,6 +158,9 @@ class DebuggerTools:
                 test_timeout_s=spec.test_timeout_s,
                 max_output_bytes=self.settings.max_output_bytes,
                 limits=self.settings.limits,
+                root=spec.tests.root,
+                pytest_args=list(spec.tests.args),
+                markers=spec.tests.markers,
             )
             result = await runs.run(self.registry, handle, request)
             ep.charge("trace", f"{function} in {(test or code.strip().splitlines()[0])[:60]}")
@@ -205,7 +208,7 @@ class DebuggerTools:
         """One debugger request; a sandbox that fails is discarded (the session with it) and the
         call fails without a step; a cancelled call discards it too (the runner may be mid-answer)."""
         if handle.sandbox is None:
-            handle.sandbox = await self.registry.provider.acquire(handle.episode.episode_id)
+            handle.sandbox = await self.registry.provider.acquire(handle.episode.episode_id, environment=handle.episode.task.environment)
         try:
             answer = await call(handle.sandbox)
         except anyio.get_cancelled_exc_class():

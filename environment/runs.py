@@ -59,6 +59,9 @@ def _pytest(
         max_output_bytes=settings.max_output_bytes,
         limits=settings.limits,
         scoring=scoring,
+        root=spec.tests.root,
+        pytest_args=list(spec.tests.args),
+        markers=spec.tests.markers,
     )
 
 
@@ -81,7 +84,7 @@ async def run(registry: EpisodeRegistry, handle: EpisodeHandle, request: RunRequ
         handle.debug_note = {"pytest": "tests ran in the sandbox", "trace": "a trace ran in the sandbox"}.get(request.kind, "a snippet ran in the sandbox")
     for attempt in (1, 2):
         if handle.sandbox is None:
-            handle.sandbox = await registry.provider.acquire(handle.episode.episode_id)
+            handle.sandbox = await registry.provider.acquire(handle.episode.episode_id, environment=handle.episode.task.environment)
         try:
             return await handle.sandbox.run(request, on_event)
         except anyio.get_cancelled_exc_class():
