@@ -11,7 +11,7 @@ log = logging.getLogger("debugbox")
 
 
 def add_tasks_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tasks", action="append", default=[], metavar="DIR", help="an extra task pack (repeatable; also DEBUGBOX_TASKS)")
+    parser.add_argument("--tasks", action="append", default=[], metavar="DIR", help="an extra task pack: a directory, or a shipped pack by name (repos); repeatable; also DEBUGBOX_TASKS")
 
 
 def add_backend_option(parser: argparse.ArgumentParser) -> None:

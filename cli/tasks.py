@@ -27,7 +27,7 @@ from harness.checker.check import CheckOptions, check_paths, check_tasks
 from harness.checker.play import EPISODE_STEPS
 from harness.checker.recording import RecordingProvider
 from harness.checker.report import format_report
-from tasks.loader import BUNDLED_PACK, Catalog
+from tasks.loader import SHIPPED_PACKS, Catalog, resolve_pack
 from tasks.model import DIFFICULTIES
 
 DEFAULT_RUNS = 3
@@ -74,7 +74,7 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
 def add_tasks_check_and_import(tasks_subparsers) -> None:
     """Add `check` and `import humanevalpack|quixbugs` under the `debugbox tasks` subparsers."""
     check = tasks_subparsers.add_parser("check", help="prove tasks valid by playing real episodes (exit 1 if any is invalid)")
-    check.add_argument("paths", nargs="*", metavar="PATH", help="task packs or task directories (default: the bundled pack)")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="task packs or task directories, or a shipped pack by name: bundled, repos (default: both)")
     _add_check_options(check)
     check.set_defaults(func=cmd_tasks_check)
 
@@ -176,7 +176,7 @@ def _quiet_expected_tool_errors() -> None:
 
 def cmd_tasks_check(args: argparse.Namespace) -> int:
     _quiet_expected_tool_errors()
-    paths = [Path(p) for p in args.paths] or [BUNDLED_PACK]
+    paths = [resolve_pack(p) for p in args.paths] or list(SHIPPED_PACKS.values())
     options = _options(args)
     report = anyio.run(check_paths, paths, options, _connector(options))
     print(format_report(report))

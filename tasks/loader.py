@@ -16,6 +16,11 @@ from sandbox.environment_request import EnvironmentRequest
 from tasks.model import Task, TaskSpec
 
 BUNDLED_PACK = Path(__file__).parent / "bundled"
+REPOS_PACK = Path(__file__).parent / "repos"
+# Packs shipped with debugbox, by name. `bundled` (small tasks on the standard library) is served
+# by default; `repos` (repository-shaped tasks with third-party packages: each needs its
+# environment built once) is named where a pack is expected: `--tasks repos`, `tasks check repos`.
+SHIPPED_PACKS = {"bundled": BUNDLED_PACK, "repos": REPOS_PACK}
 TASKS_ENV_VAR = "DEBUGBOX_TASKS"
 MAX_TASK_FILE_BYTES = 1_000_000
 IGNORED_NAMES = {"__pycache__", ".pytest_cache", ".DS_Store"}
@@ -222,12 +227,26 @@ class Catalog:
         ]
 
 
+def resolve_pack(spec: str | Path) -> Path:
+    """A pack directory; or, when no file or directory of that name exists here, the pack shipped
+    with debugbox by that name (`repos`)."""
+    path = Path(spec)
+    if not path.exists() and str(spec) in SHIPPED_PACKS:
+        return SHIPPED_PACKS[str(spec)]
+    return path
+
+
 def pack_dirs(extra: list[str] | None = None, *, include_bundled: bool = True, environ: dict[str, str] | None = None) -> list[Path]:
-    """The packs to load: the bundled one, then DEBUGBOX_TASKS (os.pathsep-separated), then --tasks."""
+    """The packs to load: the bundled one, then DEBUGBOX_TASKS (os.pathsep-separated), then --tasks;
+    a shipped pack named twice (say `bundled` again) is loaded once."""
     env = os.environ if environ is None else environ
     dirs = [BUNDLED_PACK] if include_bundled else []
-    dirs += [Path(p) for p in env.get(TASKS_ENV_VAR, "").split(os.pathsep) if p.strip()]
-    dirs += [Path(p) for p in extra or []]
+    named = [p for p in env.get(TASKS_ENV_VAR, "").split(os.pathsep) if p.strip()] + list(extra or [])
+    for spec in named:
+        pack = resolve_pack(spec)
+        if pack in SHIPPED_PACKS.values() and pack in dirs:
+            continue
+        dirs.append(pack)
     return dirs
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tasks.loader import SHIPPED_PACKS
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Higher floors may import lower ones; a package's rank is its floor.
@@ -33,12 +35,17 @@ MAX_LINES = 420  # "~400"
 STANDALONE = {"sandbox/runner.py"}  # copied into the sandbox image alone: it cannot import its neighbours
 
 
+def _in_a_task_pack(path: Path) -> bool:
+    """Task code (the shipped packs' programs and tests) is data, not debugbox's own modules."""
+    return any(path.is_relative_to(pack) for pack in SHIPPED_PACKS.values())
+
+
 def product_modules() -> list[Path]:
     modules = []
     for package in FLOORS:
         directory = ROOT / package
         if directory.is_dir():
-            modules += [p for p in directory.rglob("*.py") if "bundled" not in p.parts and "__pycache__" not in p.parts]
+            modules += [p for p in directory.rglob("*.py") if not _in_a_task_pack(p) and "__pycache__" not in p.parts]
     return sorted(modules)
 
 

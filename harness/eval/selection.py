@@ -1,5 +1,6 @@
 """Which tasks an evaluation runs: `--tasks` takes task ids, difficulties, `tag:NAME`, `all`, and
-task pack directories (every task of the pack), comma-separated or repeated."""
+task pack directories or shipped packs by name (`repos`: every task of the pack), comma-separated
+or repeated."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.loader import Catalog, load_catalog, load_pack
+from tasks.loader import Catalog, load_catalog, load_pack, resolve_pack
 from tasks.model import DIFFICULTIES_IN_WORDS, Difficulty, Task
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,8 @@ def select_tasks(specs: Sequence[str], extra_packs: Sequence[str] = ()) -> Selec
     specs = split_specs(specs) or [ALL]
     packs = [str(Path(p)) for p in extra_packs]
     known = load_catalog(packs)
-    pack_specs = [s for s in specs if s not in known.tasks and s != ALL and not s.startswith(TAG_PREFIX) and Path(s).is_dir()]
-    packs += [str(Path(p)) for p in pack_specs]
+    pack_specs = [s for s in specs if s not in known.tasks and s != ALL and not s.startswith(TAG_PREFIX) and resolve_pack(s).is_dir()]
+    packs += [str(resolve_pack(p)) for p in pack_specs]
     catalog = load_catalog(packs) if pack_specs else known
     for error in catalog.errors:
         log.warning("task rejected: %s", error)
@@ -57,7 +58,7 @@ def select_tasks(specs: Sequence[str], extra_packs: Sequence[str] = ()) -> Selec
                 raise SelectionError(f"no task carries the tag {spec[len(TAG_PREFIX):]!r}")
             chosen.update(t.id for t in matched)
         elif spec in pack_specs:
-            tasks, _ = load_pack(Path(spec))
+            tasks, _ = load_pack(resolve_pack(spec))
             chosen.update(t.id for t in tasks if t.id in catalog.tasks)
         else:
             raise SelectionError(
