@@ -1,0 +1,43 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from ledgerreport import EU, US, sniff
+from ledgerreport.coerce import parse_amount, parse_date, parse_percent
+from ledgerreport.formatting import amount, percent
+from ledgerreport.grouping import group_by
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("1,234.50", "1234.50"), ("(12.00)", "-12.00"), ("12.00-", "-12.00"), ("$ 1,249", "1249"), ("-0.5", "-0.5")],
+)
+def test_us_amounts(text, expected):
+    assert parse_amount(text) == Decimal(expected)
+
+
+def test_eu_amounts_with_eu_separators():
+    assert parse_amount("1.234,50", decimal_sep=",", thousands_sep=".") == Decimal("1234.50")
+    assert parse_amount("56,00-", decimal_sep=",", thousands_sep=".") == Decimal("-56.00")
+
+
+def test_dates_and_percentages():
+    assert parse_date("31.12.2024", EU.date_format) == date(2024, 12, 31)
+    assert parse_percent("12,5%", ",") == Decimal("0.125")
+
+
+def test_sniffing(samples):
+    assert sniff(samples["eu_branches.csv"]) is EU
+    assert sniff(samples["us_branches.csv"]) is US
+
+
+def test_group_by_sorted_input(make_record):
+    records = [make_record("A", "1"), make_record("A", "2"), make_record("B", "3")]
+    groups = group_by(records, ("region",))
+    assert {k: len(v) for k, v in groups.items()} == {("A",): 2, ("B",): 1}
+
+
+def test_formatting():
+    assert amount(Decimal("-1234.5")) == "(1,234.50)"
+    assert percent(Decimal("0.1467")) == "14.7%"
