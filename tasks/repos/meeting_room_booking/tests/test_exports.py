@@ -12,7 +12,7 @@ def test_ics_event(scheduler, day):
 
 def test_fold_long_lines():
     pieces = fold("X" * 200)
-    assert [len(p) for p in pieces] == [75, 75, 53]
+    assert [len(p) for p in pieces] == [75, 75, 52]
     assert all(p.startswith(" ") for p in pieces[1:])
 
 
