@@ -365,3 +365,16 @@ async def test_missing_image_is_built_once_logged_then_found_by_the_next_server(
             await provider.aclose()
         removed, kept = environment_image.remove_environment_images(engine, f"{environment_image.LABEL_ENVIRONMENT}={unique.key}")
         assert removed and not kept
+
+
+def test_bench_environments_still_runs(tmp_path):
+    require_docker()
+    out = tmp_path / "BENCHMARKS_ENVIRONMENTS.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.environments", "--repeat", "2", "--out", str(out)],
+        cwd=Path(__file__).parents[1], capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = out.read_text()
+    assert "`start_task` with a prebuilt environment image, pool hit, p50" in text and "environment image / plain image" in text
+    assert "| start_task, environment image, pool hit | 2 |" in text
