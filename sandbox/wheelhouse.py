@@ -137,6 +137,8 @@ def fetch_wheels(request: EnvironmentRequest, target: TargetPython, cache: Path 
                 package=str(parse_wheel_filename(unfit[0])[0]),
             )
         (wheels_dir / MANIFEST).write_text(json.dumps({"requirements": list(request.requirements), "wheels": wheels}, indent=1))
+        if final.exists() and _read_manifest(final) is None:
+            shutil.rmtree(final, ignore_errors=True)  # a damaged cache entry (a wheel changed or gone): replaced
         try:
             os.replace(wheels_dir, final)
         except OSError:  # another process finished the same download first: use theirs
