@@ -250,6 +250,14 @@ class Task(BaseModel):
         return {path: count_tests({path: text}) for path, text in self.test_files.items()}
 
     @cached_property
+    def visible_test_ids(self) -> frozenset[str]:
+        return test_ids(self.test_files)
+
+    @cached_property
+    def hidden_test_ids(self) -> frozenset[str]:
+        return test_ids(self.hidden_test_files)
+
+    @cached_property
     def visible_test_count(self) -> int:
         return sum(self.visible_test_counts.values())
 
@@ -290,6 +298,36 @@ def _function_cases(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     for decorator in node.decorator_list:
         cases *= _parametrize_cases(decorator)
     return cases
+
+
+def _class_test_ids(prefix: str, node: ast.ClassDef) -> list[str]:
+    found = []
+    for item in node.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name.startswith("test"):
+            found.append(f"{prefix}::{node.name}::{item.name}")
+        elif isinstance(item, ast.ClassDef) and item.name.startswith("Test"):
+            found += _class_test_ids(f"{prefix}::{node.name}", item)
+    return found
+
+
+def test_ids(files: dict[str, str]) -> frozenset[str]:
+    """The node ids (without parameters) of the tests the files define as written: `path::test_x`,
+    `path::TestClass::test_y`. Scoring counts a test only when the files (or the original's run)
+    name it, so code that conjures extra passing tests at run time earns nothing for them."""
+    found: list[str] = []
+    for path, text in files.items():
+        if not path.endswith(".py"):
+            continue
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+                found.append(f"{path}::{node.name}")
+            elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+                found += _class_test_ids(path, node)
+    return frozenset(found)
 
 
 def count_tests(files: dict[str, str]) -> int:
