@@ -41,3 +41,27 @@ def test_group_by_sorted_input(make_record):
 def test_formatting():
     assert amount(Decimal("-1234.5")) == "(1,234.50)"
     assert percent(Decimal("0.1467")) == "14.7%"
+
+
+def test_conditions_and_aggregates(make_record):
+    from ledgerreport.aggregates import mean, median, total
+    from ledgerreport.filters import where
+
+    records = [make_record(amount=a, region=r) for a, r in (("100", "A"), ("250", "B"), ("40", "A"))]
+    chosen = where(records, "amount>=100")
+    assert [r["amount"] for r in chosen] == [Decimal(100), Decimal(250)]
+    assert total(records, "amount") == Decimal(390)
+    assert median(records, "amount") == Decimal(100)
+    assert mean(chosen, "amount") == Decimal(175)
+
+
+def test_percent_needs_a_sign():
+    with pytest.raises(ValueError):
+        parse_percent("12", ".")
+
+
+def test_unknown_column_kind():
+    from ledgerreport import Column
+
+    with pytest.raises(ValueError, match="unknown kind"):
+        Column("colour", "rgb")
