@@ -22,6 +22,7 @@ import pytest
 from mcp import Client
 
 from environment.runtime import running
+from harness.eval.selection import select_tasks
 from environment.service import DebugService
 from environment.settings import ServiceSettings
 from mcp_server.server import build_server
@@ -85,6 +86,9 @@ def test_the_pack_is_shipped_and_named():
     assert pack_dirs(["bundled", "repos"], environ={"DEBUGBOX_TASKS": "repos"}) == [SHIPPED_PACKS["bundled"], REPOS_PACK]
     catalog = load_catalog(["repos"], environ={})
     assert set(IDS) <= set(catalog.tasks) and not catalog.errors
+    # `debugbox eval --tasks repos`: every task of the pack, and the spawned server loads it too.
+    selection = select_tasks(["repos"])
+    assert sorted(t.id for t in selection.tasks) == sorted(IDS) and selection.packs == [str(REPOS_PACK)]
 
 
 @pytest.mark.parametrize("task", PACK, ids=IDS)
