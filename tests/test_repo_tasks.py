@@ -237,3 +237,37 @@ async def test_attacks_through_the_project_earn_no_more_than_honest_code(repo_se
     assert attacked.score == 0.0 and not attacked.resolved, (attacked, visible.text())
     assert visible.passed <= 2, visible.text()
     assert attacked_solution.score <= 1.0
+
+
+# -- the resident runner keeps third-party imports warm ---------------------------------------
+
+PROBE_TEST = """import sys
+LOADED = {name: name in sys.modules for name in ("xml.dom.minidom", "shelfmod")}
+
+def test_what_was_loaded_before_this_module():
+    print(LOADED)
+    assert LOADED == EXPECTED
+"""
+
+
+@pytest.mark.parametrize("preload", [[], ["xml.dom.minidom", "shelfmod"]])
+async def test_preloaded_modules_are_warm_in_every_run_and_the_episodes_own_never(backend, preload):
+    """`preload` imports installed modules once in the runner's pristine process, so a run finds them
+    in sys.modules; a name that is the episode's own module (shelfmod.py in the workspace) is never
+    imported there: the runner's process never runs the episode's code."""
+    from sandbox.base import RunRequest
+
+    expected = {"xml.dom.minidom": bool(preload), "shelfmod": False}
+    files = {"shelfmod.py": "raise SystemExit('imported by the runner')\n", "tests/test_probe.py": f"EXPECTED = {expected!r}\n" + PROBE_TEST}
+    provider = make_provider(backend)
+    await provider.start()
+    try:
+        sandbox = await provider.acquire("preload-probe")
+        try:
+            for _ in range(2):  # the first run preloads; the second finds them still there
+                result = await sandbox.run(RunRequest(kind="pytest", files=files, targets=["tests/test_probe.py"], preload=preload))
+                assert [t.outcome for t in result.tests] == ["passed"], result
+        finally:
+            await sandbox.close(reuse=False)
+    finally:
+        await provider.aclose()
