@@ -271,3 +271,46 @@ async def test_preloaded_modules_are_warm_in_every_run_and_the_episodes_own_neve
             await sandbox.close(reuse=False)
     finally:
         await provider.aclose()
+
+
+def nested_project(tmp_path: Path) -> Catalog:
+    """The fixture with its project one level down, in app/: [tests] root = "app"."""
+    task_dir = copy_task(tmp_path)
+    for folder in ("src", "solution"):
+        inner = task_dir / folder / "app"
+        inner.mkdir()
+        for entry in list((task_dir / folder).iterdir()):
+            if entry.name != "app":
+                entry.rename(inner / entry.name)
+    spec = task_dir / "task.toml"
+    spec.write_text(
+        spec.read_text()
+        .replace('main_file = "shelf/stock.py"', 'main_file = "app/shelf/stock.py"')
+        .replace('editable = ["shelf/*.py"]', 'editable = ["app/shelf/*.py"]')
+        .replace('visible_dir = "tests"', 'visible_dir = "app/tests"\nroot = "app"')
+        .replace('hidden_dir = "tests"', 'hidden_dir = "app/tests"')
+    )
+    catalog = Catalog()
+    catalog.add_pack(task_dir)
+    assert not catalog.errors, catalog.errors
+    return catalog
+
+
+async def test_a_project_below_the_workspace_root_runs_from_its_root(backend, tmp_path):
+    """root = "app": pytest runs in app/ (its pyproject.toml, its conftest, `from shelf import ...`),
+    and every node id the agent sees is still a project path (app/tests/...)."""
+    catalog = nested_project(tmp_path)
+    task = catalog.get(TASK)
+    service = DebugService(catalog, make_provider(backend), ServiceSettings())
+    async with running(service):
+        episode = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
+        visible = await service.run_tests(episode, owner=LOCAL_OWNER)
+        assert (visible.passed, visible.total) == (2, 3), visible.text()
+        assert visible.passing == ["app/tests/test_stock.py::test_each", "app/tests/test_stock.py::test_pairs"]
+        assert "app/tests/test_stock.py::test_dozen" in visible.text()
+        chosen = await service.run_tests(episode, owner=LOCAL_OWNER, tests=["app/tests/test_stock.py::test_dozen"])
+        assert (chosen.passed, chosen.total) == (0, 1)
+        path = "app/shelf/units.py"
+        await service.replace_lines(episode, 1, len(task.source_files[path].splitlines()), task.solution_files[path], path, owner=LOCAL_OWNER)
+        submitted = await service.submit(episode, owner=LOCAL_OWNER)
+        assert submitted.resolved and submitted.score == 1.0 and submitted.hidden_total == 5
