@@ -461,7 +461,11 @@ class Reporter:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_collection_modifyitems(self, session, config, items):
+        planted = [item for item in items if self._check_role(item.nodeid) in ("first", "last")]
         yield
+        # A selection the task's configuration makes (-m, or -k in its addopts) never drops the check.
+        present = {id(item) for item in items}
+        items.extend(item for item in planted if id(item) not in present)
         # Whatever order other plugins chose: one check before every test, one after.
         roles = {id(item): self._check_role(item.nodeid) for item in items}
         items.sort(key=lambda item: {"first": 0, "last": 2}.get(roles[id(item)], 1))

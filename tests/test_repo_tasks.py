@@ -314,3 +314,17 @@ async def test_a_project_below_the_workspace_root_runs_from_its_root(backend, tm
         await service.replace_lines(episode, 1, len(task.source_files[path].splitlines()), task.solution_files[path], path, owner=LOCAL_OWNER)
         submitted = await service.submit(episode, owner=LOCAL_OWNER)
         assert submitted.resolved and submitted.score == 1.0 and submitted.hidden_total == 5
+
+
+async def test_a_selection_in_the_projects_config_never_drops_the_runners_check(tmp_path):
+    """The project's own addopts select tests by name (-k stock); the planted harness check does not
+    match, and must still run (else every run would be void: this failed before the runner put it back)."""
+    config = (PACK / TASK / "src/pyproject.toml").read_text().replace('"--strict-markers"', '"--strict-markers -k stock"')
+    task_dir = copy_task(tmp_path, files={"src/pyproject.toml": config})
+    catalog = Catalog()
+    catalog.add_pack(task_dir)
+    service = DebugService(catalog, make_provider("local"), ServiceSettings())
+    async with running(service):
+        visible, submitted = await play(service, catalog.get(TASK).solution_files[MODULE])
+    assert (visible.passed, visible.total) == (3, 3) and "tampered" not in visible.text(), visible.text()
+    assert submitted.resolved
