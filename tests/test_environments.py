@@ -287,7 +287,7 @@ async def test_environment_image_builds_offline(wheel_cache):
 
 async def test_environment_pool_shrinks_to_zero_when_idle(wheel_cache, venv_cache):
     require_docker()
-    provider = _provider("docker", wheel_cache, venv_cache, environment_pool_idle_s=2)
+    provider = _provider("docker", wheel_cache, venv_cache, environment_pool_idle_s=8)  # long enough for a loaded engine to refill
     await provider.start()
     engine = docker.from_env()
     try:
@@ -303,7 +303,7 @@ async def test_environment_pool_shrinks_to_zero_when_idle(wheel_cache, venv_cach
             def mine() -> list[dict]:
                 return engine.api.containers(all=True, filters={"label": f"{LABEL_INSTANCE}={provider.instance}", "ancestor": image})
 
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60
             while provider.status()["pools"].get(image, 0) < 1 and time.monotonic() < deadline:
                 await anyio.sleep(0.2)
             assert provider.status()["pools"].get(image, 0) >= 1  # warm while in use
