@@ -183,6 +183,25 @@ def test_sdist_needing_a_missing_compiler_names_the_package(tmp_path, wheel_cach
     assert "building it from source failed" in str(caught.value) and "compiler" in str(caught.value)
 
 
+def test_only_binary_refuses_to_build_an_sdist(tmp_path, wheel_cache, monkeypatch):
+    source = tmp_path / "sdist_only_zq7-1.0"
+    source.mkdir()
+    marker = tmp_path / "build-script-ran"
+    (source / "setup.py").write_text(f"open({str(marker)!r}, 'w').close()\nfrom setuptools import setup\nsetup(name='sdist-only-zq7', version='1.0', py_modules=[])\n")
+    links = tmp_path / "links"
+    links.mkdir()
+    with tarfile.open(links / "sdist_only_zq7-1.0.tar.gz", "w:gz") as archive:
+        archive.add(source, arcname="sdist_only_zq7-1.0")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
+    monkeypatch.setenv("DEBUGBOX_ONLY_BINARY", "1")
+    with pytest.raises(EnvironmentBuildError) as caught:
+        fetch_wheels(EnvironmentRequest(requirements=["sdist-only-zq7==1.0"]), TargetPython.host(), wheel_cache)
+    assert caught.value.package == "sdist-only-zq7" and not marker.exists()
+    monkeypatch.delenv("DEBUGBOX_ONLY_BINARY")  # by default the host builds it (the pack is trusted)
+    built = fetch_wheels(EnvironmentRequest(requirements=["sdist-only-zq7==1.0"]), TargetPython.host(), wheel_cache)
+    assert list(built.wheels)[0].startswith("sdist_only_zq7-1.0-py3-none-any") and marker.exists()
+
+
 def test_installer_refuses_where_a_network_is_reachable(tmp_path):
     interfaces = {name for _, name in socket.if_nameindex()}
     if interfaces <= {"lo"}:
@@ -287,7 +306,7 @@ async def test_environment_image_builds_offline(wheel_cache):
 
 async def test_environment_pool_shrinks_to_zero_when_idle(wheel_cache, venv_cache):
     require_docker()
-    provider = _provider("docker", wheel_cache, venv_cache, environment_pool_idle_s=2)
+    provider = _provider("docker", wheel_cache, venv_cache, environment_pool_idle_s=8)  # long enough for a loaded engine to refill
     await provider.start()
     engine = docker.from_env()
     try:
@@ -303,7 +322,7 @@ async def test_environment_pool_shrinks_to_zero_when_idle(wheel_cache, venv_cach
             def mine() -> list[dict]:
                 return engine.api.containers(all=True, filters={"label": f"{LABEL_INSTANCE}={provider.instance}", "ancestor": image})
 
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60
             while provider.status()["pools"].get(image, 0) < 1 and time.monotonic() < deadline:
                 await anyio.sleep(0.2)
             assert provider.status()["pools"].get(image, 0) >= 1  # warm while in use
