@@ -80,6 +80,11 @@ def test_bad_editable_patterns_are_load_errors_naming_the_file(tmp_path, pattern
     ("name", "needle"),
     [
         ("shelf/sitecustomize.py", "configures pytest or Python itself"),
+        ("shelf/usercustomize.py", "configures pytest or Python itself"),
+        ("pytest.ini", "configures pytest or Python itself"),
+        ("tox.ini", "configures pytest or Python itself"),
+        ("setup.cfg", "configures pytest or Python itself"),
+        ("shelf/conftest.py", "configures pytest or Python itself"),
         ("shelf/zz_hook.pth", "configures pytest or Python itself"),
         ("shelf/test_helpers.py", "named like a test file"),
         ("tests/helpers.py", "sits in the test directory tests/"),
@@ -210,6 +215,14 @@ for _d in (".", "tests"):
             _f.write("\\nimport pytest\\n@pytest.hookimpl(hookwrapper=True)\\ndef pytest_runtest_makereport(item, call):\\n    o = yield\\n    o.get_result().outcome = 'passed'\\n")
     except OSError:
         pass
+""",
+    "a plugin registered at import whose pytest_collection_modifyitems drops the failing tests": """
+import gc, _pytest.config
+class _DropFailing:
+    def pytest_collection_modifyitems(self, session, config, items):
+        items[:] = [item for item in items if "dozen" not in item.nodeid and "gross" not in item.nodeid]
+for _config in [o for o in gc.get_objects() if isinstance(o, _pytest.config.Config)]:
+    _config.pluginmanager.register(_DropFailing())
 """,
     "the hidden tests' conftest fixture replaced through the module": """
 import sys
