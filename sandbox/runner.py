@@ -1669,8 +1669,9 @@ def debug_child_main(request: dict, workspace: str, event_fd: int, command_fd: i
         events.write(json.dumps({**event, "token": token}) + "\n")
         events.flush()
 
-    os.chdir(workspace)
-    sys.path.insert(0, workspace)
+    root = project_root(request, workspace)
+    os.chdir(root)
+    sys.path[:0] = [root] if root == workspace else [root, workspace]
     os.environ.update(HOME=workspace, TMPDIR=workspace, PYTHONDONTWRITEBYTECODE="1", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     sys.dont_write_bytecode = True
     limits = dict(request.get("limits") or {})
@@ -1684,7 +1685,10 @@ def debug_child_main(request: dict, workspace: str, event_fd: int, command_fd: i
     if target.get("kind") == "test":
         plugin = DebugPlugin(dbg, stop_at_start)
         # -s: the program's prints reach the answer as they happen; no terminal report (the outcome is in the end's answer).
-        args = [*pytest_args([target.get("test", "")], workspace), "-s", "-p", "no:faulthandler", "--no-header", "--tb=no", "-qqqq", "--no-summary"]
+        test = str(target.get("test", ""))
+        if root != workspace:  # pytest names the test from the project's root
+            test = test.removeprefix(os.path.relpath(root, workspace) + "/")
+        args = [*pytest_args([test], root, None, request), "-s", "-p", "no:faulthandler", "--no-header", "--tb=no", "-qqqq", "--no-summary"]
         code = int(pytest.main(args, plugins=[plugin]))
         outcomes = list(plugin.outcomes.values())
         summary = ", ".join(f"{outcomes.count(o)} {o}" for o in ("passed", "failed", "error", "skipped") if outcomes.count(o)) or "no test ran"
@@ -1931,11 +1935,12 @@ def debug_request(request: dict, emit, workdir: str, scratch: list[str], private
         if not isinstance(target, dict) or target.get("kind") not in ("test", "python"):
             emit({"event": "error", "message": "debug_start needs a target: {kind: test, test} or {kind: python, code}"})
             return
-        if target["kind"] == "test":
+        problem = project_problem(request)
+        if target["kind"] == "test" and not problem:
             problem = selection_problem({"targets": [target.get("test")]})
-            if problem:
-                emit({"event": "error", "message": problem})
-                return
+        if problem:
+            emit({"event": "error", "message": problem})
+            return
         State.runs += 1
         State.session_note = None
         try:

@@ -80,6 +80,11 @@ def test_bad_editable_patterns_are_load_errors_naming_the_file(tmp_path, pattern
     ("name", "needle"),
     [
         ("shelf/sitecustomize.py", "configures pytest or Python itself"),
+        ("shelf/usercustomize.py", "configures pytest or Python itself"),
+        ("pytest.ini", "configures pytest or Python itself"),
+        ("tox.ini", "configures pytest or Python itself"),
+        ("setup.cfg", "configures pytest or Python itself"),
+        ("shelf/conftest.py", "configures pytest or Python itself"),
         ("shelf/zz_hook.pth", "configures pytest or Python itself"),
         ("shelf/test_helpers.py", "named like a test file"),
         ("tests/helpers.py", "sits in the test directory tests/"),
@@ -211,6 +216,14 @@ for _d in (".", "tests"):
     except OSError:
         pass
 """,
+    "a plugin registered at import whose pytest_collection_modifyitems drops the failing tests": """
+import gc, _pytest.config
+class _DropFailing:
+    def pytest_collection_modifyitems(self, session, config, items):
+        items[:] = [item for item in items if "dozen" not in item.nodeid and "gross" not in item.nodeid]
+for _config in [o for o in gc.get_objects() if isinstance(o, _pytest.config.Config)]:
+    _config.pluginmanager.register(_DropFailing())
+""",
     "the hidden tests' conftest fixture replaced through the module": """
 import sys
 def _forged_stock():
@@ -328,3 +341,19 @@ async def test_a_selection_in_the_projects_config_never_drops_the_runners_check(
         visible, submitted = await play(service, catalog.get(TASK).solution_files[MODULE])
     assert (visible.passed, visible.total) == (3, 3) and "tampered" not in visible.text(), visible.text()
     assert submitted.resolved
+
+
+async def test_the_debugger_and_trace_work_in_a_project_below_the_workspace_root(backend, tmp_path):
+    """debug_start and trace on a visible test of a root = "app" project: pdb stops in the project's
+    code (paths from the project root), and the trace follows the buggy function."""
+    catalog = nested_project(tmp_path)
+    service = DebugService(catalog, make_provider(backend), ServiceSettings())
+    async with running(service):
+        episode = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
+        started = await service.debug_start(episode, "app/tests/test_stock.py::test_dozen", ["app/shelf/units.py:13"], owner=LOCAL_OWNER)
+        assert started.state == "stopped", started.text()
+        assert (started.path, started.line) == ("app/shelf/units.py", 13), started.text()
+        assert started.locals.get("unit") == "'dozen'"
+        await service.debug_stop(episode, owner=LOCAL_OWNER)
+        traced = await service.trace(episode, "app/tests/test_stock.py::test_dozen", "pieces", owner=LOCAL_OWNER)
+        assert traced.calls_total == 1 and traced.path == "app/shelf/units.py", traced.text()
