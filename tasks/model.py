@@ -42,6 +42,21 @@ def check_relative_path(path: str) -> str:
     return path
 
 
+class SynthesisFacts(BaseModel):
+    """`[synthesis]`: how a synthesized task was made (tasks/synthesis/) and the measured facts its
+    difficulty comes from. Never names where the bug is: only kinds and counts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    package: str  # NAME==VERSION
+    seed: int
+    mutators: tuple[str, ...]  # the kind of each injected bug
+    bugs: int = Field(ge=1)
+    failing_tests: int = Field(ge=1)
+    call_distance: int = Field(ge=-1)  # calls from the nearest failing test to a changed function; -1 unknown
+    files_changed: int = Field(ge=1)
+
+
 class TaskSpec(BaseModel):
     """What `task.toml` holds. Unknown keys are rejected so typos surface at load time."""
 
@@ -57,6 +72,7 @@ class TaskSpec(BaseModel):
     max_steps: int = Field(default=30, ge=1, le=1000)
     test_timeout_s: float = Field(default=5.0, gt=0, le=600)
     run_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    synthesis: SynthesisFacts | None = None
 
     @field_validator("main_file")
     @classmethod
