@@ -179,7 +179,9 @@ class Task(BaseModel):
     @cached_property
     def content_digest(self) -> str:
         """sha256 of everything that decides how the original code runs: a cache key for what it does."""
-        spec = self.spec.model_dump(mode="json", exclude={"environment"} if self.spec.environment is None else None)
+        # Optional tables left out when absent, so tasks without them keep their cached baselines.
+        absent = {name for name in ("environment", "synthesis") if getattr(self.spec, name) is None}
+        spec = self.spec.model_dump(mode="json", exclude=absent or None)
         parts = {"spec": spec, "sources": self.source_files, "tests": self.test_files, "hidden": self.hidden_test_files}
         if self.environment is not None:  # only then: tasks without one keep their cached baselines
             parts["environment"] = list(self.environment.requirements)
