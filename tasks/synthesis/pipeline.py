@@ -10,6 +10,7 @@ tried and every task written, so a second run with the same arguments continues 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -25,7 +26,7 @@ from tasks.synthesis.mutators import Site, find_sites
 from tasks.synthesis.project import load_project
 from tasks.synthesis.recipes import recipe_for
 from tasks.synthesis.sdist import fetch
-from tasks.synthesis.venv import venv_python
+from tasks.synthesis.venv import pinned, venv_python
 from tasks.synthesis.writer import write_task
 
 STATE_FILE = ".synthesis-state.json"
@@ -92,6 +93,7 @@ def synthesize_package(requirement: str, out: Path, count: int, seed: int, cache
     recipe = recipe_for(requirement)
     project = load_project(fetch(recipe.requirement, cache), recipe)
     python = venv_python(cache, project.requires)
+    project = dataclasses.replace(project, requires=pinned(python, project.requires))
     baseline = prepare_baseline(project, python)
     record = state.package(project.requirement)
     rng = random.Random(f"{seed}:{project.requirement}")
@@ -150,6 +152,9 @@ def synthesize_package(requirement: str, out: Path, count: int, seed: int, cache
     hard_done = lambda: len(report.written) >= count  # noqa: E731
     combos = [c for c in _combinations(kept, rng, len(project.mutable) == 1) if "|".join(s.key + s.replacement for s in c) not in record["tried"]]
     run_batch(combos, lambda: not hard_done())
+    # Too few combinations (a small package): more single bugs make up the count.
+    rest = [(s,) for s in sites if s.key + s.replacement not in record["tried"]]
+    run_batch(rest[: max(0, budget - report.tried)], lambda: not hard_done() and report.tried < budget)
     state.save()
     report.seconds = time.monotonic() - started
     return report

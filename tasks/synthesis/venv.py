@@ -43,3 +43,19 @@ def venv_python(cache: Path, requires: tuple[str, ...]) -> Path:
         raise VenvError(f"cannot install {', '.join(wanted)} into a venv: {tail}")
     (home / ".complete").write_text("\n".join(wanted) + "\n")
     return python
+
+
+def pinned(python: Path, requires: tuple[str, ...]) -> tuple[str, ...]:
+    """`requires` pinned to the versions the venv holds (`tzdata` -> `tzdata==2025.2`): a task's
+    sandbox then gets exactly what its tests passed with here."""
+    if not requires:
+        return ()
+    from packaging.requirements import Requirement
+
+    names = [Requirement(r).name for r in requires]
+    script = "import json, sys\nfrom importlib.metadata import version\nprint(json.dumps({n: version(n) for n in sys.argv[1:]}))"
+    done = subprocess.run([str(python), "-c", script, *names], capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise VenvError(f"cannot read the installed versions of {', '.join(names)}: {done.stderr.strip()[-300:]}")
+    versions = json.loads(done.stdout)
+    return tuple(sorted(f"{name}=={versions[name]}" for name in names))
