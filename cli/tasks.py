@@ -87,7 +87,12 @@ def add_tasks_check_and_import(tasks_subparsers) -> None:
     he.add_argument("source", metavar="FILE.jsonl")
     qb = imp_sub.add_parser("quixbugs", help="a QuixBugs checkout (python_programs/, correct_python_programs/, ...)")
     qb.add_argument("source", metavar="DIR")
-    for p in (he, qb):
+    sw = imp_sub.add_parser("swebench", help="SWE-bench-format instances (JSON lines) and a directory of repository checkouts")
+    sw.add_argument("source", metavar="INSTANCES.jsonl")
+    sw.add_argument("--repos", required=True, metavar="DIR", help="git checkouts: DIR/<owner>__<name>, DIR/<owner>/<name> or DIR/<name>")
+    sw.add_argument("--editable", choices=["source", "patch"], default="source", help="every non-test Python file (default) or only the files the gold patch changes")
+    sw.add_argument("--seed", type=int, default=0, help="seeds the sample of PASS_TO_PASS tests made visible")
+    for p in (he, qb, sw):
         p.add_argument("--out", required=True, metavar="DIR", help="the pack directory to write (created if missing)")
         p.add_argument("--limit", type=int, default=None, help="import at most this many tasks")
         p.add_argument("--force", action="store_true", help="replace task directories that already exist in --out")
@@ -199,7 +204,8 @@ def cmd_tasks_import(args: argparse.Namespace) -> int:
         options = _options(args)
         check = partial(check_tasks, options=options, connect=_connector(options))
     try:
-        result = run_import(args.import_format, source, out, limit=args.limit, force=args.force, check=check)
+        options = {"repos": Path(args.repos), "scope": args.editable, "seed": args.seed} if args.import_format == "swebench" else None
+        result = run_import(args.import_format, source, out, limit=args.limit, force=args.force, check=check, options=options)
     except OSError as exc:  # not a QuixBugs checkout, a directory given for a JSON-lines file, ...
         print(f"debugbox: cannot import {source}: {exc}", file=sys.stderr)
         return 2

@@ -34,7 +34,7 @@ from tasks.model import Task
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1  # bump when Baseline or how it is measured changes: older files are then ignored
+CACHE_FORMAT = 2  # bump when Baseline or how it is measured changes: older files are then ignored
 MEASURE_ATTEMPTS = 2
 
 Measure = Callable[[Task], Awaitable[Baseline]]
@@ -169,6 +169,8 @@ def measurer(provider: SandboxProvider, settings: ServiceSettings) -> Measure:
                 visible_total=visible_counts.total,
                 hidden_passing=sorted(passing(hidden)),
                 hidden_total=hidden_counts.total,
+                visible_collected=visible.collected or [t.nodeid for t in visible.tests],
+                hidden_collected=hidden.collected or [t.nodeid for t in hidden.tests],
             )
         raise AssertionError("unreachable")
 

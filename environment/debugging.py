@@ -158,6 +158,9 @@ class DebuggerTools:
                 test_timeout_s=spec.test_timeout_s,
                 max_output_bytes=self.settings.max_output_bytes,
                 limits=self.settings.limits,
+                root=spec.tests.root,
+                pytest_args=list(spec.tests.args),
+                markers=spec.tests.markers,
             )
             result = await runs.run(self.registry, handle, request)
             ep.charge("trace", f"{function} in {(test or code.strip().splitlines()[0])[:60]}")

@@ -285,7 +285,7 @@ class Episode:
     def _editable_text(self, path: str) -> str:
         if path not in self.files:
             kind = "a visible test file" if path in self.task.test_files else "not an editable file" if path in self.readable_files() else "not a file of this task"
-            raise NotEditable(f"path {quoted(path)} is {kind}; only these files can be edited: {', '.join(self.task.spec.editable)}.")
+            raise NotEditable(f"path {quoted(path)} is {kind}; only these files can be edited: {', '.join(self.task.editable)}.")
         return self.files[path]
 
     def plan_replace(self, path: str | None, start_line: int, end_line: int, new_code: str) -> EditPlan:

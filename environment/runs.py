@@ -59,6 +59,9 @@ def _pytest(
         max_output_bytes=settings.max_output_bytes,
         limits=settings.limits,
         scoring=scoring,
+        root=spec.tests.root,
+        pytest_args=list(spec.tests.args),
+        markers=spec.tests.markers,
     )
 
 

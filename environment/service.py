@@ -238,14 +238,15 @@ class DebugService(DebuggerTools):
             # Only a run of every visible test measures progress: a selection neither earns nor moves the potential.
             full_run = chosen is None
             # Before the run: a baseline that cannot be measured fails the call before anything happened.
-            baseline = await self.baseline(ep.task) if full_run else None
+            baseline = await self.baseline(ep.task)
+            known = scoring.known_tests(ep.task.visible_test_ids, baseline.visible_collected)
             request = runs.pytest_request(ep, self.settings, selection=chosen, verbose=verbose)
             result = await runs.run(self.registry, handle, request, runs.progress_relay(progress))
             if chosen is not None and not result.collected and not result.collect_errors:
                 raise selection.no_match(chosen, ep.task.test_files)
             floor = ep.task.visible_test_count if chosen is None else sum(ep.task.visible_test_counts[p] for p in chosen.whole_files())
-            counts = scoring.count(result, floor)
-            reward = ep.record_visible_run(counts.fraction, baseline) if baseline is not None else 0.0
+            counts = scoring.count(result, floor, known)
+            reward = ep.record_visible_run(counts.fraction, baseline) if full_run else 0.0
             ep.charge("run_tests", f"{counts.passed}/{counts.total} passed" + ("" if full_run else " (selected tests)"), reward)
             return rr.RunTestsResult(
                 **await self._after_step(handle),
@@ -260,7 +261,7 @@ class DebugService(DebuggerTools):
                 status=result.status,
                 failures=reports.failures(ep, result),
                 collection_errors=reports.collection_errors(ep, result),
-                passing=[t.nodeid for t in result.tests if t.outcome == "passed"],
+                passing=[t.nodeid for t in result.tests if t.outcome == "passed" and known(t.nodeid)],
                 passing_details=reports.passing(ep, result) if verbose else [],
                 selection=None if chosen is None else chosen.shown(),
                 output_tail=result.stdout + (f"\n{result.stderr}" if result.stderr.strip() else ""),
@@ -386,6 +387,7 @@ class DebugService(DebuggerTools):
         ep = handle.episode
         untouched = ep.untouched  # before the run: the files cannot change while it runs, but say so plainly
         result = await runs.run(self.registry, handle, runs.pytest_request(ep, self.settings, scoring=True))
-        outcome = scoring.score(baseline, result, ep.task.hidden_test_count, untouched=untouched)
+        known = scoring.known_tests(ep.task.hidden_test_ids, baseline.hidden_collected)
+        outcome = scoring.score(baseline, result, ep.task.hidden_test_count, untouched=untouched, known=known)
         reward = ep.finish(outcome, reason)
         return r.Submission(**outcome.model_dump(exclude={"hidden_pass_rate"}), end_reason=reason, reward=reward)

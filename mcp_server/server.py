@@ -332,7 +332,7 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
         if task is None:
             raise ResourceNotFoundError(f"No task {quoted(task_id)}; read tasks://catalog for the ids.")
         spec = task.spec
-        files = [f"- {p} (editable)" for p in spec.editable] + [f"- {p} (visible test)" for p in sorted(task.test_files)]
+        files = [f"- {p} (editable)" for p in task.editable] + [f"- {p} (visible test)" for p in sorted(task.test_files)]
         return (
             f"# {spec.title}\n\n- id: {spec.id}\n- difficulty: {spec.difficulty.value}\n- kind: {spec.kind.value}\n"
             f"- tags: {', '.join(spec.tags) or '-'}\n- step budget: {spec.max_steps}\n\n"

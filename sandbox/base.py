@@ -44,6 +44,12 @@ class RunRequest(BaseModel):
     # The run carries hidden tests: the runner keeps nothing of it and serves no run after it.
     scoring: bool = False
     trace_function: str = ""
+    # A repository-shaped task's [tests]: pytest's root inside the workspace, its extra options, a -m expression.
+    root: str = "."
+    pytest_args: list[str] = []
+    markers: str | None = None
+    # Third-party modules the runner may import once, in its pristine process, so runs start warm.
+    preload: list[str] = []
 
 
 class Frame(BaseModel):

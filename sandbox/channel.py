@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 MAX_EVENT_BYTES = 32 * 1024 * 1024
 # The runner's protocol this server speaks (sandbox/runner.py PROTOCOL_VERSION); a runner that
 # answers with another is refused on connect, with what to do about it.
-RUNNER_PROTOCOL = 4  # 4: debug_start, debug_command, debug_stop and runs of kind trace
+RUNNER_PROTOCOL = 5  # 4: debug_start, debug_command, debug_stop and runs of kind trace; 5: [tests] root, args, markers, preload
 # The runner enforces the run's own timeout; this margin covers forking, a hard kill and cleanup.
 SUPERVISION_MARGIN_S = 15.0
 

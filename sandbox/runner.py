@@ -10,7 +10,9 @@ Requests:
   {"op": "ping", "id": ...}
   {"op": "run", "id": ..., "kind": "pytest" | "python", "files": {path: text},
    "targets": [paths or node ids], "code": str, "timeout_s": float, "test_timeout_s": float,
-   "max_output_bytes": int, "limits": {"memory_mb": int, "nproc": int, "fsize_mb": int}}
+   "max_output_bytes": int, "limits": {"memory_mb": int, "nproc": int, "fsize_mb": int},
+   "root": project dir (pytest's cwd and rootdir; node ids stay relative to the workspace),
+   "pytest_args": [the task's extra options], "markers": a -m expression, "preload": [module names]}
   {"op": "run", "kind": "trace", ..., "trace_function": name}   (targets or code, traced: done has "trace")
   {"op": "debug_start", "id": ..., "files": {...}, "target": {"kind": "test", "test": node id} |
    {"kind": "python", "code": str}, "breakpoints": [{"path", "line", "condition"}], "timeout_s"
@@ -76,7 +78,7 @@ for _plugin in _pytest.config.default_plugins:
     except ImportError:
         pass
 
-PROTOCOL_VERSION = 4
+PROTOCOL_VERSION = 5  # 5: a run's root, pytest_args, markers and preload
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 # Every event we send stays far below the server's line limit (32 MiB): whatever the code under test
 # makes of names and messages, its result is cut here, never turned into a failure of the sandbox.
@@ -575,8 +577,25 @@ def child_main(request: dict, workspace: str, targets: list[str], event_fd: int,
         events.write(json.dumps({**event, "token": token}) + "\n")
         events.flush()
 
-    os.chdir(workspace)
-    sys.path.insert(0, workspace)
+    root = project_root(request, workspace)
+    prefix = "" if root == workspace else os.path.relpath(root, workspace) + "/"
+    if prefix:
+        # pytest names tests from its rootdir (the project's root): the parent and the server know
+        # them by their workspace paths, so every name crosses the pipe with the root in front.
+        send_in_root = send
+
+        def send(event: dict) -> None:
+            if isinstance(event.get("nodeid"), str) and event["nodeid"]:
+                event["nodeid"] = prefix + event["nodeid"]
+            if isinstance(event.get("nodeids"), list):
+                event["nodeids"] = [prefix + n for n in event["nodeids"]]
+            send_in_root(event)
+
+        targets = [t.removeprefix(prefix) for t in targets]
+        if check:
+            check = {**check, "path": check["path"].removeprefix(prefix)}
+    os.chdir(root)
+    sys.path[:0] = [root] if root == workspace else [root, workspace]
     os.environ.update(HOME=workspace, TMPDIR=workspace, PYTHONDONTWRITEBYTECODE="1", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     sys.dont_write_bytecode = True
     limits = dict(request.get("limits") or {})
@@ -584,7 +603,7 @@ def child_main(request: dict, workspace: str, targets: list[str], event_fd: int,
     limits["cpu_s"] = limits.get("cpu_s") or int(float(request.get("timeout_s") or 30)) + 2
     _apply_limits(limits)
     if request["kind"] == "trace":
-        return trace_child(request, workspace, send, float(request.get("timeout_s") or 30))
+        return trace_child(request, workspace, send, float(request.get("timeout_s") or 30), targets, root)
     if request["kind"] == "python":
         return _run_snippet(request.get("code", ""), workspace, send, float(request.get("timeout_s") or 30))
     reporter = Reporter(send, workspace, float(request.get("test_timeout_s") or 10), check, bool(request.get("verbose")))
@@ -594,12 +613,24 @@ def child_main(request: dict, workspace: str, targets: list[str], event_fd: int,
         if keyword is not None:
             # The planted check must run whatever the expression selects (its module's name matches).
             keyword = f"({keyword}) or {os.path.basename(check['path']).removesuffix('.py')}"
-    return int(pytest.main(pytest_args(targets, workspace, keyword), plugins=[reporter]))
+    return int(pytest.main(pytest_args(targets, root, keyword, request), plugins=[reporter]))
 
 
-def pytest_args(targets: list[str], workspace: str, keyword: str | None = None) -> list[str]:
-    # Attached to -k, the expression is one argument that argparse never mistakes for an option.
+def project_root(request: dict, workspace: str) -> str:
+    """The run's pytest root: the workspace, or the task's [tests] root inside it (checked before)."""
+    root = request.get("root") or "."
+    return workspace if root == "." else os.path.join(workspace, root)
+
+
+def pytest_args(targets: list[str], workspace: str, keyword: str | None = None, request: dict | None = None) -> list[str]:
+    """pytest's command line: the task's own options first, then ours (argparse keeps the last of
+    an option given twice, so the runner's settings win)."""
+    request = request or {}
+    markers = request.get("markers")
+    # Attached to -k and -m, an expression is one argument that argparse never mistakes for an option.
     return [
+        *(str(a) for a in request.get("pytest_args") or []),
+        *(["-m" + markers] if isinstance(markers, str) else []),
         *(["-k" + keyword] if keyword is not None else []),
         *targets,
         # Assertion diffs in full (pytest 7 has no verbosity_assertions): the agent cannot ask for
@@ -1989,14 +2020,13 @@ class Tracer:
         return {"function": self.function, "path": self.where, "calls": self.calls, "calls_total": self.calls_total, "truncated": self.entries >= MAX_TRACE_ENTRIES}
 
 
-def trace_child(request: dict, workspace: str, send, timeout_s: float) -> int:
+def trace_child(request: dict, workspace: str, send, timeout_s: float, targets: list[str], root: str) -> int:
     tracer = Tracer(str(request.get("trace_function") or ""), workspace)
-    targets = list(request.get("targets") or [])
     try:
         if targets:
             reporter = Reporter(send, workspace, float(request.get("test_timeout_s") or 10))
             sys.settrace(tracer.global_trace)
-            code = int(pytest.main(pytest_args(targets, workspace), plugins=[reporter]))
+            code = int(pytest.main(pytest_args(targets, root, None, request), plugins=[reporter]))
         else:
             sys.settrace(tracer.global_trace)
             code = _run_snippet(request.get("code", ""), workspace, send, timeout_s)
@@ -2153,6 +2183,20 @@ def selection_problem(request: dict) -> str | None:
             return f"refusing target {clip(repr(target), 200)}: a path or node id, never an option"
     if keyword is not None and (not isinstance(keyword, str) or len(keyword) > MAX_NAME_CHARS or any(c in keyword for c in "\x00\r\n")):
         return "refusing the keyword expression: at most 1000 characters on one line"
+    return project_problem(request)
+
+
+def project_problem(request: dict) -> str | None:
+    """The task's [tests] settings, as the server checked them at load: not taken on trust either."""
+    root = request.get("root") or "."
+    if not isinstance(root, str) or (root != "." and not _safe_relative(root)):
+        return f"refusing root {clip(repr(root), 200)}: a directory inside the workspace"
+    args = request.get("pytest_args") or []
+    if not isinstance(args, list) or len(args) > 40 or not all(isinstance(a, str) and a and len(a) <= 300 and not any(c in a for c in "\x00\r\n") for a in args):
+        return "refusing pytest_args: at most 40 one-line options"
+    markers = request.get("markers")
+    if markers is not None and (not isinstance(markers, str) or len(markers) > MAX_NAME_CHARS or any(c in markers for c in "\x00\r\n")):
+        return "refusing markers: one -m expression of at most 1000 characters"
     return None
 
 

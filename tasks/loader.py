@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from tasks import globs
+from tasks.model import Task, TaskSpec, editable_problem
 from sandbox.environment_request import EnvironmentRequest
 from tasks.model import Task, TaskSpec
 
@@ -75,6 +77,10 @@ def _parse_spec(toml_path: Path) -> TaskSpec:
         ) from None
 
 
+def _in_project(directory: str, path: str) -> str:
+    return path if directory == "." else f"{directory}/{path}"
+
+
 def load_task(task_dir: Path) -> Task:
     """Load one task directory or raise InvalidTask naming every problem found."""
     spec = _parse_spec(task_dir / "task.toml")
@@ -86,12 +92,29 @@ def load_task(task_dir: Path) -> Task:
     if not description.strip():
         errors.append(TaskLoadError(description_path, "missing or empty: the agent needs a description"))
     source = _read_tree(task_dir / "src")
-    tests = {f"tests/{p}": t for p, t in _read_tree(task_dir / "tests").items()}
-    hidden = {f"hidden_tests/{p}": t for p, t in _read_tree(task_dir / "hidden_tests").items()}
+    tests = {_in_project(spec.tests.visible_dir, p): t for p, t in _read_tree(task_dir / "tests").items()}
+    hidden = {_in_project(spec.tests.hidden_dir, p): t for p, t in _read_tree(task_dir / "hidden_tests").items()}
     solution = _read_tree(task_dir / "solution")
-    for path in spec.editable:
-        if path not in source:
-            errors.append(TaskLoadError(task_dir / "src" / path, "listed in editable but missing from src/", "editable"))
+    editable, unmatched = globs.expand(spec.editable, source)
+    toml = task_dir / "task.toml"
+    for pattern in unmatched:
+        what = "glob selects no file of src/" if globs.is_glob(pattern) else "listed in editable but missing from src/"
+        errors.append(TaskLoadError(toml if globs.is_glob(pattern) else task_dir / "src" / pattern, f"{pattern!r}: {what}", "editable"))
+    if spec.main_file not in editable and spec.main_file not in unmatched:
+        errors.append(TaskLoadError(toml, f"main_file {spec.main_file!r} must be one of the editable files", "main_file"))
+    for path in editable:
+        problem = editable_problem(path, spec.tests)
+        if problem:
+            errors.append(TaskLoadError(toml, problem, "editable"))
+    # Visible and hidden tests never meet in a run, so they may share a path; neither may shadow a source file.
+    for kind, files, folder in (("visible test", tests, "tests"), ("hidden test", hidden, "hidden_tests")):
+        for path in sorted(files.keys() & source.keys()):
+            errors.append(TaskLoadError(task_dir / folder, f"{kind} {path} would replace the source file src/{path}: move one of them", "tests"))
+    if spec.tests.root != ".":
+        # pytest names a test by its path from the rootdir: every test must sit below the root.
+        outside = sorted(p for p in [*tests, *hidden] if not p.startswith(spec.tests.root + "/"))
+        if outside:
+            errors.append(TaskLoadError(toml, f"{outside[0]} is outside the tests' root {spec.tests.root!r}: tests must sit below it", "tests.root"))
     if not any(p.endswith(".py") for p in tests):
         errors.append(TaskLoadError(task_dir / "tests", "no visible test file (tests/test_*.py)"))
     if not any(p.endswith(".py") for p in hidden):
@@ -99,7 +122,7 @@ def load_task(task_dir: Path) -> Task:
     if not solution:
         errors.append(TaskLoadError(task_dir / "solution", "missing: a task needs a reference solution"))
     for path in solution:
-        if path not in spec.editable:
+        if path not in editable:
             errors.append(TaskLoadError(task_dir / "solution" / path, "solution file is not an editable file of the task"))
     environment = _environment(task_dir, spec, errors)
     if errors:

@@ -39,9 +39,17 @@ def fingerprints(task: Task) -> dict[str, str]:
     return secrets
 
 
+def hidden_only_paths(task: Task) -> list[str]:
+    """The hidden test files' paths that no readable file has. A repository-shaped task may put a
+    hidden file where a visible one sits (they never meet in a run): that path opens the visible
+    file, which is no leak; a hidden line showing up anywhere still is (fingerprints)."""
+    readable = {*task.source_files, *task.test_files}
+    return sorted(p for p in task.hidden_test_files if p not in readable)
+
+
 def secret_paths(task: Task) -> list[str]:
     """Paths an agent might try in view_code or replace_lines to reach a secret file."""
-    paths = sorted(task.hidden_test_files) + [f"solution/{p}" for p in sorted(task.solution_files)]
+    paths = hidden_only_paths(task) + [f"solution/{p}" for p in sorted(task.solution_files)]
     return paths + [f"../{p}" for p in paths] + ["hidden_tests", "solution"]
 
 
@@ -106,7 +114,7 @@ def probe_snippet(task: Task, backend: str) -> str:
     backend it searches only the episode's own sandbox directory: that backend is not a security
     boundary, and the host legitimately holds the task pack (and other episodes' workspaces).
     """
-    relative = sorted(task.hidden_test_files) + [f"solution/{p}" for p in sorted(task.solution_files)]
+    relative = hidden_only_paths(task) + [f"solution/{p}" for p in sorted(task.solution_files)]
     names = sorted({p.rsplit("/", 1)[-1] for p in task.hidden_test_files})
     known = sorted({*task.source_files, *task.test_files})
     whole_filesystem = backend == "docker"

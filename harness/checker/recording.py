@@ -56,6 +56,5 @@ class RecordingProvider:
 
     def pytest_run(self, episode_id: str, hidden: bool) -> RunResult | None:
         """The last pytest run of an episode over its hidden (or visible) tests."""
-        prefix = "hidden_tests/" if hidden else "tests/"
-        matching = [res for req, res in self.runs.get(episode_id, []) if req.kind == "pytest" and req.targets and req.targets[0].startswith(prefix)]
+        matching = [res for req, res in self.runs.get(episode_id, []) if req.kind == "pytest" and req.targets and req.scoring == hidden]
         return matching[-1] if matching else None

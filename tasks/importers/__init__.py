@@ -15,25 +15,29 @@ from typing import Any
 
 import anyio
 
-from tasks.importers import humanevalpack, quixbugs
+from tasks.importers import humanevalpack, quixbugs, swebench
 from tasks.importers.common import ImportResult, Skipped, reject, write_draft
 from tasks.loader import InvalidTask, load_task
 from tasks.model import Task
 
 log = logging.getLogger(__name__)
 
-FORMATS = {"humanevalpack": humanevalpack.drafts, "quixbugs": quixbugs.drafts}
+FORMATS = {"humanevalpack": humanevalpack.drafts, "quixbugs": quixbugs.drafts, "swebench": swebench.drafts}
 
 # Checks loaded tasks; answers with a report whose `verdicts` (task_id, valid, reasons) follow the
 # tasks' order, and its `elapsed_s` (harness.checker.check.check_tasks, its options bound).
 Check = Callable[[list[Task]], Awaitable[Any]]
 
 
-async def import_pack(fmt: str, source: Path, out: Path, *, limit: int | None = None, force: bool = False, check: Check | None = None) -> ImportResult:
-    """`check` judges the tasks written; None keeps every one unchecked."""
+async def import_pack(
+    fmt: str, source: Path, out: Path, *, limit: int | None = None, force: bool = False, check: Check | None = None, options: dict[str, Any] | None = None
+) -> ImportResult:
+    """`check` judges the tasks written; None keeps every one unchecked. `options` go to the
+    format (swebench: repos, scope, seed)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown import format {fmt!r}: choose {', '.join(FORMATS)}")
-    drafts, skipped = FORMATS[fmt](source)
+    # Reading a source is blocking work (git archive, patches): off the event loop.
+    drafts, skipped = await anyio.to_thread.run_sync(lambda: FORMATS[fmt](source, **(options or {})))
     if limit is not None:
         drafts = drafts[: max(0, limit)]
     out.mkdir(parents=True, exist_ok=True)
@@ -62,8 +66,10 @@ async def import_pack(fmt: str, source: Path, out: Path, *, limit: int | None = 
     return result
 
 
-def run_import(fmt: str, source: Path, out: Path, *, limit: int | None = None, force: bool = False, check: Check | None = None) -> ImportResult:
-    return anyio.run(lambda: import_pack(fmt, source, out, limit=limit, force=force, check=check))
+def run_import(
+    fmt: str, source: Path, out: Path, *, limit: int | None = None, force: bool = False, check: Check | None = None, options: dict[str, Any] | None = None
+) -> ImportResult:
+    return anyio.run(lambda: import_pack(fmt, source, out, limit=limit, force=force, check=check, options=options))
 
 
 __all__ = ["FORMATS", "ImportResult", "import_pack", "run_import"]

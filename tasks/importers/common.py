@@ -33,7 +33,12 @@ class TaskDraft:
     solution: str  # the reference version of the main file
     visible_tests: dict[str, str]  # "tests/test_x.py" -> text
     hidden_tests: dict[str, str]  # "hidden_tests/test_x_hidden.py" -> text
-    readonly_sources: dict[str, str] = field(default_factory=dict)  # e.g. node.py beside the program
+    readonly_sources: dict[str, str] = field(default_factory=dict)  # other src/ files, e.g. node.py beside the program
+    # Repository-shaped drafts (the SWE-bench importer): more editable and solution files, [tests], [environment].
+    extra_solution: dict[str, str] = field(default_factory=dict)
+    editable: list[str] | None = None  # None: the main file alone
+    tests_table: dict[str, object] | None = None
+    environment: dict[str, object] | None = None
     tags: list[str] = field(default_factory=list)
     difficulty: Difficulty = Difficulty.medium
     max_steps: int = 30
@@ -145,12 +150,16 @@ def task_toml(draft: TaskDraft) -> str:
         "tags": draft.tags,
         "kind": "bugfix",
         "main_file": draft.main_file,
-        "editable": [draft.main_file],
+        "editable": draft.editable or [draft.main_file],
         "max_steps": draft.max_steps,
         "test_timeout_s": draft.test_timeout_s,
         "run_timeout_s": draft.run_timeout_s,
     }
-    return "".join(f"{key} = {_toml_value(value)}\n" for key, value in fields.items())
+    text = "".join(f"{key} = {_toml_value(value)}\n" for key, value in fields.items())
+    for table, values in (("tests", draft.tests_table), ("environment", draft.environment)):
+        if values:
+            text += f"\n[{table}]\n" + "".join(f"{key} = {_toml_value(value)}\n" for key, value in values.items() if value is not None)
+    return text
 
 
 def write_draft(draft: TaskDraft, out: Path, *, force: bool = False) -> Path:
@@ -165,6 +174,7 @@ def write_draft(draft: TaskDraft, out: Path, *, force: bool = False) -> Path:
         "description.md": draft.description.rstrip() + "\n",
         f"src/{draft.main_file}": draft.source,
         f"solution/{draft.main_file}": draft.solution,
+        **{f"solution/{path}": text for path, text in draft.extra_solution.items()},
         **{f"src/{path}": text for path, text in draft.readonly_sources.items()},
         **draft.visible_tests,
         **draft.hidden_tests,

@@ -1,0 +1,162 @@
+"""The SWE-bench-format importer (issue 18, item 4), end to end on instances this test makes itself:
+a small git repository (`acme/ledger`, a package on `attrs`, with a conftest and pytest options in
+pyproject.toml), a fix commit split into the gold patch and the test patch as SWE-bench splits them,
+and instances in the shared JSON-lines format. Import -> `tasks check` valid (the solution resolves,
+the original scores 0, no leak) -> the real CLI; bad instances are skipped, each with its reason."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import anyio
+import pytest
+
+from environment.registry import LOCAL_OWNER
+from environment.runtime import running
+from environment.service import DebugService
+from environment.settings import ServiceSettings
+from tasks.importers import swebench
+from tasks.loader import Catalog, load_task
+from tests.conftest import make_provider
+
+pytestmark = pytest.mark.anyio
+
+BASE = {
+    "pyproject.toml": '[project]\nname = "ledger"\nversion = "0.1"\ndependencies = ["attrs"]\n\n[tool.pytest.ini_options]\naddopts = "--strict-markers"\n',
+    "ledger/__init__.py": "from ledger.book import Book\nfrom ledger.money import Money\n",
+    "ledger/money.py": (
+        "import attrs\n\n\n@attrs.frozen(order=True)\nclass Money:\n    cents: int\n\n"
+        "    def __add__(self, other: 'Money') -> 'Money':\n        return Money(self.cents + other.cents)\n\n"
+        "    def __neg__(self) -> 'Money':\n        return Money(-self.cents)\n"
+    ),
+    "ledger/book.py": (
+        "from ledger.money import Money\n\n\nclass Book:\n    def __init__(self):\n        self.entries = []\n\n"
+        "    def add(self, amount: Money, refund: bool = False):\n        self.entries.append((amount, refund))\n\n"
+        "    def balance(self) -> Money:\n        total = Money(0)\n        for amount, refund in self.entries:\n"
+        "            total = total + amount\n        return total\n"
+    ),
+    "tests/conftest.py": "import pytest\n\nfrom ledger import Book\n\n\n@pytest.fixture\ndef book():\n    return Book()\n",
+    "tests/test_money.py": "from ledger import Money\n\n\ndef test_add():\n    assert Money(2) + Money(3) == Money(5)\n\n\ndef test_order():\n    assert Money(1) < Money(2)\n",
+    "tests/test_book.py": (
+        "from ledger import Money\n\n\ndef test_empty(book):\n    assert book.balance() == Money(0)\n\n\n"
+        "def test_sales(book):\n    book.add(Money(5))\n    book.add(Money(7))\n    assert book.balance() == Money(12)\n\n\n"
+        "class TestMany:\n    def test_hundred(self, book):\n        for _ in range(100):\n            book.add(Money(1))\n        assert book.balance() == Money(100)\n"
+    ),
+}
+FIXED_BOOK = BASE["ledger/book.py"].replace("total = total + amount", "total = total + (-amount if refund else amount)")
+NEW_TESTS = (
+    "\n\ndef test_refund(book):\n    book.add(Money(10))\n    book.add(Money(4), refund=True)\n    assert book.balance() == Money(6)\n\n\n"
+    "def test_only_refunds(book):\n    book.add(Money(3), refund=True)\n    assert book.balance() == Money(-3)\n\n\n"
+    "class TestRefundsInBulk:\n    def test_many_refunds(self, book):\n        for _ in range(10):\n            book.add(Money(2), refund=True)\n        assert book.balance() == Money(-20)\n"
+)
+FAIL_TO_PASS = ["tests/test_book.py::test_refund", "tests/test_book.py::test_only_refunds", "tests/test_book.py::TestRefundsInBulk::test_many_refunds"]
+PASS_TO_PASS = ["tests/test_book.py::test_empty", "tests/test_book.py::test_sales", "tests/test_book.py::TestMany::test_hundred", "tests/test_money.py::test_add", "tests/test_money.py::test_order"]
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com", "HOME": str(repo), "PATH": "/usr/bin:/bin"}
+    return subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture
+def instances(tmp_path) -> Path:
+    """repos/acme__ledger (a git repository) and instances.jsonl describing its fix."""
+    repo = tmp_path / "repos" / "acme__ledger"
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q")
+    for rel, text in BASE.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "ledger/book.py").write_text(FIXED_BOOK)
+    (repo / "tests/test_book.py").write_text(BASE["tests/test_book.py"] + NEW_TESTS)
+    patch = git(repo, "diff", "--", "ledger")
+    test_patch = git(repo, "diff", "--", "tests")
+    git(repo, "commit", "-qam", "refunds")  # the checkout moves on; the importer reads base_commit
+    good = {
+        "instance_id": "acme__ledger-1", "repo": "acme/ledger", "base_commit": base, "patch": patch, "test_patch": test_patch,
+        "FAIL_TO_PASS": json.dumps(FAIL_TO_PASS), "PASS_TO_PASS": json.dumps(PASS_TO_PASS),  # JSON-encoded, as SWE-bench ships them
+        "problem_statement": "Refunds are added to the balance\n\nA refund should lower the balance, but it raises it.",
+        "requirements": "attrs\n",
+    }
+    rows = [
+        good,
+        {**good, "instance_id": "acme__ledger-django-style", "FAIL_TO_PASS": ["test_refund (tests.test_book.BookTests)"]},
+        {**good, "instance_id": "acme__other-1", "repo": "acme/other"},
+        {**good, "instance_id": "acme__image-1", "repo": "acme/imaged", "image_name": "swebench/acme-imaged:latest"},
+        {**good, "instance_id": "acme__ledger-badpatch", "patch": "diff --git a/ledger/book.py b/ledger/book.py\n--- a/ledger/book.py\n+++ b/ledger/book.py\n@@ -1 +1 @@\n-nothing here\n+x\n"},
+        {**good, "instance_id": "acme__ledger-nofail", "FAIL_TO_PASS": []},
+    ]
+    path = tmp_path / "instances.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "not json\n")
+    return path
+
+
+def test_the_instance_becomes_a_repository_shaped_task(instances, tmp_path):
+    drafts, skipped = swebench.drafts(instances, repos=instances.parent / "repos")
+    reasons = {s.name: s.reason for s in skipped}
+    assert [d.id for d in drafts] == ["acme_ledger_1"]
+    assert "is not a pytest node id" in reasons["acme__ledger-django-style"]
+    assert "no checkout of acme/other" in reasons["acme__other-1"]
+    assert "copying it out of an image is not implemented" in reasons["acme__image-1"]
+    assert "gold patch does not apply at base_commit" in reasons["acme__ledger-badpatch"]
+    assert "missing FAIL_TO_PASS" in reasons["acme__ledger-nofail"]
+    assert "line 7" in reasons
+    from tasks.importers.common import write_draft
+
+    task = load_task(write_draft(drafts[0], tmp_path / "pack"))
+    assert task.spec.environment.packages == ("attrs",)
+    assert task.editable == ("ledger/__init__.py", "ledger/book.py", "ledger/money.py")  # scope "source": every non-test module
+    assert task.spec.main_file == "ledger/book.py" and task.solution_files == {"ledger/book.py": FIXED_BOOK}
+    assert set(task.hidden_test_files) == {"tests/test_book.py", "tests/test_money.py"}
+    assert "tests/conftest.py" in task.readonly_source_files() and "pyproject.toml" in task.readonly_source_files()
+    assert "tests/test_book.py" not in task.source_files
+    hidden_ids = {n.split("[")[0] for n in task.hidden_test_ids}
+    assert hidden_ids == set(FAIL_TO_PASS + PASS_TO_PASS)
+    # Visible: the first third of FAIL_TO_PASS (sorted: TestRefundsInBulk) and a sample of PASS_TO_PASS.
+    assert "tests/test_book.py::TestRefundsInBulk::test_many_refunds" in task.visible_test_ids
+    assert not {"tests/test_book.py::test_refund", "tests/test_book.py::test_only_refunds"} & task.visible_test_ids
+    assert task.description.startswith("Refunds are added to the balance")
+
+
+def test_the_patch_scope_makes_only_the_fixed_files_editable(instances, tmp_path):
+    drafts, _ = swebench.drafts(instances, repos=instances.parent / "repos", scope="patch")
+    assert drafts[0].editable == ["ledger/book.py"]
+
+
+def test_keep_tests_cuts_other_tests_with_their_decorators():
+    source = "import pytest\n\n\n@pytest.mark.parametrize('x', [1, 2])\ndef test_a(x):\n    pass\n\n\ndef test_b():\n    pass\n\n\nclass TestC:\n    def test_c(self):\n        pass\n\n    def helper(self):\n        pass\n"
+    kept = swebench.keep_tests(source, {"test_b"})
+    assert "test_a" not in kept and "parametrize" not in kept and "def test_b" in kept and "def test_c" not in kept and "def helper" in kept
+    compile(kept, "x.py", "exec")
+
+
+async def test_import_check_and_play_on_the_local_backend(instances, tmp_path, capsys):
+    """The real CLI: import with the check (one run, local backend), then the oracle's play through a
+    service: the gold patch resolves, the original scores 0."""
+    from cli.main import main
+
+    out = tmp_path / "pack"
+    argv = ["tasks", "import", "swebench", str(instances), "--repos", str(instances.parent / "repos"), "--out", str(out), "--backend", "local", "--runs", "1"]
+    code = await anyio.to_thread.run_sync(main, argv)  # the CLI runs its own event loop
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "imported 1 task(s)" in printed and "acme_ledger_1" in printed and "skipped (6)" in printed
+    catalog = Catalog()
+    catalog.add_pack(out)
+    assert not catalog.errors
+    service = DebugService(catalog, make_provider("local"), ServiceSettings())
+    async with running(service):
+        task = catalog.get("acme_ledger_1")
+        for files, expected in ((None, 0.0), (task.solution_files, 1.0)):
+            episode = (await service.start_task(task.id, owner=LOCAL_OWNER)).episode_id
+            for path, text in (files or {}).items():
+                await service.replace_lines(episode, 1, len(task.source_files[path].splitlines()), text, path, owner=LOCAL_OWNER)
+            visible = await service.run_tests(episode, owner=LOCAL_OWNER)
+            submitted = await service.submit(episode, owner=LOCAL_OWNER)
+            assert submitted.score == expected and submitted.hidden_total == 8, (submitted, visible.text())
+        assert submitted.resolved and (submitted.fixed, submitted.broken) == (3, 0)
