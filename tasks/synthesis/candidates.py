@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasks.synthesis.mutators import Site, mutate
-from tasks.synthesis.project import Project, absolute_imports
+from tasks.synthesis.project import Project, in_test_dir
 from tasks.synthesis.suite import SuiteRun, run_suite
 from tasks.synthesis.testfilter import keep_units, unit_of, units_in
 
-HIDDEN = "hidden_tests"
 TEST_TIMEOUT_S = 5.0
 
 
@@ -30,17 +29,26 @@ class BaselineError(Exception):
 class Baseline:
     project: Project
     python: Path
-    tests: dict[str, str]  # relative to the tests dir, cut to the kept units (relative imports as written)
+    tests: dict[str, str]  # relative to the tests dir, cut to the kept units
     units: dict[str, set[str]]  # test module -> kept units
     seconds: float  # the slower of the pristine runs of the cut suite
     run_timeout_s: float
 
     def files(self, sources: dict[str, str]) -> dict[str, str]:
-        return {**sources, **{f"{HIDDEN}/{p}": absolute_imports(t, HIDDEN) for p, t in self.tests.items()}}
+        return project_files(sources, self.project.test_dir, self.tests)
+
+    @property
+    def targets(self) -> list[str]:
+        return [in_test_dir(self.project.test_dir, m) for m in self.units]
 
     @property
     def unit_count(self) -> int:
         return sum(len(u) for u in self.units.values())
+
+
+def project_files(sources: dict[str, str], test_dir: str, tests: dict[str, str]) -> dict[str, str]:
+    """The workspace of a run: the package and the tests' directory, as a task's sandbox lays them."""
+    return {**sources, **{in_test_dir(test_dir, p): t for p, t in tests.items()}}
 
 
 def _units_passing(runs: list[SuiteRun]) -> dict[str, set[str]]:
@@ -58,8 +66,9 @@ def _units_passing(runs: list[SuiteRun]) -> dict[str, set[str]]:
 
 def prepare_baseline(project: Project, python: Path, scratch: Path | None = None) -> Baseline:
     limit = 600.0
-    files = {**project.sources, **{f"{HIDDEN}/{p}": absolute_imports(t, HIDDEN) for p, t in project.tests.items()}}
-    runs = [run_suite(python, files, [HIDDEN], test_timeout_s=TEST_TIMEOUT_S, run_timeout_s=limit, scratch=scratch) for _ in range(2)]
+    files = project_files(project.sources, project.test_dir, project.tests)
+    targets = [in_test_dir(project.test_dir, m) for m in project.test_modules]
+    runs = [run_suite(python, files, targets, test_timeout_s=TEST_TIMEOUT_S, run_timeout_s=limit, scratch=scratch) for _ in range(2)]
     if any(r is None or not r.outcomes for r in runs):
         raise BaselineError(f"package {project.requirement}: its test suite did not run on the pristine source")
     units = _units_passing(runs)  # type: ignore[arg-type]
@@ -71,7 +80,7 @@ def prepare_baseline(project: Project, python: Path, scratch: Path | None = None
             tests[module] = keep_units(project.tests[module], units[module])
             units[module] &= units_in(tests[module])
     cut = Baseline(project, python, tests, units, 0.0, limit)
-    check = run_suite(python, cut.files(project.sources), [HIDDEN], test_timeout_s=TEST_TIMEOUT_S, run_timeout_s=limit, scratch=scratch)
+    check = run_suite(python, cut.files(project.sources), cut.targets, test_timeout_s=TEST_TIMEOUT_S, run_timeout_s=limit, scratch=scratch)
     if check is None or not check.outcomes or any(o != "passed" for o in check.outcomes.values()):
         raise BaselineError(f"package {project.requirement}: the suite cut to its passing tests does not pass whole")
     cut.seconds = max(check.seconds, *(r.seconds for r in runs if r))
@@ -123,7 +132,7 @@ def evaluate(baseline: Baseline, sites: tuple[Site, ...], scratch: Path | None =
     budget = max(20.0, baseline.run_timeout_s / 3)
     runs = []
     for _ in range(2):
-        run = run_suite(baseline.python, files, [HIDDEN], test_timeout_s=TEST_TIMEOUT_S, run_timeout_s=budget, scratch=scratch)
+        run = run_suite(baseline.python, files, baseline.targets, test_timeout_s=TEST_TIMEOUT_S, run_timeout_s=budget, scratch=scratch)
         if run is None:
             return "run_timeout"
         if any(n.startswith("<collect>") for n in run.outcomes) or not run.outcomes:

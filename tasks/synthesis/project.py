@@ -1,9 +1,9 @@
 """A package's source tree as synthesis sees it: the importable code (what `src/` of a task
 holds, at the workspace root), its test files, and the modules that may receive bugs.
 
-Test files keep their place relative to the tests directory; relative imports among them
-(`from ._common import x`) are rewritten to absolute ones under the directory they are written to
-(`tests` or `hidden_tests`), since a task runs its two test directories apart.
+Test files keep their project paths (`tests/test_x.py`, or `test_x.py` at the root): a task's
+`[tests] visible_dir` and `hidden_dir` both name that directory, so the package's conftest, helpers
+and relative imports work as in its repository.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ class Project:
     requirement: str
     requires: tuple[str, ...]
     sources: dict[str, str]  # path relative to the import root -> text (the package's .py files)
-    tests: dict[str, str]  # path relative to the tests directory -> text (test modules and their helpers)
+    test_dir: str  # the tests' directory in the project: "tests", or "." for tests at the root
+    tests: dict[str, str]  # path relative to test_dir -> text (test modules and their helpers)
     test_modules: tuple[str, ...]  # the keys of `tests` that are test modules
     mutable: tuple[str, ...]  # the keys of `sources` that may receive bugs
     licence_name: str
@@ -84,6 +85,7 @@ def load_project(sdist: Sdist, recipe: Recipe) -> Project:
         requirement=sdist.requirement,
         requires=sdist.requires,
         sources=sources,
+        test_dir=tests_dir.relative_to(root).as_posix() if tests_dir != root else ".",
         tests=tests,
         test_modules=tuple(p.name for p in test_paths),
         mutable=mutable,
@@ -99,21 +101,6 @@ def _has_code(text: str) -> bool:
         return False
 
 
-def absolute_imports(text: str, package: str) -> str:
-    """`from .x import y` / `from . import y` -> `from {package}.x import y`, edited in place."""
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return text
-    lines = text.splitlines(keepends=True)
-    edits = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            target = package + (f".{node.module}" if node.module else "")
-            edits.append((node.lineno, target, node.level, node.module))
-    for lineno, target, level, module in sorted(edits, reverse=True):
-        line = lines[lineno - 1]
-        old = "from " + "." * level + (module or "")
-        if old in line:
-            lines[lineno - 1] = line.replace(old + " ", f"from {target} ", 1)
-    return "".join(lines)
+def in_test_dir(test_dir: str, name: str) -> str:
+    """The project path of a file of the tests' directory."""
+    return name if test_dir == "." else f"{test_dir}/{name}"

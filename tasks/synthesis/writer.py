@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tasks.synthesis.callgraph import distance
 from tasks.synthesis.candidates import Baseline, Candidate
-from tasks.synthesis.project import absolute_imports
+from tasks.synthesis.project import in_test_dir
 from tasks.synthesis.suite import write_tree
 from tasks.synthesis.testfilter import keep_units
 
@@ -96,11 +96,12 @@ def write_task(out: Path, baseline: Baseline, candidate: Candidate, *, seed: int
         passing = sorted(baseline.units[module] - {u for m, u in failing_all if m == module})
         visible_keep[module] |= set(rng.sample(passing, min(MAX_VISIBLE_PASSING, len(passing))))
 
-    helpers = {p: t for p, t in baseline.tests.items() if p not in baseline.units and p not in project.test_modules}
-    visible = {f"tests/{p}": absolute_imports(t, "tests") for p, t in helpers.items()}
-    visible.update({f"tests/{m}": absolute_imports(keep_units(baseline.tests[m], units), "tests") for m, units in visible_keep.items()})
-    hidden = {f"hidden_tests/{p}": absolute_imports(t, "hidden_tests") for p, t in helpers.items()}
-    hidden.update({f"hidden_tests/{m}": absolute_imports(keep_units(baseline.tests[m], units), "hidden_tests") for m, units in hidden_keep.items() if units})
+    # Helpers of the tests' directory (conftest.py, __init__.py, _common.py) are read-only sources
+    # at their project paths: both the visible and the hidden tests import them from there.
+    test_dir = project.test_dir
+    helpers = {in_test_dir(test_dir, p): t for p, t in baseline.tests.items() if p not in project.test_modules}
+    visible = {f"tests/{m}": keep_units(baseline.tests[m], units) for m, units in visible_keep.items()}
+    hidden = {f"hidden_tests/{m}": keep_units(baseline.tests[m], units) for m, units in hidden_keep.items() if units}
 
     facts = judge(baseline, candidate)
     changed = sorted({s.module for s in candidate.sites})
@@ -113,9 +114,9 @@ def write_task(out: Path, baseline: Baseline, candidate: Candidate, *, seed: int
              "Something in the package has been broken" + (" in more than one place" if facts.bugs > 1 else "") + ", and tests that passed on the released version now fail.", "",
              "Failing tests you can run (`run_tests`):", ""]
     for module, unit in sorted(visible_failing):
-        nodeids = sorted(n for n in candidate.failing if n.startswith(f"hidden_tests/{module}::{unit}"))
+        nodeids = sorted(n for n in candidate.failing if n.startswith(f"{in_test_dir(test_dir, module)}::{unit}"))
         message = candidate.messages.get(nodeids[0], "") if nodeids else ""
-        lines.append(f"- `tests/{module}::{unit}`" + (f": `{message[:200]}`" if message else ""))
+        lines.append(f"- `{in_test_dir(test_dir, module)}::{unit}`" + (f": `{message[:200]}`" if message else ""))
     lines += ["", f"{facts.failing_tests} test(s) of the package's suite fail in all; the rest of the suite, which passes now, must keep passing.",
               "Fix the package (any of its modules may be at fault); do not change the tests. The scoring run uses more of the package's tests than you can see."]
     requires = project.requires
@@ -123,6 +124,7 @@ def write_task(out: Path, baseline: Baseline, candidate: Candidate, *, seed: int
             f"tags = [\"synthesized\", {_toml_str(slug(name))}]", 'kind = "bugfix"', f"main_file = {_toml_str(main_file)}",
             "editable = [" + ", ".join(_toml_str(p) for p in editable) + "]", f"max_steps = {40 if facts.bugs == 1 else 60}",
             f"test_timeout_s = {baseline_test_timeout():g}", f"run_timeout_s = {baseline.run_timeout_s:g}"]
+    toml += ["", "[tests]", f"visible_dir = {_toml_str(test_dir)}", f"hidden_dir = {_toml_str(test_dir)}"]
     if requires:
         toml += ["", "[environment]", "packages = [" + ", ".join(_toml_str(r) for r in requires) + "]"]
     toml += ["", "[synthesis]", f"package = {_toml_str(project.requirement)}", f"seed = {seed}",
@@ -136,7 +138,7 @@ def write_task(out: Path, baseline: Baseline, candidate: Candidate, *, seed: int
     staging = out / f".{tid}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     write_tree(staging, {"task.toml": text, "description.md": "\n".join(lines) + "\n", project.licence_name: project.licence_text})
-    write_tree(staging / "src", candidate.sources)
+    write_tree(staging / "src", {**candidate.sources, **helpers})
     write_tree(staging / "solution", {p: project.sources[p] for p in changed})
     write_tree(staging, {**visible, **hidden})
     shutil.rmtree(task_dir, ignore_errors=True)
