@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import random
 from dataclasses import dataclass
 
 COMPARE_FLIPS = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
@@ -113,6 +114,13 @@ class _Finder(ast.NodeVisitor):
         line = self.lines[left.end_lineno - 1]
         return line[_char_col(line, left.end_col_offset) : _char_col(line, right.col_offset)]
 
+    def _splice(self, node: ast.AST, left: ast.AST, right: ast.AST, middle: str) -> str:
+        """The node's own text with the gap between two of its operands replaced (parentheses kept)."""
+        line = self.lines[node.lineno - 1]
+        start, end = _char_col(line, node.col_offset), _char_col(line, node.end_col_offset)
+        gap_start, gap_end = _char_col(line, left.end_col_offset), _char_col(line, right.col_offset)
+        return line[start:gap_start] + middle + line[gap_end:end]
+
     def _add_text(self, mutator: str, node: ast.AST, text: str, expected: ast.AST) -> None:
         if self._one_line(node) and all(self._one_line(n) for n in ast.walk(node) if hasattr(n, "lineno")):
             self._add(mutator, node, text, expected)
@@ -123,15 +131,15 @@ class _Finder(ast.NodeVisitor):
             new.ops = [COMPARE_FLIPS[type(node.ops[0])]()]
             token = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=", ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
             gap = self._gap(node.left, node.comparators[0]) if self._one_line(node) else ""
-            if gap.strip() == token[type(node.ops[0])]:
-                middle = gap.replace(gap.strip(), token[type(new.ops[0])])
-                self._add_text("flip_comparison", node, self._seg(node.left) + middle + self._seg(node.comparators[0]), new)
+            if _operator_in(gap) == token[type(node.ops[0])]:
+                middle = gap.replace(token[type(node.ops[0])], token[type(new.ops[0])], 1)
+                self._add_text("flip_comparison", node, self._splice(node, node.left, node.comparators[0], middle), new)
         elif isinstance(node, ast.BoolOp) and len(node.values) == 2 and self._one_line(node):
             new = copy.deepcopy(node)
             new.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
             gap = self._gap(node.values[0], node.values[1])
             flipped = gap.replace("and", "or") if isinstance(node.op, ast.And) else gap.replace("or", "and")
-            self._add_text("flip_boolean", node, self._seg(node.values[0]) + flipped + self._seg(node.values[1]), new)
+            self._add_text("flip_boolean", node, self._splice(node, node.values[0], node.values[1], flipped), new)
             self._add_text("drop_condition", node, self._seg(node.values[0]), copy.deepcopy(node.values[0]))
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and self._one_line(node):
             self._add_text("invert_condition", node, self._seg(node.operand), copy.deepcopy(node.operand))
@@ -140,9 +148,9 @@ class _Finder(ast.NodeVisitor):
             new.op = ARITHMETIC_FLIPS[type(node.op)]()
             token = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%"}
             gap = self._gap(node.left, node.right)
-            if gap.strip() == token[type(node.op)]:
-                middle = gap.replace(gap.strip(), token[type(new.op)])
-                self._add_text("flip_arithmetic", node, self._seg(node.left) + middle + self._seg(node.right), new)
+            if _operator_in(gap) == token[type(node.op)]:
+                middle = gap.replace(token[type(node.op)], token[type(new.op)], 1)
+                self._add_text("flip_arithmetic", node, self._splice(node, node.left, node.right, middle), new)
         elif isinstance(node, ast.Call):
             self._call(node)
         elif isinstance(node, ast.Slice):
@@ -214,6 +222,11 @@ class _Finder(ast.NodeVisitor):
                         self._add("early_return", last, f"{original}\n{indent}return {returns[-1].value.id}")
 
 
+def _operator_in(gap: str) -> str:
+    """The operator between two operands' texts, whatever parentheses surround them: ") * (" -> "*"."""
+    return " ".join(gap.replace("(", " ").replace(")", " ").split())
+
+
 def _stringy(node: ast.BinOp) -> bool:
     return any(isinstance(side, ast.JoinedStr) or (isinstance(side, ast.Constant) and isinstance(side.value, (str, bytes))) for side in (node.left, node.right))
 
@@ -263,3 +276,11 @@ def _parsed_as_meant(tree: ast.Module, site: Site) -> bool:
         if getattr(node, "lineno", None) == site.lineno and isinstance(node, ast.expr) and ast.dump(node) == site.expected:
             return True
     return False
+
+
+def seeded_order(sites: list[Site], seed: int, salt: str) -> list[Site]:
+    """The order candidates are tried in: a shuffle fixed by the seed and the package, so one seed
+    always gives the same tasks."""
+    ordered = sorted(sites, key=lambda s: (s.module, s.lineno, s.col, s.mutator, s.replacement))
+    random.Random(f"{seed}:{salt}").shuffle(ordered)
+    return ordered

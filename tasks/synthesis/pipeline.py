@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasks.synthesis.candidates import Candidate, evaluate, prepare_baseline
-from tasks.synthesis.mutators import Site, find_sites
+from tasks.synthesis.mutators import Site, find_sites, seeded_order
 from tasks.synthesis.project import load_project
 from tasks.synthesis.recipes import recipe_for
 from tasks.synthesis.sdist import fetch
@@ -97,8 +97,7 @@ def synthesize_package(requirement: str, out: Path, count: int, seed: int, cache
     baseline = prepare_baseline(project, python)
     record = state.package(project.requirement)
     rng = random.Random(f"{seed}:{project.requirement}")
-    sites = [s for module in project.mutable for s in find_sites(module, project.sources[module])]
-    rng.shuffle(sites)
+    sites = seeded_order([s for module in project.mutable for s in find_sites(module, project.sources[module])], seed, project.requirement)
     by_key = {s.key + s.replacement: s for s in sites}
     written: dict[str, str] = record["written"]
     report.written = [t for t in written if (out / t / "task.toml").is_file()]
