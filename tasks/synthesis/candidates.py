@@ -107,8 +107,7 @@ class Candidate:
 
     @property
     def signature(self) -> tuple:
-        """Near-duplicates: the same failing tests from a bug in the same function(s)."""
-        return (tuple(sorted(f"{s.module}:{s.function}" for s in self.sites)), self.failing)
+        return signature_of(self.sites, self.failing)
 
 
 def apply_sites(sources: dict[str, str], sites: tuple[Site, ...]) -> dict[str, str] | None:
@@ -122,8 +121,14 @@ def apply_sites(sources: dict[str, str], sites: tuple[Site, ...]) -> dict[str, s
     return mutated
 
 
-def evaluate(baseline: Baseline, sites: tuple[Site, ...], scratch: Path | None = None) -> Candidate | str:
-    """A kept candidate, or the reason it was rejected (one word, counted in the report)."""
+def signature_of(sites: tuple[Site, ...], failing: frozenset[str]) -> tuple:
+    """Near-duplicates: the same failing tests from a bug in the same function(s)."""
+    return (tuple(sorted(f"{s.module}:{s.function}" for s in sites)), failing)
+
+
+def evaluate(baseline: Baseline, sites: tuple[Site, ...], scratch: Path | None = None, seen: frozenset | set = frozenset()) -> Candidate | str:
+    """A kept candidate, or the reason it was rejected (one word, counted in the report).
+    `seen`: signatures already kept; a candidate with one of them stops after its first run."""
     sources = apply_sites(baseline.project.sources, sites)
     if sources is None:
         return "does_not_compile"
@@ -142,6 +147,8 @@ def evaluate(baseline: Baseline, sites: tuple[Site, ...], scratch: Path | None =
         failing = frozenset(n for n, o in run.outcomes.items() if o != "passed")
         if not failing:
             return "equivalent"
+        if not runs and signature_of(sites, failing) in seen:
+            return "near_duplicate"
         runs.append((run, failing))
     if runs[0][1] != runs[1][1]:
         return "nondeterministic"

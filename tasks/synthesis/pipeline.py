@@ -133,7 +133,8 @@ def synthesize_package(requirement: str, out: Path, count: int, seed: int, cache
                 if not want():
                     return
                 chunk = batch[i : i + workers]
-                for sites_, result in zip(chunk, pool.map(lambda s: evaluate(baseline, s), chunk)):
+                known = frozenset(signatures)
+                for sites_, result in zip(chunk, pool.map(lambda s: evaluate(baseline, s, seen=known), chunk)):
                     if want():
                         consider(result, "|".join(s.key + s.replacement for s in sites_))
                 state.save()
