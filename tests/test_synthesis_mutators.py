@@ -201,3 +201,20 @@ def test_links_are_dropped_and_metadata_is_read(tmp_path):
     root = unpack(archive, tmp_path / "out")
     assert not (root / "link").exists()
     assert read_requires(root) == ("six>=1.5",)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--package", "parse"], "must be pinned exactly, like parse==1.2.3"),
+        (["--package", "parse>=1"], "must be pinned exactly"),
+        ([], "name at least one --package"),
+        (["--package", "parse==1.22.4", "--count", "0"], "--count and --workers must be at least 1"),
+    ],
+)
+def test_synthesize_refuses_bad_arguments_naming_them(tmp_path, capsys, argv, message):
+    from cli.main import main
+
+    assert main(["tasks", "synthesize", "--out", str(tmp_path / "pack"), *argv]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "pack").exists()  # nothing written, nothing downloaded
