@@ -78,11 +78,13 @@ def pack_figures(pack: Path) -> list[str]:
     kinds = Counter(m for t in tasks if t.spec.synthesis for m in t.spec.synthesis.mutators)
     lines += ["", "Bug kinds: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()), "",
               "Medians per task; tests are test functions counted statically (parametrized cases with literal lists count each case).", ""]
-    lines += ["Candidates (from the state file, all runs):", "", "| package | tried | kept | rejected by reason |", "| --- | ---: | ---: | --- |"]
+    lines += ["Candidates (from the state file, all runs):", "", "| package | tried | kept | rejected by reason | synthesis time | tasks/min |", "| --- | ---: | ---: | --- | ---: | ---: |"]
     for package, record in sorted(state["packages"].items()):
         outcomes = Counter(record["tried"].values())
         kept = outcomes.pop("kept", 0)
-        lines.append(f"| {package} | {sum(outcomes.values()) + kept} | {kept} | {', '.join(f'{k} {v}' for k, v in sorted(outcomes.items())) or '-'} |")
+        seconds = record.get("seconds")
+        timing = f"{seconds:.0f} s | {len(record['written']) / (seconds / 60):.1f}" if seconds else "- | -"
+        lines.append(f"| {package} | {sum(outcomes.values()) + kept} | {kept} | {', '.join(f'{k} {v}' for k, v in sorted(outcomes.items())) or '-'} | {timing} |")
     checked = state.get("checked", {})
     if checked:
         refused = [tid for tid, verdict in checked.items() if verdict != "valid"]

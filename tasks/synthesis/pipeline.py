@@ -155,8 +155,9 @@ def synthesize_package(requirement: str, out: Path, count: int, seed: int, cache
     # Too few combinations (a small package): more single bugs make up the count.
     rest = [(s,) for s in sites if s.key + s.replacement not in record["tried"]]
     run_batch(rest[: max(0, budget - report.tried)], lambda: not hard_done() and report.tried < budget)
-    state.save()
     report.seconds = time.monotonic() - started
+    record["seconds"] = record.get("seconds", 0.0) + report.seconds  # every run's time, for tasks per minute
+    state.save()
     return report
 
 
