@@ -52,6 +52,9 @@ def add_parser(sub) -> None:
     add_tasks_option(ts)
     ts.set_defaults(func=cmd_tasks_show)
     add_tasks_check_and_import(tasks_sub)
+    from cli import synthesize
+
+    synthesize.add_parser(tasks_sub, _add_check_options)
 
 
 def _add_check_options(p: argparse.ArgumentParser) -> None:

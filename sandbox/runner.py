@@ -781,7 +781,9 @@ def warm_up(workdir: str) -> None:
             os.close(fd)
         shutil.rmtree(root, ignore_errors=True)
         for name, module in list(sys.modules.items()):
-            if (getattr(module, "__file__", None) or "").startswith(root):
+            # Also the empty parent modules importlib mode makes (a plain `tests` module without a
+            # path): inherited by every child, it would shadow a task's own `tests` package.
+            if (getattr(module, "__file__", None) or "").startswith(root) or name in ("tests", "tests.test_warm_up"):
                 del sys.modules[name]
     gc.collect()
     gc.freeze()  # children share these pages copy-on-write and never rescan them

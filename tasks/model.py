@@ -47,6 +47,21 @@ def check_relative_path(path: str) -> str:
     return path
 
 
+class SynthesisFacts(BaseModel):
+    """`[synthesis]`: how a synthesized task was made (tasks/synthesis/) and the measured facts its
+    difficulty comes from. Never names where the bug is: only kinds and counts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    package: str  # NAME==VERSION
+    seed: int
+    mutators: tuple[str, ...]  # the kind of each injected bug
+    bugs: int = Field(ge=1)
+    failing_tests: int = Field(ge=1)
+    call_distance: int = Field(ge=-1)  # calls from the nearest failing test to a changed function; -1 unknown
+    files_changed: int = Field(ge=1)
+
+
 # Files that configure pytest or the interpreter before any test runs. An editable one could rewrite
 # what the scoring run collects or reports (addopts, a conftest hook, a .pth line), so none may be
 # editable; read-only ones reach every run as the task gives them.
@@ -181,6 +196,7 @@ class TaskSpec(BaseModel):
     run_timeout_s: float = Field(default=30.0, gt=0, le=3600)
     tests: TestsSpec = TestsSpec()
     environment: EnvironmentSpec | None = None
+    synthesis: SynthesisFacts | None = None
 
     @field_validator("main_file")
     @classmethod
@@ -278,7 +294,7 @@ class Task(BaseModel):
     def content_digest(self) -> str:
         """sha256 of everything that decides how the original code runs: a cache key for what it does."""
         # Keys a task leaves at their defaults stay out, so tasks without them keep their cached baselines.
-        defaults = {"environment"} if self.spec.environment is None else set()
+        defaults = {name for name in ("environment", "synthesis") if getattr(self.spec, name) is None}
         defaults |= {"tests"} if self.spec.tests.is_default else set()
         spec = self.spec.model_dump(mode="json", exclude=defaults or None)
         parts = {"spec": spec, "sources": self.source_files, "tests": self.test_files, "hidden": self.hidden_test_files}

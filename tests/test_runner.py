@@ -905,3 +905,17 @@ def test_a_trace_run_reports_the_function_and_the_test(runner):
     call = done["trace"]["calls"][0]
     assert call["args"] == {"xs": "[1, 2]"} and call["returned"] == "3"
     assert {"line": 4, "changed": {"s": "3"}} in call["steps"]
+
+
+def test_a_tests_package_with_relative_imports_survives_the_warm_up(runner):
+    # The warm-up's own run imports tests/test_warm_up.py in importlib mode, which leaves an empty
+    # `tests` module behind; inherited by every run, it broke a project's real `tests` package.
+    files = {
+        "tests/__init__.py": "",
+        "tests/_common.py": "TWO = 2\n",
+        "tests/conftest.py": "from ._common import TWO\n",
+        "tests/test_it.py": "from ._common import TWO\n\n\ndef test_two():\n    assert TWO == 2\n",
+    }
+    events, done = runner.run(files=files, targets=TARGETS, test_timeout_s=5)
+    outcomes = {e["nodeid"]: e["outcome"] for e in events if e["event"] == "test"}
+    assert outcomes == {"tests/test_it.py::test_two": "passed"}, (outcomes, done)
