@@ -149,7 +149,7 @@ def measurer(provider: SandboxProvider, settings: ServiceSettings) -> Measure:
     async def measure(task: Task) -> Baseline:
         visible_request, hidden_request = runs.original_requests(task, settings)
         for attempt in range(1, MEASURE_ATTEMPTS + 1):
-            sandbox = await provider.acquire("baseline_" + secrets.token_urlsafe(12))
+            sandbox = await provider.acquire("baseline_" + secrets.token_urlsafe(12), environment=task.environment)
             clean = False
             try:
                 visible = await sandbox.run(visible_request)

@@ -205,7 +205,7 @@ class DebuggerTools:
         """One debugger request; a sandbox that fails is discarded (the session with it) and the
         call fails without a step; a cancelled call discards it too (the runner may be mid-answer)."""
         if handle.sandbox is None:
-            handle.sandbox = await self.registry.provider.acquire(handle.episode.episode_id)
+            handle.sandbox = await self.registry.provider.acquire(handle.episode.episode_id, environment=handle.episode.task.environment)
         try:
             answer = await call(handle.sandbox)
         except anyio.get_cancelled_exc_class():

@@ -26,6 +26,11 @@ class UnknownTask(DebugboxError):
     pass
 
 
+class TaskUnavailable(DebugboxError):
+    """The task exists but cannot start: its [environment] cannot be installed (the message names
+    the package). A fault of the task, not of the agent or the sandbox: retrying does not help."""
+
+
 class UnknownEpisode(DebugboxError):
     pass
 

@@ -81,7 +81,7 @@ class EpisodeRegistry:
         self.memory.admit(self.handles, owner)
         self._starting[owner] = self._starting.get(owner, 0) + 1
         try:
-            sandbox = await self.provider.acquire(episode.episode_id)
+            sandbox = await self.provider.acquire(episode.episode_id, environment=episode.task.environment)
         finally:
             self._starting[owner] -= 1
         handle = self.handles[episode.episode_id] = EpisodeHandle(episode, sandbox, owner=owner)

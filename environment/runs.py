@@ -81,7 +81,7 @@ async def run(registry: EpisodeRegistry, handle: EpisodeHandle, request: RunRequ
         handle.debug_note = {"pytest": "tests ran in the sandbox", "trace": "a trace ran in the sandbox"}.get(request.kind, "a snippet ran in the sandbox")
     for attempt in (1, 2):
         if handle.sandbox is None:
-            handle.sandbox = await registry.provider.acquire(handle.episode.episode_id)
+            handle.sandbox = await registry.provider.acquire(handle.episode.episode_id, environment=handle.episode.task.environment)
         try:
             return await handle.sandbox.run(request, on_event)
         except anyio.get_cancelled_exc_class():

@@ -21,13 +21,14 @@ from environment.baselines import BaselineCache, measurer
 from environment.debugging import DebuggerTools
 from environment.diffs import FileChange
 from environment.episode import MAX_CODE_CHARS, EndReason, Episode, check_text
-from environment.errors import BadArgument, NoChange, SubmitFailed, UnknownTask, quoted
+from environment.errors import BadArgument, NoChange, SubmitFailed, TaskUnavailable, UnknownTask, quoted
 from environment.offload import Offload
 from environment.recording import recorded
 from environment.registry import EpisodeHandle, EpisodeRegistry
 from environment.runs import ProgressCallback
 from environment.settings import ServiceSettings
 from sandbox.base import SandboxError, SandboxProvider
+from sandbox.environment_request import EnvironmentBuildError
 from tasks.loader import Catalog
 from tasks.model import DIFFICULTIES, DIFFICULTIES_IN_WORDS, Task
 
@@ -107,7 +108,13 @@ class DebugService(DebuggerTools):
             raise UnknownTask(f"No task {quoted(task_id)} (task_id). Call list_tasks to see the available task ids.")
         self.registry.check_capacity(owner)
         episode = Episode.create("ep_" + secrets.token_urlsafe(16), task, max_steps, self.episode_limits, self.settings.reward_mode)
-        sandbox = (await self.registry.add(episode, owner)).sandbox
+        try:
+            sandbox = (await self.registry.add(episode, owner)).sandbox
+        except EnvironmentBuildError as exc:
+            raise TaskUnavailable(
+                f"Task {quoted(task_id)} cannot start: the packages of its [environment] cannot be installed: {exc} "
+                "Nothing was started and no step was counted; call list_tasks and pick another task."
+            ) from None
         self.baselines.prefetch(task, self._measure)
         readable = episode.readable_files()
         main, files = await self.offload.cpu(sum(map(len, readable.values())), self._first_look, episode, readable)

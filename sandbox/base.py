@@ -11,6 +11,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
+from sandbox.environment_request import EnvironmentRequest
+
 Outcome = Literal["passed", "failed", "error", "skipped", "timeout"]
 EventCallback = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -205,7 +207,11 @@ class SandboxProvider(Protocol):
     async def run_background(self) -> None:
         """Background upkeep (e.g. refilling a warm pool) until cancelled."""
 
-    async def acquire(self, episode_id: str) -> Sandbox: ...
+    async def acquire(self, episode_id: str, environment: EnvironmentRequest | None = None) -> Sandbox:
+        """A sandbox for the episode. `environment`: packages it must have besides pytest (built
+        once per distinct request from host-downloaded wheels, then reused); None: the plain
+        sandbox. Raises EnvironmentBuildError when they cannot be installed, SandboxError when
+        the backend fails."""
 
     def status(self) -> dict[str, Any]: ...
 

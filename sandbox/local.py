@@ -20,6 +20,7 @@ from anyio.abc import Process
 
 from sandbox.base import DebugAnswer, DebugStartRequest, EventCallback, Limits, RunRequest, RunResult, SandboxError
 from sandbox.channel import RunnerChannel
+from sandbox.environment_request import EnvironmentRequest
 from sandbox.procstat import children_by_parent
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ class LocalProvider:
     async def run_background(self) -> None:
         return None
 
-    async def acquire(self, episode_id: str) -> LocalSandbox:
+    async def acquire(self, episode_id: str, environment: EnvironmentRequest | None = None) -> LocalSandbox:
         self._started += 1
         async with self._starts:
             return await LocalSandbox.start(episode_id, self._nproc)

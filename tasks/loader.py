@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from sandbox.environment_request import EnvironmentRequest
 from tasks.model import Task, TaskSpec
 
 BUNDLED_PACK = Path(__file__).parent / "bundled"
@@ -100,6 +101,7 @@ def load_task(task_dir: Path) -> Task:
     for path in solution:
         if path not in spec.editable:
             errors.append(TaskLoadError(task_dir / "solution" / path, "solution file is not an editable file of the task"))
+    environment = _environment(task_dir, spec, errors)
     if errors:
         raise InvalidTask(errors)
     return Task(
@@ -110,7 +112,39 @@ def load_task(task_dir: Path) -> Task:
         hidden_test_files=hidden,
         solution_files=solution,
         origin=str(task_dir),
+        environment=environment,
     )
+
+
+def _environment(task_dir: Path, spec: TaskSpec, errors: list[TaskLoadError]) -> EnvironmentRequest | None:
+    """`[environment]` as one request: `packages` plus the lines of the `requirements` file (read
+    now, relative to the task directory). Nothing is downloaded here: wheels are fetched when the
+    environment is first built (`debugbox image build --tasks`, or the task's first episode)."""
+    env = spec.environment
+    if env is None:
+        return None
+    lines = list(env.packages)
+    toml_path = task_dir / "task.toml"
+    if env.requirements is not None:
+        path = task_dir / env.requirements
+        try:
+            if path.stat().st_size > MAX_TASK_FILE_BYTES:
+                raise InvalidTask([TaskLoadError(path, f"file is larger than {MAX_TASK_FILE_BYTES} bytes")])
+            lines += EnvironmentRequest.from_lines(path.read_text(encoding="utf-8")).requirements
+        except FileNotFoundError:
+            errors.append(TaskLoadError(toml_path, f"requirements file {env.requirements!r} is missing (it is relative to the task directory)", "environment.requirements"))
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(TaskLoadError(path, f"cannot be read as UTF-8 text: {exc}", "environment.requirements"))
+            return None
+        except ValidationError as exc:
+            errors.append(TaskLoadError(path, "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()), "environment.requirements"))
+            return None
+    try:
+        return EnvironmentRequest(requirements=tuple(lines))
+    except ValidationError as exc:
+        errors.append(TaskLoadError(toml_path, "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()), "environment"))
+        return None
 
 
 def _task_dirs(pack: Path) -> list[Path]:

@@ -16,6 +16,8 @@ from pathlib import PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sandbox.environment_request import EnvironmentRequest
+
 TASK_ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,79}$"
 
 
@@ -42,6 +44,39 @@ def check_relative_path(path: str) -> str:
     return path
 
 
+class EnvironmentSpec(BaseModel):
+    """`[environment]`: the packages the task's code needs besides the standard library and pytest.
+
+    `packages` lists PEP 508 requirements (`["attrs==24.*", "six"]`); `requirements` names a
+    requirements file relative to the task directory (`"requirements.txt"`, or `"src/requirements.txt"`
+    for a project that ships its own). Both may be given; their union is installed. Pip options,
+    URLs and paths are refused (sandbox/environment_request.py).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    packages: tuple[str, ...] = ()
+    requirements: str | None = None
+
+    @field_validator("packages")
+    @classmethod
+    def _packages_parse(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if value:
+            EnvironmentRequest(requirements=value)  # raises naming the bad requirement
+        return value
+
+    @field_validator("requirements")
+    @classmethod
+    def _requirements_is_relative(cls, value: str | None) -> str | None:
+        return None if value is None else check_relative_path(value)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> EnvironmentSpec:
+        if not self.packages and self.requirements is None:
+            raise ValueError("[environment] needs `packages = [...]` or `requirements = \"requirements.txt\"`")
+        return self
+
+
 class TaskSpec(BaseModel):
     """What `task.toml` holds. Unknown keys are rejected so typos surface at load time."""
 
@@ -57,6 +92,7 @@ class TaskSpec(BaseModel):
     max_steps: int = Field(default=30, ge=1, le=1000)
     test_timeout_s: float = Field(default=5.0, gt=0, le=600)
     run_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    environment: EnvironmentSpec | None = None
 
     @field_validator("main_file")
     @classmethod
@@ -106,6 +142,8 @@ class Task(BaseModel):
     hidden_test_files: dict[str, str]  # keyed "hidden_tests/..."
     solution_files: dict[str, str]  # keyed like source_files
     origin: str = ""  # the directory it was loaded from, for messages
+    # `[environment]` resolved at load (its requirements file read): what every sandbox of the task needs.
+    environment: EnvironmentRequest | None = None
     project: ProjectInfo | None = None  # set for a project episode's task, built in memory
 
     @property
@@ -139,7 +177,10 @@ class Task(BaseModel):
     @cached_property
     def content_digest(self) -> str:
         """sha256 of everything that decides how the original code runs: a cache key for what it does."""
-        parts = {"spec": self.spec.model_dump(mode="json"), "sources": self.source_files, "tests": self.test_files, "hidden": self.hidden_test_files}
+        spec = self.spec.model_dump(mode="json", exclude={"environment"} if self.spec.environment is None else None)
+        parts = {"spec": spec, "sources": self.source_files, "tests": self.test_files, "hidden": self.hidden_test_files}
+        if self.environment is not None:  # only then: tasks without one keep their cached baselines
+            parts["environment"] = list(self.environment.requirements)
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -63,7 +63,7 @@ class ReplayingSandbox:
 
 
 class ReplayingProvider(LocalProvider):
-    async def acquire(self, episode_id: str) -> ReplayingSandbox:
+    async def acquire(self, episode_id: str, environment=None) -> ReplayingSandbox:
         return ReplayingSandbox(episode_id)
 
 

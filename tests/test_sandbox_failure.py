@@ -29,8 +29,8 @@ class BreakableProvider(LocalProvider):
 
     broken = False
 
-    async def acquire(self, episode_id: str):
-        sandbox = await super().acquire(episode_id)
+    async def acquire(self, episode_id: str, environment=None):
+        sandbox = await super().acquire(episode_id, environment=environment)
         run, provider = sandbox.run, self
 
         async def failing_run(request, on_event=None):

@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from sandbox.base import EventCallback, RunRequest, RunResult, Sandbox, SandboxProvider
+from sandbox.environment_request import EnvironmentRequest
 
 
 class _RecordingSandbox:
@@ -44,8 +45,8 @@ class RecordingProvider:
     async def run_background(self) -> None:
         await self.inner.run_background()
 
-    async def acquire(self, episode_id: str) -> _RecordingSandbox:
-        return _RecordingSandbox(await self.inner.acquire(episode_id), self.runs[episode_id])
+    async def acquire(self, episode_id: str, environment: EnvironmentRequest | None = None) -> _RecordingSandbox:
+        return _RecordingSandbox(await self.inner.acquire(episode_id, environment=environment), self.runs[episode_id])
 
     def status(self) -> dict[str, Any]:
         return self.inner.status()

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from sandbox.base import DebugAnswer, DebugStartRequest, EventCallback, RunRequest, RunResult, SandboxError
 from sandbox.channel import RunnerChannel
+from sandbox.environment_request import EnvironmentRequest
 from sandbox.docker.container import (
     ENGINE_CALL_TIMEOUT_S,
     LABEL_INSTANCE,
@@ -212,7 +213,7 @@ class DockerProvider:
 
     # -- sandboxes -------------------------------------------------------------------------
 
-    async def acquire(self, episode_id: str) -> DockerSandbox:
+    async def acquire(self, episode_id: str, environment: EnvironmentRequest | None = None) -> DockerSandbox:
         started = time.perf_counter()
         container = await self._claim_from_pool()
         if container is None:
