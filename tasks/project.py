@@ -146,7 +146,9 @@ def _walk(dir_fd: int, prefix: str, specs: list, copy: ProjectCopy, limits: Proj
         except OSError:
             copy.skip("unreadable", rel)
             continue
-        if stat.S_ISLNK(info.st_mode):
+        if not _plain_name(name):
+            copy.skip("unusual file name", rel.encode("utf-8", "replace").decode())
+        elif stat.S_ISLNK(info.st_mode):
             copy.skip("symlink (never followed)", rel)
         elif stat.S_ISDIR(info.st_mode):
             if name in SKIPPED_DIRS or name.endswith(SKIPPED_SUFFIXES) or _ignored(rel, True, specs):
@@ -223,6 +225,15 @@ def _read_regular(name: str, dir_fd: int, limit: int) -> bytes | None:
         return None
     finally:
         os.close(fd)
+
+
+def _plain_name(name: str) -> bool:
+    """A name a Task path, a sandbox and a patch can all carry: UTF-8, printable, no backslash."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return name.isprintable() and "\\" not in name
 
 
 def _is_virtualenv(dir_fd: int) -> bool:

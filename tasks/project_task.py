@@ -13,8 +13,9 @@ import tomllib
 from fnmatch import fnmatch
 from pathlib import PurePosixPath
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
+from sandbox.environment_request import MAX_REQUIREMENTS, BadRequirement, EnvironmentRequest, parse_requirement
 from tasks.model import ProjectInfo, Task, TaskSpec, check_relative_path
 from tasks.project import ProjectCopy, ProjectRefused
 
@@ -78,11 +79,11 @@ def parse_test_command(command: str | None, files: dict[str, str]) -> tuple[tupl
 
 def _requirement(line: str) -> str | None:
     line = line.split(" #", 1)[0].strip()
-    if not line or line.startswith(("#", "-", "git+", "http:", "https:", "file:")):
-        return None  # options (-r, -e, --index-url), URLs: not a package a sandbox can be given
-    try:
-        return str(Requirement(line))
-    except InvalidRequirement:
+    if not line or line.startswith("#"):
+        return None
+    try:  # pip options (-r, -e, --index-url), URLs and paths are left out: only packages by name
+        return str(parse_requirement(line))
+    except BadRequirement:
         return None
 
 
@@ -117,7 +118,32 @@ def detect_requirements(files: dict[str, str]) -> tuple[str, ...]:
         except (configparser.Error, ValueError):
             values = []
         found += [r for value in values for line in value.splitlines() if (r := _requirement(line))]
-    return tuple(dict.fromkeys(found))
+    own = _own_name(files)
+    by_name: dict[str, str] = {}
+    for requirement in found:  # the first mention of a package wins; the project itself is its code, not a package
+        name = canonicalize_name(parse_requirement(requirement).name)
+        if name != own:
+            by_name.setdefault(name, requirement)
+    return tuple(by_name.values())
+
+
+def _own_name(files: dict[str, str]) -> str | None:
+    try:
+        name = tomllib.loads(files.get("pyproject.toml", "")).get("project", {}).get("name")
+    except (tomllib.TOMLDecodeError, AttributeError):
+        return None
+    return canonicalize_name(name) if isinstance(name, str) else None
+
+
+def environment_of(requirements: tuple[str, ...]) -> EnvironmentRequest | None:
+    if not requirements:
+        return None
+    if len(requirements) > MAX_REQUIREMENTS:
+        raise ProjectRefused(f"the project declares {len(requirements)} requirements; a sandbox takes at most {MAX_REQUIREMENTS}.")
+    try:
+        return EnvironmentRequest(requirements=requirements)
+    except BadRequirement as exc:
+        raise ProjectRefused(f"the project's requirements cannot be used: {exc}.") from None
 
 
 def describe(copy: ProjectCopy, targets: tuple[str, ...], keyword: str | None, requirements: tuple[str, ...]) -> str:
@@ -161,5 +187,6 @@ def project_task(copy: ProjectCopy, test_command: str | None, max_steps: int, te
         hidden_test_files={},
         solution_files={},
         origin=str(copy.root),
+        environment=environment_of(requirements),
         project=info,
     )
