@@ -296,7 +296,7 @@ def wrong_call(draw, schemas: dict[str, dict], episode: str):
     """(tool, arguments, argument to blame, needle): exactly one argument wrong, or missing, or unknown."""
     tool = draw(st.sampled_from(sorted(schemas)))
     schema = schemas[tool]
-    args = _valid_args(tool, episode) if "episode_id" in schema["properties"] else {"task_id": TASK} if tool == "start_task" else {}
+    args = _valid_args(tool, episode) if "episode_id" in schema["properties"] else {"task_id": TASK} if tool == "start_task" else {"path": "project"} if tool == "open_project" else {}
     how = draw(st.sampled_from(["wrong type", "missing", "unknown"] if schema.get("required") else ["wrong type", "unknown"]))
     if how == "missing":
         name = draw(st.sampled_from(schema["required"]))
