@@ -250,4 +250,5 @@ class SubmitResult(EpisodeStatus, Submission):
     """submit's result: the status of the episode (now over) and the submission's score in full."""
 
     def text(self) -> str:
-        return f"Submitted. {self.summary()} The episode is over.\n{self.footer()}"
+        # A project's summary ends with its patch: the closing words go on a line of their own.
+        return f"Submitted. {self.summary()}{chr(10) if self.project else ' '}The episode is over.\n{self.footer()}"
