@@ -22,6 +22,7 @@ from environment.recording import recorded
 from environment.registry import EpisodeHandle
 from environment.selection import Selection
 from sandbox.environment_request import EnvironmentBuildError
+from tasks.model import count_tests
 from tasks.project import ProjectRefused, copy_project, resolve_under_roots
 from tasks.project_task import project_task
 
@@ -35,8 +36,21 @@ def project_selection(ep: Episode) -> Selection | None:
     return Selection(targets=list(info.test_targets), keyword=info.test_keyword)
 
 
+def _defined_tests(files: dict[str, str], paths: list[str]) -> int:
+    return count_tests({p: files[p] for p in paths if p in files})
+
+
 class ProjectTools:
     """open_project and a project's submit, mixed into DebugService."""
+
+    async def expected_tests(self, ep: Episode, chosen: Selection | None) -> int:
+        """The fewest tests a run of `chosen` (None: the default run) counts: those its whole test
+        files define, so that a module that fails to import still counts its tests as not passed. A
+        task's visible tests never change; a project's are counted as they are now (they are editable)."""
+        if ep.task.project is None:
+            return ep.task.visible_test_count if chosen is None else sum(ep.task.visible_test_counts[p] for p in chosen.whole_files())
+        paths = (chosen or project_selection(ep)).whole_files()
+        return await self.offload.cpu(sum(len(ep.files.get(p, "")) for p in paths), _defined_tests, ep.files, paths)
 
     @recorded("open_project")
     async def open_project(self, path: str, test_command: str | None = None, max_steps: int | None = None, *, owner: str) -> pr.OpenProjectResult:
@@ -86,7 +100,7 @@ class ProjectTools:
         ep = handle.episode
         request = runs.pytest_request(ep, self.settings, selection=project_selection(ep))
         result = await runs.run(self.registry, handle, request)
-        counts = scoring.count(result, ep.task.visible_test_count if ep.task.project.test_keyword is None else 0)
+        counts = scoring.count(result, await self.expected_tests(ep, None))
         text = patch.git_patch(ep.originals, ep.files)
         outcome = scoring.Score(score=0.0, resolved=False, fixed=0, broken=0, fail_to_pass=0, pass_to_pass=0, hidden_passed=0, hidden_total=0, untouched=ep.untouched)
         ep.finish(outcome, reason)

@@ -245,8 +245,7 @@ class DebugService(ProjectTools, DebuggerTools):
             result = await runs.run(self.registry, handle, request, runs.progress_relay(progress))
             if chosen is not None and not result.collected and not result.collect_errors:
                 raise selection.no_match(chosen, ep.task.test_files)
-            floor = ep.task.visible_test_count if chosen is None else sum(ep.task.visible_test_counts[p] for p in chosen.whole_files())
-            counts = scoring.count(result, floor)
+            counts = scoring.count(result, await self.expected_tests(ep, chosen))
             reward = ep.record_visible_run(counts.fraction, baseline) if baseline is not None else 0.0
             ep.charge("run_tests", f"{counts.passed}/{counts.total} passed" + ("" if full_run else " (selected tests)"), reward)
             return rr.RunTestsResult(
