@@ -21,8 +21,9 @@ def make_provider(backend: Backend = "auto", docker_settings=None) -> SandboxPro
     """`auto` is docker when an engine answers, else local (process isolation only) with a warning."""
     if backend not in ("auto", "docker", "local"):
         raise ValueError(f"unknown backend {backend!r}: choose auto, docker or local")
+    wheel_cache = getattr(docker_settings, "wheel_cache", None)  # task environments' wheels: one cache for both backends
     if backend == "local":
-        return LocalProvider()
+        return LocalProvider(wheel_cache=wheel_cache)
     from sandbox.docker.engine import engine_answers
     from sandbox.docker.provider import DockerProvider
 
@@ -34,4 +35,4 @@ def make_provider(backend: Backend = "auto", docker_settings=None) -> SandboxPro
             "Start one, or pass --backend local for process isolation only."
         )
     log.warning("no Docker engine answers: using the local backend, which isolates processes only (not a security boundary)")
-    return LocalProvider()
+    return LocalProvider(wheel_cache=wheel_cache)

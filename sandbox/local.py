@@ -21,6 +21,8 @@ from anyio.abc import Process
 from sandbox.base import DebugAnswer, DebugStartRequest, EventCallback, Limits, RunRequest, RunResult, SandboxError
 from sandbox.channel import RunnerChannel
 from sandbox.environment_request import EnvironmentRequest
+from sandbox.environments import EnvironmentResolver
+from sandbox.local_env import prepare_venv
 from sandbox.procstat import children_by_parent
 
 log = logging.getLogger(__name__)
@@ -80,10 +82,11 @@ class LocalSandbox:
         self._nproc = nproc
 
     @classmethod
-    async def start(cls, episode_id: str, nproc: int) -> LocalSandbox:
+    async def start(cls, episode_id: str, nproc: int, python: Path | None = None) -> LocalSandbox:
+        """python: an environment's venv interpreter; None: the server's own."""
         root = Path(tempfile.mkdtemp(prefix=f"debugbox-{episode_id[:12]}-"))
         process = await anyio.open_process(
-            [sys.executable, "-u", "-I", str(RUNNER_PATH), "--workdir", str(root / "workspace")],
+            [str(python or sys.executable), "-u", "-I", str(RUNNER_PATH), "--workdir", str(root / "workspace")],
             stderr=None,  # the runner's own complaints belong in the server log (stderr)
             cwd=str(root),
         )
@@ -131,8 +134,11 @@ class LocalSandbox:
 class LocalProvider:
     backend = "local"
 
-    def __init__(self, nproc: int = 64, concurrent_starts: int | None = None):
+    def __init__(self, nproc: int = 64, concurrent_starts: int | None = None, wheel_cache: Path | None = None, venv_cache: Path | None = None):
         self._nproc = nproc
+        self.environments: EnvironmentResolver[Path] = EnvironmentResolver(
+            lambda request: prepare_venv(request, wheel_cache, venv_cache), "environment venv"
+        )
         self._started = 0
         # A burst of episodes (64 OpenEnv clients connecting at once) would otherwise start as many
         # interpreters at once, and on a small loaded machine none answers its ping within 30 s.
@@ -145,12 +151,13 @@ class LocalProvider:
         return None
 
     async def acquire(self, episode_id: str, environment: EnvironmentRequest | None = None) -> LocalSandbox:
+        python = None if environment is None else await self.environments.get(environment)
         self._started += 1
         async with self._starts:
-            return await LocalSandbox.start(episode_id, self._nproc)
+            return await LocalSandbox.start(episode_id, self._nproc, python)
 
     def status(self) -> dict:
-        return {"backend": self.backend, "isolation": "process", "sandboxes_started": self._started}
+        return {"backend": self.backend, "isolation": "process", "sandboxes_started": self._started, **self.environments.status()}
 
     async def aclose(self) -> None:
         return None

@@ -72,13 +72,21 @@ class Container:
     id: str
     stream: SocketStream
     channel: RunnerChannel
+    image: str = ""  # the image it runs: the sandbox image or an environment image (its pool)
     pooled: bool = False  # made for the warm pool (labelled `pool`), not for one named episode
     episodes: int = 0  # episodes it has finished serving
     created: float = field(default_factory=time.monotonic)
 
 
 def create_attached(
-    client: docker.DockerClient, settings: DockerSettings, removal: Removal, *, instance: str, owner: str, episode_id: str
+    client: docker.DockerClient,
+    settings: DockerSettings,
+    removal: Removal,
+    *,
+    instance: str,
+    owner: str,
+    episode_id: str,
+    image: str | None = None,
 ) -> tuple[str, socket.socket]:
     """Create and start one hardened container labelled with its server and episode, attached
     before it starts (so no byte the runner writes is lost). Blocking: call it in a worker thread.
@@ -102,7 +110,7 @@ def create_attached(
         auto_remove=True,
     )
     created = api.create_container(
-        s.image,
+        image or s.image,  # an environment image derives from the sandbox image: same runner, same hardening
         # /dev/shm and /dev/mqueue are writable too (multiprocessing needs them): wiped after every
         # run like /tmp, and so are System V IPC objects (the container has its own IPC namespace).
         command=[

@@ -10,11 +10,9 @@ startup cleanup, is `sandbox.docker.reaper`.
 from __future__ import annotations
 
 import logging
-import statistics
 import time
 import uuid
-from collections import deque
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -35,8 +33,10 @@ from sandbox.docker.container import (
     Removal,
     create_attached,
 )
-from sandbox.docker.reaper import container_owner_tag, owner_tag, reap_orphans
 from sandbox.docker.engine import engine_client
+from sandbox.docker.pools import Pools, PoolStats
+from sandbox.docker.reaper import container_owner_tag, owner_tag, reap_orphans
+from sandbox.environments import EnvironmentResolver
 from sandbox.images.sandbox_image import SANDBOX_IMAGE
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,10 @@ class DockerSettings(BaseModel):
         default=100, ge=1, le=100_000, description="episodes a pooled container may serve in turn, each after a clean audit (1: never reused)"
     )
     user: str = Field(default="65534:65534", description="uid:gid inside the container (never root)")
+    environment_pool_idle_s: float = Field(
+        default=300.0, ge=0, le=86400, description="an environment image's warm pool shrinks to zero after this long without an episode asking for it"
+    )
+    wheel_cache: Path | None = Field(default=None, description="where task environments' wheels are kept (default DEBUGBOX_WHEEL_CACHE or ~/.cache/debugbox/wheels)")
 
 
 class DockerSandbox:
@@ -90,33 +94,6 @@ class DockerSandbox:
             await self._provider.discard(self.container)
 
 
-@dataclass
-class PoolStats:
-    hits: int = 0
-    misses: int = 0
-    created: int = 0
-    discarded_unhealthy: int = 0
-    reused: int = 0
-    audit_refused: int = 0
-    removal_retries: int = 0
-    claim_ms: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
-
-    def snapshot(self) -> dict[str, Any]:
-        claims = sorted(self.claim_ms)
-        p = (lambda q: round(claims[min(len(claims) - 1, int(q * len(claims)))], 2)) if claims else (lambda q: None)
-        return {
-            "hits": self.hits,
-            "misses": self.misses,
-            "created": self.created,
-            "discarded_unhealthy": self.discarded_unhealthy,
-            "reused": self.reused,
-            "audit_refused": self.audit_refused,
-            "removal_retries": self.removal_retries,
-            "claim_ms_p50": round(statistics.median(claims), 2) if claims else None,
-            "claim_ms_p99": p(0.99),
-        }
-
-
 class DockerProvider:
     backend = "docker"
 
@@ -129,7 +106,8 @@ class DockerProvider:
         self.instance = uuid.uuid4().hex[:16]
         self.owner = container_owner_tag(self.client) or owner_tag()
         self.stats = PoolStats()
-        self._pool: list[Container] = []
+        self._pools = Pools(self.settings.image, self.settings.pool_size, self.settings.environment_pool_idle_s)
+        self.environments: EnvironmentResolver[str] = EnvironmentResolver(self._prepare_environment, "environment image")
         self._live: dict[str, Container] = {}
         self._wanted = anyio.Event()
         self._recycling: dict[str, Container] = {}  # handed back, getting a fresh runner in the background
@@ -174,17 +152,25 @@ class DockerProvider:
 
     async def _refill(self) -> None:
         while not self._closed:
-            while len(self._pool) < self.settings.pool_size and not self._closed:
+            for container in self._pools.expired():
+                self.stats.shrunk += 1
+                await self._remove(container)
+            for image in self._pools.short():
+                if self._closed or image not in self._pools.short():
+                    continue
                 try:
-                    container = await self._create(POOL_EPISODE)
+                    container = await self._create(POOL_EPISODE, image)
                 except SandboxError as exc:
-                    log.warning("could not refill the warm pool: %s", exc)
+                    log.warning("could not refill the warm pool of %s: %s", image, exc)
                     await anyio.sleep(5)
                     break
                 self._live.pop(container.id, None)
-                self._pool.append(container)
+                self._pools.put(container)
+            if self._pools.short():
+                continue  # one container per image per round, so every pool fills alike
             self._wanted = anyio.Event()
-            with anyio.move_on_after(60):
+            # Woken by every claim; else it looks again soon enough to shrink an idle pool on time.
+            with anyio.move_on_after(max(1.0, min(60.0, self.settings.environment_pool_idle_s / 4))):
                 await self._wanted.wait()
 
     async def aclose(self) -> None:
@@ -193,8 +179,7 @@ class DockerProvider:
         EOF and exits (the container removes itself); else the next server's startup reaps it."""
         self._closed = True
         with anyio.CancelScope(shield=True), anyio.move_on_after(SHUTDOWN_BUDGET_S):
-            containers = [*self._pool, *self._live.values(), *self._recycling.values()]
-            self._pool.clear()
+            containers = [*self._pools.drain(), *self._live.values(), *self._recycling.values()]
             self._live.clear()
             self._recycling.clear()
             for container in containers:
@@ -215,10 +200,17 @@ class DockerProvider:
 
     async def acquire(self, episode_id: str, environment: EnvironmentRequest | None = None) -> DockerSandbox:
         started = time.perf_counter()
-        container = await self._claim_from_pool()
+        image = self.settings.image if environment is None else await self.environments.get(environment)
+        self._pools.want(image)
+        container = await self._claim_from_pool(image)
         if container is None:
             self.stats.misses += 1
-            container = await self._create(episode_id)
+            try:
+                container = await self._create(episode_id, image)
+            except SandboxError:
+                if environment is not None and not await anyio.to_thread.run_sync(self._image_exists, image):
+                    self.environments.forget(environment)  # removed behind our back: rebuilt next time
+                raise
         else:
             self.stats.hits += 1
         self.stats.claim_ms.append((time.perf_counter() - started) * 1000)
@@ -226,10 +218,9 @@ class DockerProvider:
         self._wanted.set()
         return DockerSandbox(self, container)
 
-    async def _claim_from_pool(self) -> Container | None:
+    async def _claim_from_pool(self, image: str) -> Container | None:
         while True:
-            while self._pool:
-                container = self._pool.pop(0)
+            while (container := self._pools.pop(image)) is not None:
                 self._wanted.set()
                 young = time.monotonic() - container.created < self.settings.lifetime_s / 2
                 try:
@@ -239,7 +230,7 @@ class DockerProvider:
                 except SandboxError:
                     self.stats.discarded_unhealthy += 1
                 await self._remove(container)
-            if not self._recycling:
+            if not any(c.image == image for c in self._recycling.values()):
                 return None
             # A submitted episode's container is getting its fresh runner (~0.25 CPU-s): waiting for
             # it beats making a new container (~0.5 CPU-s), which an episode started right after a
@@ -301,7 +292,7 @@ class DockerProvider:
             await self.discard(container)
             return
         self._live.pop(container.id, None)
-        self._pool.append(container)
+        self._pools.put(container)
         self.stats.reused += 1
 
     def _may_reuse(self, container: Container) -> bool:
@@ -310,7 +301,7 @@ class DockerProvider:
             not self._closed
             and container.pooled
             and container.episodes < s.episodes_per_container
-            and len(self._pool) < 2 * s.pool_size
+            and self._pools.has_room(container.image)
             and time.monotonic() - container.created < s.lifetime_s / 2
             and container.channel.broken is None
         )
@@ -322,24 +313,41 @@ class DockerProvider:
             "image": self.settings.image,
             # Named so they read right side by side: the pool refills to pool_target new containers,
             # and containers handed back after a clean audit may take it up to pool_max.
-            "pool_idle": len(self._pool),
-            "pool_idle_handed_back": sum(1 for c in self._pool if c.episodes > 0),
+            "pool_idle": len(self._pools),
+            "pool_idle_handed_back": self._pools.handed_back(),
+            "pools": self._pools.counts(),  # idle containers per image (environment images have their own)
             "pool_target": self.settings.pool_size,
             "pool_max": 2 * self.settings.pool_size,
             "live_containers": len(self._live),
             "recycling_containers": len(self._recycling),
             **self.stats.snapshot(),
+            **self.environments.status(),
         }
 
     # -- engine calls (blocking SDK calls go to worker threads) ----------------------------
 
-    async def _create(self, episode_id: str) -> Container:
+    def _prepare_environment(self, request: EnvironmentRequest) -> tuple[str, bool]:
+        """The environment image for `request` (blocking: the resolver runs it in a thread)."""
+        from sandbox.images.environment_image import prepare_environment_image
+
+        return prepare_environment_image(self.client, self.settings.image, request, self.settings.wheel_cache)
+
+    def _image_exists(self, image: str) -> bool:
+        try:
+            self.client.images.get(image)
+        except docker.errors.ImageNotFound:
+            return False
+        except (docker.errors.DockerException, OSError):
+            return True  # the engine is away: nothing to forget
+        return True
+
+    async def _create(self, episode_id: str, image: str | None = None) -> Container:
         # Shielded: a cancelled caller must not leave a container the engine made but nobody tracks.
         with anyio.CancelScope(shield=True):
             try:
                 container_id, raw = await anyio.to_thread.run_sync(
                     lambda: create_attached(
-                        self.client, self.settings, self._removal, instance=self.instance, owner=self.owner, episode_id=episode_id
+                        self.client, self.settings, self._removal, instance=self.instance, owner=self.owner, episode_id=episode_id, image=image
                     )
                 )
             except (docker.errors.DockerException, OSError) as exc:  # OSError: the engine is unreachable
@@ -347,7 +355,7 @@ class DockerProvider:
             self.stats.created += 1
             stream = await SocketStream.from_socket(raw)
             channel = RunnerChannel(stream, AttachedStdout(stream), name=f"container {container_id[:12]}")
-            container = Container(container_id, stream, channel, pooled=episode_id == POOL_EPISODE)
+            container = Container(container_id, stream, channel, image=image or self.settings.image, pooled=episode_id == POOL_EPISODE)
             try:
                 await channel.ping(timeout_s=30)
             except SandboxError:

@@ -70,8 +70,10 @@ def build_image(
     context: IO[bytes],
     labels: dict[str, str] | None = None,
     progress: Progress | None = stderr_progress,
+    network_mode: str | None = None,
 ) -> Image:
-    """Build a tar build context whose Dockerfile takes ``ARG BASE_IMAGE``, streaming the log."""
+    """Build a tar build context whose Dockerfile takes ``ARG BASE_IMAGE``, streaming the log.
+    ``network_mode="none"``: the build's RUN steps have no network (environment images)."""
     _ensure_base_image(client, base_image, progress)
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     try:
@@ -88,6 +90,7 @@ def build_image(
             # The base was checked (or pulled) above; never hit a registry here.
             pull=False,
             decode=True,
+            network_mode=network_mode,
         )
         error = _follow_build_log(events, tail, progress)
     except docker.errors.APIError as exc:
