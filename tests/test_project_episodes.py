@@ -90,7 +90,7 @@ async def test_open_debug_fix_submit_and_git_apply_on_host(projects, backend, tm
         traced = await call_ok(client, "trace", episode_id=episode, target="tests/test_pricing.py::test_order_at_threshold_gets_discount", function="order_total")
         assert traced["calls_total"] >= 1
         stopped = await call_ok(client, "debug_start", episode_id=episode, target="tests/test_pricing.py::test_order_at_threshold_gets_discount", breakpoints=["shopcart/pricing.py:15"])
-        assert stopped["location"]["path"] == "shopcart/pricing.py" and stopped["location"]["line"] == 15
+        assert (stopped["path"], stopped["line"], stopped["locals"].get("subtotal")) == ("shopcart/pricing.py", 15, "100")
         assert "100" in (await call_ok(client, "debug_command", episode_id=episode, command="p subtotal"))["output"]
         await call_ok(client, "debug_stop", episode_id=episode)
         snippet = await call_ok(client, "run_python", episode_id=episode, code="from shopcart import order_total\nprint(order_total([{'price': 100, 'qty': 1}]))")
@@ -187,7 +187,7 @@ async def test_concurrent_episodes_on_one_project_are_independent(projects):
         async with anyio.create_task_group() as tg:
             tg.start_soon(play, "fixer", fixer, BUGGY, FIXED)
             tg.start_soon(play, "breaker", breaker, "DISCOUNT = 0.10", "DISCOUNT = 0.5")
-        assert results["fixer"]["passed"] == 4 and results["breaker"]["passed"] == 1
+        assert results["fixer"]["passed"] == 4 and results["breaker"]["passed"] == 2
         fixer_patch = (await call_ok(client, "submit", episode_id=fixer))["project"]["patch"]
         breaker_patch = (await call_ok(client, "submit", episode_id=breaker))["project"]["patch"]
     assert "+" + FIXED in fixer_patch and "DISCOUNT = 0.5" not in fixer_patch
