@@ -335,7 +335,7 @@ def test_argument_errors_read_well(live):
     message = live.refused("view_code", {"episode_id": episode, "file": MAIN}, episode)
     assert "'file' is not an argument of this tool" in message and "view_code(episode_id, path?, start_line?, end_line?)" in message
     message = live.refused("run_tests", {}, episode)
-    assert "episode_id is required (a string: the episode_id that start_task returned)" in message
+    assert "episode_id is required (a string: the episode_id that start_task or open_project returned)" in message
     assert "Unknown tool" in live.refused("run_test", {"episode_id": episode}, episode, "run_tests")
     # Past 4300 digits Python cannot even format the number: the message must not try.
     message = live.refused("view_code", {"episode_id": episode, "start_line": 10**5000}, episode)
