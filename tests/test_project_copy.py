@@ -155,3 +155,26 @@ def test_empty_project_is_refused(tmp_path):
     (tmp_path / "p" / "logo.png").write_bytes(b"\x89PNG\x00")
     with pytest.raises(ProjectRefused, match="no text file to copy"):
         project_task(open_copy(tmp_path, str(tmp_path / "p")), None, 50, 10, 60)
+
+
+def test_serve_options_roots_from_flag_or_variable_and_a_bad_root_named(tmp_path):
+    import argparse
+
+    from cli.settings import ConfigError, add_options, add_project_options, service_settings
+
+    parser = argparse.ArgumentParser()
+    add_options(parser)
+    add_project_options(parser)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    env = {"DEBUGBOX_PROJECT_ROOTS": f"{tmp_path / 'a'}:{tmp_path / 'b'}", "DEBUGBOX_PROJECT_MAX_MB": "0.5"}
+    settings = service_settings(parser.parse_args([]), env)
+    assert settings.project_roots == ((tmp_path / "a").resolve(), (tmp_path / "b").resolve())
+    assert settings.project_limits.max_total_bytes == 512 * 1024
+    flagged = service_settings(parser.parse_args(["--project-root", str(tmp_path / "a"), "--project-max-files", "7"]), env)
+    assert flagged.project_roots == ((tmp_path / "a").resolve(),) and flagged.project_limits.max_files == 7
+    assert service_settings(parser.parse_args([]), {}).project_roots == ()
+    with pytest.raises(ConfigError, match="--project-root='/nonexistent/code': not an existing directory"):
+        service_settings(parser.parse_args(["--project-root", "/nonexistent/code"]), {})
+    with pytest.raises(ConfigError, match="DEBUGBOX_PROJECT_MAX_MB='lots'"):
+        service_settings(parser.parse_args([]), {"DEBUGBOX_PROJECT_MAX_MB": "lots"})

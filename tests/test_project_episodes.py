@@ -114,6 +114,9 @@ async def test_open_debug_fix_submit_and_git_apply_on_host(projects, backend, tm
         assert resource.contents[0].text == outcome["patch"]
         state = json.loads((await client.read_resource(f"episodes://{episode}")).contents[0].text)
         assert len(state["rewards"]) == submitted["step"] and not any(state["rewards"])
+        trajectory = json.loads((await client.read_resource(f"episodes://{episode}/trajectory")).contents[0].text)
+        assert trajectory["steps"][0]["source"] == "user" and "opened on the project 'shop'" in trajectory["steps"][0]["message"]
+        assert trajectory["steps"][-1]["tool_calls"][0]["function_name"] == "submit"
 
     assert tree_digest(project) == before, "the server wrote to the user's project"
     target = shutil.copytree(project, tmp_path / "applied", symlinks=True)
