@@ -56,6 +56,7 @@ class ProjectTools:
     async def open_project(self, path: str, test_command: str | None = None, max_steps: int | None = None, *, owner: str) -> pr.OpenProjectResult:
         if test_command is not None and not isinstance(test_command, str):
             raise BadArgument(f"test_command must be a string of pytest arguments, got {quoted(test_command)}.")
+        self.episode_limits.budget(self.settings.project_max_steps, max_steps)  # a bad max_steps before any reading
         self.registry.check_capacity(owner)
         try:
             # Reading the user's tree blocks (a slow disk, a network mount): never on the event loop.

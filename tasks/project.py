@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,8 @@ class ProjectLimits(BaseModel):
     max_total_bytes: int = Field(default=2_000_000, ge=1, description="a project whose copied files add up to more is refused")
     max_files: int = Field(default=2_000, ge=1, description="a project with more files to copy is refused")
     max_entries: int = Field(default=100_000, ge=1, description="directory entries looked at before giving up (a home directory by mistake)")
+    max_depth: int = Field(default=64, ge=1, description="directories nested deeper are skipped")
+    max_copy_s: float = Field(default=30.0, gt=0, description="a copy still running after this is given up (a slow disk, a pathological .gitignore)")
 
 
 @dataclass
@@ -101,8 +104,11 @@ def _roots(roots: tuple[Path, ...]) -> str:
 def copy_project(root: Path, limits: ProjectLimits) -> ProjectCopy:
     """Read the project at `root` (already resolved and allowed) by the copy rules."""
     copy = ProjectCopy(root=root)
-    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    budget = {"entries": 0, "bytes": 0}
+    try:
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:  # replaced by a symlink or removed since it was resolved, or not readable
+        raise ProjectRefused(f"the project directory {str(root)!r} cannot be opened ({exc.strerror}).") from None
+    budget = {"entries": 0, "bytes": 0, "deadline": time.monotonic() + limits.max_copy_s}
     try:
         _walk(fd, "", [], copy, limits, budget)
     finally:
@@ -135,6 +141,11 @@ def _walk(dir_fd: int, prefix: str, specs: list, copy: ProjectCopy, limits: Proj
         names = sorted((e.name, e) for e in entries)
     for name, entry in names:
         budget["entries"] += 1
+        if time.monotonic() > budget["deadline"]:
+            raise ProjectRefused(
+                f"copying the project at {str(copy.root)!r} took longer than {limits.max_copy_s:g} s ({budget['entries']:,} entries "
+                "looked at): open a smaller directory, or one on a faster disk."
+            )
         if budget["entries"] > limits.max_entries:
             raise ProjectRefused(
                 f"the project at {str(copy.root)!r} has more than {limits.max_entries:,} files and directories (after "
@@ -153,6 +164,9 @@ def _walk(dir_fd: int, prefix: str, specs: list, copy: ProjectCopy, limits: Proj
         elif stat.S_ISDIR(info.st_mode):
             if name in SKIPPED_DIRS or name.endswith(SKIPPED_SUFFIXES) or _ignored(rel, True, specs):
                 copy.skip("ignored directory", rel + "/")
+                continue
+            if rel.count("/") + 1 > limits.max_depth:
+                copy.skip(f"nested deeper than {limits.max_depth} directories", rel + "/")
                 continue
             try:
                 child = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)

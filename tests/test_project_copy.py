@@ -178,3 +178,16 @@ def test_serve_options_roots_from_flag_or_variable_and_a_bad_root_named(tmp_path
         service_settings(parser.parse_args(["--project-root", "/nonexistent/code"]), {})
     with pytest.raises(ConfigError, match="DEBUGBOX_PROJECT_MAX_MB='lots'"):
         service_settings(parser.parse_args([]), {"DEBUGBOX_PROJECT_MAX_MB": "lots"})
+
+
+def test_deep_nesting_is_skipped_and_a_slow_copy_given_up(tmp_path):
+    root = tmp_path / "p"
+    deep = root.joinpath(*[f"d{n}" for n in range(6)])
+    deep.mkdir(parents=True)
+    (deep / "x.py").write_text("x = 1\n")
+    (root / "top.py").write_text("t = 1\n")
+    copy = open_copy(tmp_path, str(root), ProjectLimits(max_depth=4))
+    assert set(copy.files) == {"top.py"} and copy.skipped == {"nested deeper than 4 directories": 1}
+    assert "d0/d1/d2/d3/d4/d5/x.py" in open_copy(tmp_path, str(root)).files
+    with pytest.raises(ProjectRefused, match="took longer than 1e-09 s"):
+        open_copy(tmp_path, str(root), ProjectLimits(max_copy_s=1e-9))
