@@ -68,8 +68,9 @@ class ProjectTools:
             sandbox = (await self.registry.add(episode, owner)).sandbox
         except EnvironmentBuildError as exc:
             raise TaskUnavailable(
-                f"The project at {quoted(path)} cannot be opened: the packages it declares cannot be installed in a sandbox: {exc} "
-                "Nothing was started. Fix or pin the requirement (requirements*.txt, pyproject.toml) and retry."
+                f"The project at {quoted(task.project.root)} cannot be opened: the packages it declares cannot be installed in a "
+                f"sandbox: {str(exc).rstrip('. ')}. Nothing was started. Fix or pin the requirement (requirements*.txt, pyproject.toml, "
+                "setup.cfg) and retry."
             ) from None
         readable = episode.readable_files()
         main, files = await self.offload.cpu(sum(map(len, readable.values())), self._first_look, episode, readable)

@@ -165,6 +165,10 @@ async def test_refusals_name_the_problem_and_start_nothing(projects, tmp_path):
             assert result.is_error and needle in text_of(result) and "Nothing was opened" in text_of(result), text_of(result)
         result = await client.call_tool("open_project", {"path": str(project), "test_command": "-p no:harness"})
         assert result.is_error and "'-p' is not supported" in text_of(result)
+        unknown = write_sample_project(project.parent / "unknown_dependency")
+        (unknown / "requirements.txt").write_text("definitely-not-a-package-debugbox==9.9\n")
+        result = await client.call_tool("open_project", {"path": str(unknown)})
+        assert result.is_error and "definitely-not-a-package-debugbox==9.9" in text_of(result) and "Nothing was started" in text_of(result)
         result = await client.call_tool("open_project", {"path": str(project), "max_steps": 0})
         assert result.is_error and "max_steps must be between 1 and" in text_of(result)
     assert not service.registry.handles, "a refused open_project left an episode behind"
