@@ -9,9 +9,18 @@ import sys
 def add_parser(sub) -> None:
     image = sub.add_parser("image", help="build the sandbox image")
     image_sub = image.add_subparsers(dest="image_command", required=True)
-    ib = image_sub.add_parser("build", help="build the sandbox image (sandbox/Dockerfile)")
+    ib = image_sub.add_parser(
+        "build", help="build the sandbox image (sandbox/Dockerfile); with --tasks, the task environments' images of those packs"
+    )
     ib.add_argument("--base-image", help="base image with python3 (default python:3.11-slim)")
-    ib.add_argument("--tag", default="debugbox-sandbox:latest")
+    ib.add_argument("--tag", default=None, help="the sandbox image (default DEBUGBOX_IMAGE or debugbox-sandbox:latest)")
+    ib.add_argument(
+        "--tasks", action="append", default=[], metavar="PACK",
+        help="prebuild the [environment] of every task of this pack (repeatable); the sandbox image is built only if missing",
+    )
+    ib.add_argument("--bundled", action="store_true", help="with --tasks: the bundled pack's environments too")
+    ib.add_argument("--backend", choices=["docker", "local"], default="docker", help="with --tasks: images (docker) or venvs (local)")
+    ib.add_argument("--wheel-cache", default=None, help="where wheels are kept (default DEBUGBOX_WHEEL_CACHE or ~/.cache/debugbox/wheels)")
     ib.set_defaults(func=cmd_image_build)
     isv = image_sub.add_parser("build-server", help="build the server image (top-level Dockerfile) from a source checkout")
     isv.add_argument("--base-image", help="base image with Python 3.11 (default python:3.11-slim)")
@@ -29,13 +38,20 @@ def add_parser(sub) -> None:
 
 
 def cmd_image_build(args: argparse.Namespace) -> int:
+    from sandbox.images.sandbox_image import SANDBOX_IMAGE
+
+    tag = args.tag or SANDBOX_IMAGE
+    if args.tasks or args.bundled:
+        from cli.environments import build_task_environments
+
+        return build_task_environments(args.tasks, bundled=args.bundled, backend=args.backend, sandbox_tag=tag, wheel_cache=args.wheel_cache)
     import docker
 
     from sandbox.images.build import DEFAULT_BASE_IMAGE
     from sandbox.images.sandbox_image import build_sandbox_image
 
-    build_sandbox_image(tag=args.tag, base_image=args.base_image or DEFAULT_BASE_IMAGE, client=docker.from_env())
-    print(f"built {args.tag}", file=sys.stderr)
+    build_sandbox_image(tag=tag, base_image=args.base_image or DEFAULT_BASE_IMAGE, client=docker.from_env())
+    print(f"built {tag}", file=sys.stderr)
     return 0
 
 

@@ -37,6 +37,12 @@ DOCKER_OPTIONS = {
     "pids": ("--pids", "DEBUGBOX_PIDS", "processes per container (default 128)"),
     "workspace_mb": ("--workspace-mb", "DEBUGBOX_WORKSPACE_MB", "tmpfs /workspace size, MiB (default 64)"),
     "lifetime_s": ("--lifetime-s", "DEBUGBOX_LIFETIME_S", "hard container lifetime, seconds (default 7200)"),
+    "environment_pool_idle_s": (
+        "--environment-pool-idle-s",
+        "DEBUGBOX_ENVIRONMENT_POOL_IDLE_S",
+        "a task environment image's warm pool shrinks to zero after this many seconds unused (default 300)",
+    ),
+    "wheel_cache": ("--wheel-cache", "DEBUGBOX_WHEEL_CACHE", "where task environments' wheels are kept (default ~/.cache/debugbox/wheels)"),
 }
 SERVICE_OPTIONS = {
     "max_episodes": ("--max-episodes", "DEBUGBOX_MAX_EPISODES", "episodes running at once (default 256)"),

@@ -48,6 +48,27 @@ def parse_requirement(line: str) -> Requirement:
     return requirement
 
 
+def parse_requirements(value: object) -> tuple[str, ...]:
+    """A list of requirement strings as canonical, sorted strings, one per package; BadRequirement else."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise BadRequirement("requirements must be a list of strings like ['attrs==24.*']")
+    items = list(value)
+    if not items:
+        raise BadRequirement("an environment needs at least one requirement")
+    if len(items) > MAX_REQUIREMENTS:
+        raise BadRequirement(f"{len(items)} requirements; at most {MAX_REQUIREMENTS} are allowed")
+    by_name: dict[str, str] = {}
+    for item in items:
+        if not isinstance(item, str):
+            raise BadRequirement(f"requirement {item!r} is not a string")
+        requirement = parse_requirement(item)
+        name = canonicalize_name(requirement.name)
+        if name in by_name:
+            raise BadRequirement(f"{name!r} is listed twice; combine its versions in one line, like 'attrs>=22,<25'")
+        by_name[name] = canonical(requirement)
+    return tuple(sorted(by_name.values()))
+
+
 def canonical(requirement: Requirement) -> str:
     """The requirement with its name normalized (PEP 503), so equal requests digest alike."""
     requirement.name = canonicalize_name(requirement.name)
@@ -64,23 +85,7 @@ class EnvironmentRequest(BaseModel):
     @field_validator("requirements", mode="before")
     @classmethod
     def _parse(cls, value: object) -> tuple[str, ...]:
-        if isinstance(value, str) or not isinstance(value, Iterable):
-            raise BadRequirement("requirements must be a list of strings like ['attrs==24.*']")
-        items = list(value)
-        if not items:
-            raise BadRequirement("an environment needs at least one requirement")
-        if len(items) > MAX_REQUIREMENTS:
-            raise BadRequirement(f"{len(items)} requirements; at most {MAX_REQUIREMENTS} are allowed")
-        by_name: dict[str, str] = {}
-        for item in items:
-            if not isinstance(item, str):
-                raise BadRequirement(f"requirement {item!r} is not a string")
-            requirement = parse_requirement(item)
-            name = canonicalize_name(requirement.name)
-            if name in by_name:
-                raise BadRequirement(f"{name!r} is listed twice; combine its versions in one line, like 'attrs>=22,<25'")
-            by_name[name] = canonical(requirement)
-        return tuple(sorted(by_name.values()))
+        return parse_requirements(value)
 
     @classmethod
     def from_lines(cls, text: str) -> EnvironmentRequest:

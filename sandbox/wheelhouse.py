@@ -137,6 +137,8 @@ def fetch_wheels(request: EnvironmentRequest, target: TargetPython, cache: Path 
                 package=str(parse_wheel_filename(unfit[0])[0]),
             )
         (wheels_dir / MANIFEST).write_text(json.dumps({"requirements": list(request.requirements), "wheels": wheels}, indent=1))
+        if final.exists() and _read_manifest(final) is None:
+            shutil.rmtree(final, ignore_errors=True)  # a damaged cache entry (a wheel changed or gone): replaced
         try:
             os.replace(wheels_dir, final)
         except OSError:  # another process finished the same download first: use theirs
@@ -199,8 +201,8 @@ def _pip_failure(result: subprocess.CompletedProcess[str], doing: str) -> Enviro
     if found := _NOT_FOUND.search(output):
         package = found.group(1)
         return EnvironmentBuildError(
-            f"package {package!r}: no release on the package index satisfies it (an unknown package, or a version that does "
-            f"not exist). pip said: {_last_error(output)}",
+            f"package {_name(package)!r}: no release on the package index satisfies {package!r} (an unknown package, or a "
+            f"version that does not exist). pip said: {_last_error(output)}",
             package=_name(package),
         )
     if built := _NOT_BUILT.search(output):
@@ -208,7 +210,7 @@ def _pip_failure(result: subprocess.CompletedProcess[str], doing: str) -> Enviro
         why = "it has no wheel for the sandbox and building it from source failed"
         if _COMPILER.search(output):
             why += " (it needs a compiler or build tool that is missing or failed on this host)"
-        return EnvironmentBuildError(f"package {package!r}: {why}. pip said: {_last_error(output)}", package=_name(package))
+        return EnvironmentBuildError(f"package {_name(package)!r}: {why}. pip said: {_last_error(output)}", package=_name(package))
     return EnvironmentBuildError(f"pip failed {doing} (exit {result.returncode}): {tail}")
 
 

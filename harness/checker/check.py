@@ -77,17 +77,27 @@ async def check_task(server: Any, task: Task, recorder: RecordingProvider, optio
                     originals.append(played)
                     findings += found
                     solutions.append(await play_solution(client, task, recorder))
-        except CheckFailed as exc:
-            failure = str(exc)
         except Exception as exc:  # noqa: BLE001 - one broken task must not stop the check of the others
-            log.exception("checking %s failed", task.id)
-            failure = f"the check itself failed: {exc!r}"
+            reason = _check_failed(exc)  # the client's task groups may wrap it
+            if reason is not None:
+                failure = str(reason)
+            else:
+                log.exception("checking %s failed", task.id)
+                failure = f"the check itself failed: {exc!r}"
     if scope.cancelled_caught:
         failure = f"the check did not finish within {task_budget_s(task, options.runs):.0f} s"
     verdict = judge(task, originals, solutions, findings, options.time_margin, failure)
     verdict.elapsed_s = round(time.monotonic() - started, 2)
     log.info("%s: %s (%.1f s)%s", task.id, "valid" if verdict.valid else "INVALID", verdict.elapsed_s, "".join(f"\n  - {r}" for r in verdict.reasons))
     return verdict
+
+
+def _check_failed(exc: BaseException) -> CheckFailed | None:
+    if isinstance(exc, CheckFailed):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        return next((found for inner in exc.exceptions if (found := _check_failed(inner)) is not None), None)
+    return None
 
 
 def _provider(options: CheckOptions):

@@ -39,7 +39,7 @@ async def _ok(client, tool: str, **args):
         if not result.is_error:
             return result
         if not text.startswith(SANDBOX_FAILURE_CODE) or pause is None:
-            raise CheckFailed(f"{tool} failed: {text[:300]}")
+            raise CheckFailed(f"{tool} failed: {text[:600]}")
         log.warning("%s: the sandbox failed (%s); retrying in %g s", tool, text[:200], pause)
         await anyio.sleep(pause)
     raise AssertionError("unreachable")
