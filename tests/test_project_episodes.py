@@ -100,6 +100,12 @@ async def test_open_debug_fix_submit_and_git_apply_on_host(projects, backend, tm
         test_lines = len((project / "tests/test_pricing.py").read_text().splitlines())
         await call_ok(client, "replace_lines", episode_id=episode, path="tests/test_pricing.py", start_line=test_lines + 1, end_line=test_lines, new_code=NEW_TEST)
         assert (await call_ok(client, "show_diff", episode_id=episode))["files_changed"] == ["shopcart/pricing.py", "tests/test_pricing.py"]
+        await call_ok(client, "reset_code", episode_id=episode)  # every file back, then the reset undone: the edits return
+        assert FIXED not in (await call_ok(client, "view_code", episode_id=episode, path="shopcart/pricing.py"))["code"]
+        await call_ok(client, "undo", episode_id=episode)
+        assert FIXED in (await call_ok(client, "view_code", episode_id=episode, path="shopcart/pricing.py"))["code"]
+        listed = await call_ok(client, "list_files", episode_id=episode, glob="*.py")
+        assert {f["path"] for f in listed["files"]} == {"shopcart/__init__.py", "shopcart/pricing.py", "tests/__init__.py", "tests/test_pricing.py"}
         fixed = await call_ok(client, "run_tests", episode_id=episode)
         assert (fixed["passed"], fixed["total"]) == (5, 5)
 
