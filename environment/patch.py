@@ -66,6 +66,10 @@ def _line(mark: str, line: str) -> str:
 
 def file_patch(path: str, before: str | None, after: str | None) -> str:
     """One file's part of the patch ('' when it did not change); None: the file does not exist."""
+    if before is not None and after is not None and "\r" not in after and "\r\n" in before and before.count("\n") == before.count("\r\n"):
+        # The episode's edits write "\n" (it reads lines as Python does); the user's file ends its
+        # lines with "\r\n": keep theirs, so that the patch holds only the lines that changed.
+        after = after.replace("\n", "\r\n")
     if before == after:
         return ""
     a, b = _name("a/", path), _name("b/", path)
