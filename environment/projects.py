@@ -43,6 +43,14 @@ def _defined_tests(files: dict[str, str], paths: list[str]) -> int:
 class ProjectTools:
     """open_project and a project's submit, mixed into DebugService."""
 
+    async def patch_of(self, ep: Episode) -> str:
+        """The episode's changes as a `git apply`-able patch ('' for none); diffing many large files
+        takes a while, so in a worker thread then (episodes://{id}/patch, a project's submit)."""
+        changed = [p for p, text in ep.files.items() if text is not ep.originals.get(p) and text != ep.originals.get(p)]
+        changed += [p for p in ep.originals if p not in ep.files]
+        size = sum(len(ep.files[p]) + len(ep.originals.get(p, "")) for p in changed)
+        return await self.offload.cpu(size, patch.git_patch, {p: ep.originals[p] for p in changed if p in ep.originals}, {p: ep.files[p] for p in changed if p in ep.files})
+
     async def expected_tests(self, ep: Episode, chosen: Selection | None) -> int:
         """The fewest tests a run of `chosen` (None: the default run) counts: those its whole test
         files define, so that a module that fails to import still counts its tests as not passed. A
@@ -103,7 +111,7 @@ class ProjectTools:
         request = runs.pytest_request(ep, self.settings, selection=project_selection(ep))
         result = await runs.run(self.registry, handle, request)
         counts = scoring.count(result, await self.expected_tests(ep, None))
-        text = patch.git_patch(ep.originals, ep.files)
+        text = await self.patch_of(ep)
         outcome = scoring.Score(score=0.0, resolved=False, fixed=0, broken=0, fail_to_pass=0, pass_to_pass=0, hidden_passed=0, hidden_total=0, untouched=ep.untouched)
         ep.finish(outcome, reason)
         failing = [t.nodeid for t in result.tests if t.outcome != "passed" and t.outcome != "skipped"]
@@ -120,7 +128,4 @@ class ProjectTools:
         return r.Submission(**outcome.model_dump(exclude={"hidden_pass_rate"}), end_reason=reason, reward=0.0, project=project)
 
 
-def episode_patch(ep: Episode) -> str:
-    """episodes://{id}/patch: the episode's changes as a `git apply`-able patch (empty: no change)."""
-    return patch.git_patch(ep.originals, ep.files)
 

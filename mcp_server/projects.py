@@ -11,7 +11,6 @@ from pydantic import Field
 
 from environment import project_results as pr
 from environment.errors import DebugboxError
-from environment.projects import episode_patch
 from environment.service import DebugService
 from mcp_server.http import caller
 
@@ -54,4 +53,4 @@ def add_project_tools(mcp: MCPServer, service: DebugService, call, cleaned) -> N
         if not ep.done:
             # Like episodes://{id}'s files: the code is read through the tools while the episode runs.
             raise ResourceNotFoundError(f"Episode {episode_id} is still running: its patch is available once it ends (submit).")
-        return episode_patch(ep)
+        return await service.patch_of(ep)
