@@ -48,7 +48,7 @@ class ProjectTools:
         takes a while, so in a worker thread then (episodes://{id}/patch, a project's submit)."""
         changed = [p for p, text in ep.files.items() if text is not ep.originals.get(p) and text != ep.originals.get(p)]
         changed += [p for p in ep.originals if p not in ep.files]
-        size = sum(len(ep.files[p]) + len(ep.originals.get(p, "")) for p in changed)
+        size = sum(len(ep.files.get(p, "")) + len(ep.originals.get(p, "")) for p in changed)
         return await self.offload.cpu(size, patch.git_patch, {p: ep.originals[p] for p in changed if p in ep.originals}, {p: ep.files[p] for p in changed if p in ep.files})
 
     async def expected_tests(self, ep: Episode, chosen: Selection | None) -> int:
