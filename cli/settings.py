@@ -158,7 +158,7 @@ def add_project_options(parser: argparse.ArgumentParser) -> None:
         help="a directory whose projects open_project may copy into a sandbox (repeatable; env DEBUGBOX_PROJECT_ROOTS, "
         "separated by ':'); without one, open_project is refused",
     )
-    parser.add_argument("--project-max-mb", type=float, default=None, help="a project's copied files may total this many MiB (default 1.9; env DEBUGBOX_PROJECT_MAX_MB)")
+    parser.add_argument("--project-max-mb", type=float, default=None, help="a project's copied files may total this many MiB, within --max-workspace-chars (default 1.9; env DEBUGBOX_PROJECT_MAX_MB)")
     parser.add_argument("--project-max-files", type=int, default=None, help="a project may have this many files to copy (default 2000; env DEBUGBOX_PROJECT_MAX_FILES)")
 
 

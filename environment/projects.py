@@ -102,7 +102,9 @@ class ProjectTools:
     def _project_task(self, path: str, test_command: str | None):
         settings = self.settings
         root = resolve_under_roots(path, settings.project_roots)
-        copy = copy_project(root, settings.project_limits)
+        # Every file of a project is editable: its copy is bounded like an episode's editable files.
+        total = min(settings.project_limits.max_total_bytes, settings.max_workspace_chars)
+        copy = copy_project(root, settings.project_limits.model_copy(update={"max_total_bytes": total}))
         return project_task(copy, test_command, settings.project_max_steps, settings.project_test_timeout_s, settings.project_run_timeout_s)
 
     async def _project_submission(self, handle: EpisodeHandle, reason: EndReason) -> r.Submission:

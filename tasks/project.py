@@ -213,7 +213,7 @@ def _too_large(copy: ProjectCopy, limits: ProjectLimits, budget: dict) -> Projec
     return ProjectRefused(
         f"the project at {str(copy.root)!r} is too large to copy: already {budget['bytes']:,} bytes in {files:,} files "
         f"after .gitignore and the skipped directories, and the limits are {limits.max_total_bytes:,} bytes and "
-        f"{limits.max_files:,} files (the server's --project-max-mb and --project-max-files). Open a subdirectory, "
+        f"{limits.max_files:,} files (the server's --project-max-mb, within its --max-workspace-chars, and --project-max-files). Open a subdirectory, "
         "or .gitignore what the tests do not need."
     )
 
