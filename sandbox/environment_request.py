@@ -37,6 +37,10 @@ def parse_requirement(line: str) -> Requirement:
         raise BadRequirement("an empty requirement")
     if len(text) > MAX_REQUIREMENT_CHARS or any(ch in text for ch in "\r\n\x00\\"):
         raise BadRequirement(f"{shown!r} is not a single requirement line of at most {MAX_REQUIREMENT_CHARS} characters")
+    if "$" in text or "#" in text:
+        # pip expands ${VARIABLES} and cuts `#` comments in requirement lines: the line would mean
+        # something else to pip than to us (and could read the host's environment).
+        raise BadRequirement(f"{shown!r} holds '$' or '#', which pip would rewrite; write the requirement plainly")
     if text.startswith("-"):
         raise BadRequirement(f"{shown!r} is a pip option; only package requirements like 'attrs==24.*' are allowed")
     try:

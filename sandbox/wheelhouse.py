@@ -122,10 +122,9 @@ def fetch_wheels(request: EnvironmentRequest, target: TargetPython, cache: Path 
         _say(progress, f"downloading wheels for {request.describe()}")
         wheels_dir = work / "wheels"
         wheels_dir.mkdir()
-        requirements_file = work / "requirements.txt"
-        # Only the parsed, canonical requirements reach pip, one per line, never its options.
-        requirements_file.write_text("\n".join(request.requirements) + "\n", encoding="utf-8")
-        _download(requirements_file, wheels_dir, target, progress)
+        # Only the parsed, canonical requirements reach pip, as arguments after `--` (never options,
+        # and no requirements file for pip to expand variables or strip comments in).
+        _download(list(request.requirements), wheels_dir, target, progress)
         wheels = {p.name: _sha256(p) for p in sorted(wheels_dir.glob("*.whl"))}
         if not wheels:
             raise EnvironmentBuildError(f"pip produced no wheel for {request.describe()}")
@@ -164,10 +163,10 @@ def _read_manifest(directory: Path) -> Wheelhouse | None:
     return Wheelhouse(directory=directory, wheels=wheels)
 
 
-def _download(requirements_file: Path, into: Path, target: TargetPython, progress: Progress | None) -> None:
+def _download(requirements: list[str], into: Path, target: TargetPython, progress: Progress | None) -> None:
     base = [sys.executable, "-m", "pip"]
     quiet = ["--disable-pip-version-check", "--no-input", "--progress-bar", "off"]
-    binary = _pip([*base, "download", *quiet, "--only-binary=:all:", *target.pip_target_options(), "-d", str(into), "-r", str(requirements_file)])
+    binary = _pip([*base, "download", *quiet, "--only-binary=:all:", *target.pip_target_options(), "-d", str(into), "--", *requirements])
     if binary.returncode == 0:
         return
     if not target.is_host():
@@ -177,7 +176,7 @@ def _download(requirements_file: Path, into: Path, target: TargetPython, progres
     _say(progress, "no binary wheel for every requirement; building the missing ones on this host with pip wheel")
     for stale in into.iterdir():
         stale.unlink()
-    built = _pip([*base, "wheel", *quiet, "-w", str(into), "-r", str(requirements_file)])
+    built = _pip([*base, "wheel", *quiet, "-w", str(into), "--", *requirements])
     if built.returncode != 0:
         raise _pip_failure(built, "building wheels")
 
