@@ -180,8 +180,9 @@ class Episode:
                 "client_closed": "its client closed it (an OpenEnv connection closed, or reset started another)",
             }.get(self.end_reason or "", "it ended")
             raise EpisodeFinished(
-                f"Episode {self.episode_id} is finished: {why}; final score {self.score if self.score is not None else 0:.2f}. "
-                "Call start_task to begin a new episode."
+                f"Episode {self.episode_id} is finished: {why}; "
+                + (f"its patch is at episodes://{self.episode_id}/patch. Call open_project" if self.task.project else f"final score {self.score or 0:.2f}. Call start_task")
+                + " to begin a new episode."
             )
 
     def summary(self) -> dict:

@@ -147,6 +147,8 @@ async def test_every_step_of_a_project_episode_pays_0_and_the_budget_submit_carr
         assert last["submission"]["end_reason"] == "budget_spent" and last["submission"]["reward"] == 0
         assert last["submission"]["project"]["files_changed"] == ["shopcart/pricing.py"]
         assert "+" + FIXED in last["submission"]["project"]["patch"]
+        after = await client.call_tool("view_code", {"episode_id": episode})
+        assert after.is_error and f"its patch is at episodes://{episode}/patch. Call open_project" in text_of(after)
 
 
 async def test_refusals_name_the_problem_and_start_nothing(projects, tmp_path):
