@@ -131,7 +131,7 @@ MIB_FIELDS = {"max_undo_mb": "max_undo_bytes", "max_memory_mb": "max_memory_byte
 
 
 def service_settings(args: argparse.Namespace, environ=None) -> ServiceSettings:
-    values, sources = _collect(args, SERVICE_OPTIONS, os.environ if environ is None else environ)
+    values, sources = _collect(args, {**SERVICE_OPTIONS, **PROJECT_OPTIONS}, os.environ if environ is None else environ)
     given_in_mib = {}
     for mib_field, bytes_field in MIB_FIELDS.items():
         if mib_field in values:
@@ -149,7 +149,17 @@ def service_settings(args: argparse.Namespace, environ=None) -> ServiceSettings:
     return _validate(ServiceSettings, values, sources, given_in_mib)  # type: ignore[return-value]
 
 
+# ServiceSettings' project fields given as they are (the roots and the copy caps are read apart, below).
+PROJECT_OPTIONS = {
+    "project_max_steps": ("--project-max-steps", "DEBUGBOX_PROJECT_MAX_STEPS", "a project episode's step budget when open_project names none (default 100)"),
+    "project_test_timeout_s": ("--project-test-timeout-s", "DEBUGBOX_PROJECT_TEST_TIMEOUT_S", "wall time per test of a project, seconds (default 30)"),
+    "project_run_timeout_s": ("--project-run-timeout-s", "DEBUGBOX_PROJECT_RUN_TIMEOUT_S", "wall time of one run of a project's tests, seconds (default 120)"),
+}
+
+
 def add_project_options(parser: argparse.ArgumentParser) -> None:
+    for field, (flag, env, help_text) in PROJECT_OPTIONS.items():
+        parser.add_argument(flag, dest=field, default=None, help=f"{help_text}; env {env}")
     parser.add_argument(
         "--project-root",
         action="append",

@@ -175,7 +175,7 @@ def project_task(copy: ProjectCopy, test_command: str | None, max_steps: int, te
         main_file=main,
         editable=tuple(sorted(copy.files)),
         max_steps=max_steps,
-        test_timeout_s=test_timeout_s,
+        test_timeout_s=min(test_timeout_s, run_timeout_s),  # a test cannot outlast the run it is part of
         run_timeout_s=run_timeout_s,
     )
     info = ProjectInfo(root=str(copy.root), test_targets=targets, test_keyword=keyword, skipped=dict(copy.skipped), requirements=requirements)

@@ -176,6 +176,10 @@ def test_serve_options_roots_from_flag_or_variable_and_a_bad_root_named(tmp_path
     assert service_settings(parser.parse_args([]), {}).project_roots == ()
     with pytest.raises(ConfigError, match="--project-root='/nonexistent/code': not an existing directory"):
         service_settings(parser.parse_args(["--project-root", "/nonexistent/code"]), {})
+    timed = service_settings(parser.parse_args(["--project-run-timeout-s", "300"]), {"DEBUGBOX_PROJECT_MAX_STEPS": "40"})
+    assert (timed.project_run_timeout_s, timed.project_max_steps, timed.project_test_timeout_s) == (300, 40, 30)
+    with pytest.raises(ConfigError, match="--project-test-timeout-s='0'"):
+        service_settings(parser.parse_args(["--project-test-timeout-s", "0"]), {})
     with pytest.raises(ConfigError, match="DEBUGBOX_PROJECT_MAX_MB='lots'"):
         service_settings(parser.parse_args([]), {"DEBUGBOX_PROJECT_MAX_MB": "lots"})
 
