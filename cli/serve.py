@@ -27,6 +27,7 @@ def add_parser(sub) -> None:
     add_tasks_option(serve)
     add_backend_option(serve)
     settings.add_options(serve)
+    settings.add_project_options(serve)
     serve.set_defaults(func=cmd_serve)
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from environment.limits import MIB
 from environment.settings import ServiceSettings
 from sandbox.docker.provider import DockerSettings
+from tasks.project import ProjectLimits
 
 
 class ConfigError(Exception):
@@ -130,7 +131,7 @@ MIB_FIELDS = {"max_undo_mb": "max_undo_bytes", "max_memory_mb": "max_memory_byte
 
 
 def service_settings(args: argparse.Namespace, environ=None) -> ServiceSettings:
-    values, sources = _collect(args, SERVICE_OPTIONS, os.environ if environ is None else environ)
+    values, sources = _collect(args, {**SERVICE_OPTIONS, **PROJECT_OPTIONS}, os.environ if environ is None else environ)
     given_in_mib = {}
     for mib_field, bytes_field in MIB_FIELDS.items():
         if mib_field in values:
@@ -140,11 +141,64 @@ def service_settings(args: argparse.Namespace, environ=None) -> ServiceSettings:
             except ValidationError as exc:
                 raise ConfigError(f"bad configuration: {source}={value!r}: {exc.errors()[0]['msg']}") from None
             values[bytes_field], sources[bytes_field], given_in_mib[bytes_field] = mib * MIB, source, value
+    values.update(project_settings(args, os.environ if environ is None else environ))
     if "baseline_cache_dir" not in values:
         values["baseline_cache_dir"] = default_baseline_cache_dir(os.environ if environ is None else environ)
     elif str(values["baseline_cache_dir"]).lower() == "none":
         values["baseline_cache_dir"] = None
     return _validate(ServiceSettings, values, sources, given_in_mib)  # type: ignore[return-value]
+
+
+# ServiceSettings' project fields given as they are (the roots and the copy caps are read apart, below).
+PROJECT_OPTIONS = {
+    "project_max_steps": ("--project-max-steps", "DEBUGBOX_PROJECT_MAX_STEPS", "a project episode's step budget when open_project names none (default 100)"),
+    "project_test_timeout_s": ("--project-test-timeout-s", "DEBUGBOX_PROJECT_TEST_TIMEOUT_S", "wall time per test of a project, seconds (default 30)"),
+    "project_run_timeout_s": ("--project-run-timeout-s", "DEBUGBOX_PROJECT_RUN_TIMEOUT_S", "wall time of one run of a project's tests, seconds (default 120)"),
+}
+
+
+def add_project_options(parser: argparse.ArgumentParser) -> None:
+    for field, (flag, env, help_text) in PROJECT_OPTIONS.items():
+        parser.add_argument(flag, dest=field, default=None, help=f"{help_text}; env {env}")
+    parser.add_argument(
+        "--project-root",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a directory whose projects open_project may copy into a sandbox (repeatable; env DEBUGBOX_PROJECT_ROOTS, "
+        "separated by ':'); without one, open_project is refused",
+    )
+    parser.add_argument("--project-max-mb", type=float, default=None, help="a project's copied files may total this many MiB, within --max-workspace-chars (default 1.9; env DEBUGBOX_PROJECT_MAX_MB)")
+    parser.add_argument("--project-max-files", type=int, default=None, help="a project may have this many files to copy (default 2000; env DEBUGBOX_PROJECT_MAX_FILES)")
+
+
+def project_settings(args: argparse.Namespace, environ) -> dict:
+    """ServiceSettings' project fields: each root must be an existing directory (named if not)."""
+    given = getattr(args, "project_root", None) or [r for r in environ.get("DEBUGBOX_PROJECT_ROOTS", "").split(os.pathsep) if r.strip()]
+    source = "--project-root" if getattr(args, "project_root", None) else "DEBUGBOX_PROJECT_ROOTS"
+    roots = []
+    for raw in given:
+        root = Path(os.path.expanduser(raw.strip()))
+        if not root.is_dir():
+            raise ConfigError(f"bad configuration: {source}={raw!r}: not an existing directory")
+        roots.append(root.resolve())
+    values: dict = {"project_roots": tuple(dict.fromkeys(roots))} if roots else {}
+    limits = {}
+    for flag, env, field, unit in (("project_max_mb", "DEBUGBOX_PROJECT_MAX_MB", "max_total_bytes", MIB), ("project_max_files", "DEBUGBOX_PROJECT_MAX_FILES", "max_files", 1)):
+        value = getattr(args, flag, None)
+        value = value if value is not None else environ.get(env, "").strip() or None
+        if value is None:
+            continue
+        try:
+            number = float(value) * unit
+            if number < 1:
+                raise ValueError
+        except ValueError:
+            raise ConfigError(f"bad configuration: --{flag.replace('_', '-')} / {env}={value!r}: must be a positive number") from None
+        limits[field] = int(number)
+    if limits:
+        values["project_limits"] = ProjectLimits(**limits)
+    return values
 
 
 def default_baseline_cache_dir(environ) -> Path:

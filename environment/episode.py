@@ -120,6 +120,7 @@ class Episode:
     calls: StepLog = field(default_factory=StepLog)  # what each call returned, for the trajectory
     version: int = 0  # counts changes of the files, so a stale EditPlan cannot be applied
     breakpoints: Breakpoints = field(default_factory=Breakpoints)  # the debugger's, kept across sessions
+    own_task_bytes: int = 0  # a project's copy lives only for its episode: it counts as the episode's memory
 
     @classmethod
     def create(
@@ -137,6 +138,7 @@ class Episode:
             undo_history=UndoHistory(limits.max_undo_bytes),
             originals=originals,
             reward_mode=reward_mode,
+            own_task_bytes=sum(map(len, originals.values())) if task.project is not None else 0,
         )
 
     @property
@@ -151,7 +153,7 @@ class Episode:
 
     def retained_bytes(self) -> int:
         """What this episode keeps alive: edited files, undo history, step history, call log."""
-        return self.files_bytes() + self.undo_history.nbytes + self.steps_bytes + self.calls.nbytes
+        return self.files_bytes() + self.undo_history.nbytes + self.steps_bytes + self.calls.nbytes + self.own_task_bytes
 
 # -- budget and lifecycle ------------------------------------------------------------
 
@@ -178,8 +180,9 @@ class Episode:
                 "client_closed": "its client closed it (an OpenEnv connection closed, or reset started another)",
             }.get(self.end_reason or "", "it ended")
             raise EpisodeFinished(
-                f"Episode {self.episode_id} is finished: {why}; final score {self.score if self.score is not None else 0:.2f}. "
-                "Call start_task to begin a new episode."
+                f"Episode {self.episode_id} is finished: {why}; "
+                + (f"its patch is at episodes://{self.episode_id}/patch. Call open_project" if self.task.project else f"final score {self.score or 0:.2f}. Call start_task")
+                + " to begin a new episode."
             )
 
     def summary(self) -> dict:
@@ -252,11 +255,15 @@ class Episode:
 
     def readable_files(self) -> dict[str, str]:
         """What the agent may read: current editable files, read-only sources, visible tests."""
-        return {**self.task.readonly_source_files(), **self.files, **self.task.test_files}
+        return {**self.task.readonly_source_files(), **self.files, **self._pristine_tests()}
 
     def workspace_files(self) -> dict[str, str]:
-        """The files a visible run needs: sources as edited, plus the pristine visible tests."""
-        return {**self.task.readonly_source_files(), **self.files, **self.task.test_files}
+        """The files a visible run needs: sources as edited, plus the pristine visible tests (a
+        project's tests are among its editable files: the user's own code)."""
+        return {**self.task.readonly_source_files(), **self.files, **self._pristine_tests()}
+
+    def _pristine_tests(self) -> dict[str, str]:
+        return {} if self.task.project is not None else self.task.test_files
 
     def scoring_files(self) -> dict[str, str]:
         """Only the editable files' content reaches scoring, beside pristine sources and hidden tests."""

@@ -22,13 +22,44 @@ class SandboxInfo(BaseModel):
     isolation: str = Field(description="container, or process (not a security boundary)")
 
 
+MAX_PATCH_SHOWN = 20_000  # characters of a project's patch in submit's text; the structured result and episodes://{id}/patch hold it whole
+
+
+class ProjectOutcome(BaseModel):
+    """A project episode's submit: its tests' last run and the patch of every change (no score)."""
+
+    tests_passed: int
+    tests_total: int
+    tests_failing: list[str] = Field(description="tests that failed, errored or timed out in the last run")
+    collection_errors: list[str] = []
+    files_changed: list[str]
+    patch: str = Field(description="unified diff of every change, paths relative to the project root: `git apply` takes it")
+    patch_uri: str = Field(description="the resource that holds the same patch")
+    root: str = Field(description="the project directory the patch applies to")
+
+    def summary(self) -> str:
+        failing = f" Still failing: {', '.join(self.tests_failing[:10])}." if self.tests_failing else ""
+        errors = f" Could not collect: {', '.join(self.collection_errors[:5])}." if self.collection_errors else ""
+        if not self.files_changed:
+            return f"Tests: {self.tests_passed}/{self.tests_total} pass.{failing}{errors} No file was changed, so there is no patch."
+        shown = self.patch if len(self.patch) <= MAX_PATCH_SHOWN else self.patch[:MAX_PATCH_SHOWN] + f"\n[patch cut here: read {self.patch_uri} for all of it]\n"
+        return (
+            f"Tests: {self.tests_passed}/{self.tests_total} pass.{failing}{errors} {len(self.files_changed)} file(s) changed: "
+            f"{', '.join(self.files_changed[:20])}. Nothing was written to the user's files: the patch below (also at "
+            f"{self.patch_uri}) applies with `git apply` in {self.root}.\n\n{shown}"
+        )
+
+
 class Submission(Score):
     """The submit's score in full: the score over what the original fails, and the raw hidden counts."""
 
     end_reason: str = Field(description="submitted, or budget_spent when the last step submitted by itself")
     reward: float = Field(description="the submit's own reward: the score, minus (shaped rewards) what visible progress already paid")
+    project: ProjectOutcome | None = Field(default=None, description="a project episode's tests and patch (its score fields are all 0: it has no hidden tests)")
 
     def summary(self) -> str:
+        if self.project is not None:
+            return self.project.summary()
         verdict = "RESOLVED (every hidden test passes)" if self.resolved else "Not resolved"
         untouched = " The code was submitted as the task gave it, and untouched code scores 0." if self.untouched else ""
         return (
@@ -219,4 +250,5 @@ class SubmitResult(EpisodeStatus, Submission):
     """submit's result: the status of the episode (now over) and the submission's score in full."""
 
     def text(self) -> str:
-        return f"Submitted. {self.summary()} The episode is over.\n{self.footer()}"
+        # A project's summary ends with its patch: the closing words go on a line of their own.
+        return f"Submitted. {self.summary()}{chr(10) if self.project else ' '}The episode is over.\n{self.footer()}"

@@ -19,6 +19,7 @@ from environment import results as r
 from environment import run_results as rr
 from environment.baselines import BaselineCache, measurer
 from environment.debugging import DebuggerTools
+from environment.projects import ProjectTools, project_selection
 from environment.diffs import FileChange
 from environment.episode import MAX_CODE_CHARS, EndReason, Episode, check_text
 from environment.errors import BadArgument, NoChange, SubmitFailed, TaskUnavailable, UnknownTask, quoted
@@ -35,7 +36,7 @@ from tasks.model import DIFFICULTIES, DIFFICULTIES_IN_WORDS, Task
 CLOSE_BUDGET_S = 10.0  # shutdown waits this long for sandboxes to close, then leaves them to the provider
 
 
-class DebugService(DebuggerTools):
+class DebugService(ProjectTools, DebuggerTools):
     def __init__(self, catalog: Catalog, provider: SandboxProvider, settings: ServiceSettings | None = None, baselines: BaselineCache | None = None):
         self.catalog = catalog
         self.provider = provider
@@ -84,9 +85,10 @@ class DebugService(DebuggerTools):
             finally:
                 self.baselines.attach(None)
 
-    async def baseline(self, task: Task) -> scoring.Baseline:
-        """What the task's original does (measured once; environment/baselines.py)."""
-        return await self.baselines.get(task, self._measure)
+    async def baseline(self, task: Task) -> scoring.Baseline | None:
+        """What the task's original does (measured once; environment/baselines.py). None for a
+        project: it has no hidden tests and earns no reward (environment/projects.py)."""
+        return None if task.project is not None else await self.baselines.get(task, self._measure)
 
     async def drain(self, grace_s: float) -> None:
         await self.registry.drain(grace_s)
@@ -238,15 +240,15 @@ class DebugService(DebuggerTools):
             # Only a run of every visible test measures progress: a selection neither earns nor moves the potential.
             full_run = chosen is None
             # Before the run: a baseline that cannot be measured fails the call before anything happened.
-            baseline = await self.baseline(ep.task) if full_run else self.baselines.known(ep.task)
-            known = scoring.known_tests(ep.task.visible_test_ids, baseline.visible_collected if baseline else None)
-            request = runs.pytest_request(ep, self.settings, selection=chosen, verbose=verbose)
+            baseline = await self.baseline(ep.task) if full_run else (self.baselines.known(ep.task) if ep.task.project is None else None)
+            # A project's tests are its own, editable code: every test they define counts (no reward rides on them).
+            known = None if ep.task.project is not None else scoring.known_tests(ep.task.visible_test_ids, baseline.visible_collected if baseline else None)
+            request = runs.pytest_request(ep, self.settings, selection=chosen or project_selection(ep), verbose=verbose)
             result = await runs.run(self.registry, handle, request, runs.progress_relay(progress))
             if chosen is not None and not result.collected and not result.collect_errors:
                 raise selection.no_match(chosen, ep.task.test_files)
-            floor = ep.task.visible_test_count if chosen is None else sum(ep.task.visible_test_counts[p] for p in chosen.whole_files())
-            counts = scoring.count(result, floor, known)
-            reward = ep.record_visible_run(counts.fraction, baseline) if full_run else 0.0
+            counts = scoring.count(result, await self.expected_tests(ep, chosen), known)
+            reward = ep.record_visible_run(counts.fraction, baseline) if full_run and baseline is not None else 0.0
             ep.charge("run_tests", f"{counts.passed}/{counts.total} passed" + ("" if full_run else " (selected tests)"), reward)
             return rr.RunTestsResult(
                 **await self._after_step(handle),
@@ -373,7 +375,7 @@ class DebugService(DebuggerTools):
     def _status(ep: Episode) -> dict:
         return {"episode_id": ep.episode_id, "step": ep.step, "steps_remaining": ep.steps_remaining, "reward": ep.last_reward, "done": ep.done}
 
-    async def _score_or_end(self, handle: EpisodeHandle, baseline: scoring.Baseline, reason: EndReason = "submitted") -> r.Submission:
+    async def _score_or_end(self, handle: EpisodeHandle, baseline: scoring.Baseline | None, reason: EndReason = "submitted") -> r.Submission:
         """Score, or end the episode with score 0 if the sandbox failed twice while scoring: code
         that can break its sandbox at will must not be able to retry a submit for free."""
         try:
@@ -383,8 +385,10 @@ class DebugService(DebuggerTools):
             await self.registry.release(handle)
             raise SubmitFailed(str(exc)) from exc
 
-    async def _score(self, handle: EpisodeHandle, baseline: scoring.Baseline, reason: EndReason) -> r.Submission:
+    async def _score(self, handle: EpisodeHandle, baseline: scoring.Baseline | None, reason: EndReason) -> r.Submission:
         ep = handle.episode
+        if baseline is None:
+            return await self._project_submission(handle, reason)
         untouched = ep.untouched  # before the run: the files cannot change while it runs, but say so plainly
         result = await runs.run(self.registry, handle, runs.pytest_request(ep, self.settings, scoring=True))
         known = scoring.known_tests(ep.task.hidden_test_ids, baseline.hidden_collected)

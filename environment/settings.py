@@ -24,6 +24,7 @@ from environment.limits import (
 )
 from environment.scoring import RewardMode
 from sandbox.base import Limits
+from tasks.project import ProjectLimits
 
 MAX_MEMORY_BYTES = 1024 * 1024 * MIB  # 1 TiB: past any machine this runs on
 
@@ -54,6 +55,14 @@ class ServiceSettings(BaseModel):
     # (environment/retention.py); per owner as well (None: no bound of its own).
     max_memory_bytes: int = Field(default=1024 * MIB, ge=1, le=MAX_MEMORY_BYTES)
     max_memory_per_owner: int | None = Field(default=256 * MIB, ge=1, le=MAX_MEMORY_BYTES)
+
+    # Project episodes (environment/projects.py): the directories whose projects may be opened (none:
+    # open_project is refused), what a copy may hold, and a project's budget and test time limits.
+    project_roots: tuple[Path, ...] = Field(default=(), description="directories whose projects open_project may copy")
+    project_limits: ProjectLimits = Field(default_factory=ProjectLimits)
+    project_max_steps: int = Field(default=100, ge=1, le=1000, description="a project episode's step budget when open_project names none")
+    project_test_timeout_s: float = Field(default=30.0, gt=0, le=600, description="wall time per test of a project")
+    project_run_timeout_s: float = Field(default=120.0, gt=0, le=3600, description="wall time of one run of a project's tests")
 
     def episode_limits(self) -> EpisodeLimits:
         return EpisodeLimits(

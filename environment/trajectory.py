@@ -60,9 +60,9 @@ def build(ep: Episode, final_diff: str | None = None) -> atif.Trajectory:
     steps: list[atif.Step] = []
     for record in ep.calls.records:
         step_id = len(steps) + 1
-        if record.tool == "start_task":
+        if record.tool in ("start_task", "open_project"):  # what the episode starts with: the user's message
             steps.append(
-                atif.Step(step_id=step_id, timestamp=record.started_at, source="user", message=record.text, extra={"tool": "start_task", **call_extra(record)})
+                atif.Step(step_id=step_id, timestamp=record.started_at, source="user", message=record.text, extra={"tool": record.tool, **call_extra(record)})
             )
             continue
         steps.append(

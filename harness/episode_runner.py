@@ -30,7 +30,7 @@ from harness.policy import Observation, Policy, PolicyConfigError, PolicyError, 
 
 log = logging.getLogger(__name__)
 
-RUNNER_TOOLS = frozenset({"start_task", "list_tasks"})  # the runner starts the episode; a policy never does
+RUNNER_TOOLS = frozenset({"start_task", "open_project", "list_tasks"})  # the runner starts the episode; a policy never does (nor opens another)
 # Calls whose repetition, after a success, does something new (each undo reverts an earlier edit).
 PROGRESSING_TOOLS = frozenset({"undo", "debug_command"})
 EPISODE_ID = "episode_id"

@@ -20,7 +20,10 @@ change nothing, costs none. When the budget is spent the episode submits itself.
 Score: only what you change counts: hidden tests the original fails that you fix, minus hidden tests it
 passed that you break, over the tests it fails; untouched code scores 0. Rewards (shaped): each full
 run_tests pays the change of the visible pass rate since the last one, submit pays the rest, so an
-episode's rewards add up to its score."""
+episode's rewards add up to its score.
+Your user's own code: open_project(path) (when the server allows project roots) opens an episode on a
+copy of their project; every file is editable, run_tests runs its tests, and submit returns a patch of
+your changes for the user to apply (no score, rewards 0)."""
 
 
 def solve_task(task: Task) -> str:

@@ -25,6 +25,7 @@ from mcp_server import guide
 from mcp_server.arguments import DebugboxMCP
 from mcp_server.errors import DOMAIN_ERRORS, tool_error
 from mcp_server.http import HttpSecurity, caller
+from mcp_server.projects import add_project_tools
 from tasks.model import DIFFICULTIES_IN_WORDS
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ INVALID_PARAMS = -32602
 
 
 
-EpisodeId = Annotated[str, Field(description="the episode_id that start_task returned")]
+EpisodeId = Annotated[str, Field(description="the episode_id that start_task or open_project returned")]
 READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
 RUNS_CODE = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=False, openWorldHint=False)
 STARTS = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=False, openWorldHint=False)
@@ -96,6 +97,8 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
         their roles, the numbered main file, the step budget and the reward mode.
         Free: the budget counts the episode's calls after it."""
         return await _call(service.start_task(task_id, max_steps, owner=caller()))
+
+    add_project_tools(mcp, service, _call, cleaned)
 
     @mcp.tool(annotations=READ_ONLY)
     @cleaned
@@ -310,7 +313,8 @@ def build_server(service: DebugService, *, name: str = "debugbox", security: Htt
     @mcp.tool(annotations=EDITS)
     @cleaned
     async def submit(episode_id: EpisodeId) -> Annotated[CallToolResult, r.SubmitResult]:
-        """Score the code on the hidden tests and end the episode.
+        """Score the code on the hidden tests and end the episode (a project episode: run its tests one
+        last time and return the patch of every change, in `project`; no score, reward 0).
         Returns the score, what it counted (fixed, broken, fail_to_pass, pass_to_pass) and the raw
         hidden pass count.
         score = (hidden tests the original fails that now pass - hidden tests it passed that now

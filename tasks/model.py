@@ -224,6 +224,19 @@ class TaskSpec(BaseModel):
         return self
 
 
+class ProjectInfo(BaseModel):
+    """What makes a task a project episode's (tasks/project_task.py): the user's own code, every file
+    editable, no hidden tests and no score; submit hands back a patch."""
+
+    model_config = ConfigDict(frozen=True)
+
+    root: str  # the resolved directory it was copied from, for messages and the patch's instructions
+    test_targets: tuple[str, ...] = ()  # what run_tests runs by default (test files or node ids)
+    test_keyword: str | None = None  # pytest's -k, from test_command
+    skipped: dict[str, int] = {}  # reason -> files left out of the copy
+    requirements: tuple[str, ...] = ()  # detected requirement strings (pyproject, requirements files, setup.cfg)
+
+
 class Task(BaseModel):
     """A loaded task: its spec and the text of every file, keyed by relative path."""
 
@@ -238,6 +251,7 @@ class Task(BaseModel):
     origin: str = ""  # the directory it was loaded from, for messages
     # `[environment]` resolved at load (its requirements file read): what every sandbox of the task needs.
     environment: EnvironmentRequest | None = None
+    project: ProjectInfo | None = None  # set for a project episode's task, built in memory
 
     @property
     def id(self) -> str:

@@ -64,7 +64,7 @@ async def test_every_tool_description_says_what_it_returns_and_costs_without_str
         description = tool.description or ""
         assert description and not any(line.startswith(" ") for line in description.splitlines()), (tool.name, description)
         assert "\nReturns " in description, tool.name
-        assert ("Free" if tool.name in ("list_tasks", "start_task") else "Costs one step") in description, tool.name
+        assert ("Free" if tool.name in ("list_tasks", "start_task", "open_project") else "Costs one step") in description, tool.name
 
 
 async def test_the_last_two_steps_warn_and_the_budget_submit_is_said_and_recorded(client, catalog):

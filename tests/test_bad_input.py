@@ -296,7 +296,7 @@ def wrong_call(draw, schemas: dict[str, dict], episode: str):
     """(tool, arguments, argument to blame, needle): exactly one argument wrong, or missing, or unknown."""
     tool = draw(st.sampled_from(sorted(schemas)))
     schema = schemas[tool]
-    args = _valid_args(tool, episode) if "episode_id" in schema["properties"] else {"task_id": TASK} if tool == "start_task" else {}
+    args = _valid_args(tool, episode) if "episode_id" in schema["properties"] else {"task_id": TASK} if tool == "start_task" else {"path": "project"} if tool == "open_project" else {}
     how = draw(st.sampled_from(["wrong type", "missing", "unknown"] if schema.get("required") else ["wrong type", "unknown"]))
     if how == "missing":
         name = draw(st.sampled_from(schema["required"]))
@@ -335,7 +335,7 @@ def test_argument_errors_read_well(live):
     message = live.refused("view_code", {"episode_id": episode, "file": MAIN}, episode)
     assert "'file' is not an argument of this tool" in message and "view_code(episode_id, path?, start_line?, end_line?)" in message
     message = live.refused("run_tests", {}, episode)
-    assert "episode_id is required (a string: the episode_id that start_task returned)" in message
+    assert "episode_id is required (a string: the episode_id that start_task or open_project returned)" in message
     assert "Unknown tool" in live.refused("run_test", {"episode_id": episode}, episode, "run_tests")
     # Past 4300 digits Python cannot even format the number: the message must not try.
     message = live.refused("view_code", {"episode_id": episode, "start_line": 10**5000}, episode)

@@ -37,3 +37,12 @@ def test_stdio_session_resolves(backend):
 def test_http_session_resolves(backend):
     with http_server("--backend", backend) as (_, url):
         assert_resolved(run_example("http_session.py", "--url", url), backend)
+
+
+def test_project_session_fixes_the_sample_project_and_prints_the_patch(backend):
+    stdout = run_example("project_session.py", "--backend", backend)
+    for step in ("open_project", "run_tests", "search_code", "replace_text", "submit"):
+        assert f">>> {step}(" in stdout
+    assert "(failing: tests/test_pricing.py::test_order_at_threshold_gets_discount)" in stdout
+    assert "tests 4/4 pass" in stdout and f"(sandbox: {backend}," in stdout
+    assert "diff --git a/shopcart/pricing.py b/shopcart/pricing.py" in stdout and "+    if subtotal >= DISCOUNT_THRESHOLD:" in stdout

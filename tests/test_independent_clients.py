@@ -29,7 +29,7 @@ TS_SDK = JS / "node_modules" / "@modelcontextprotocol" / "sdk"
 TS_CLIENT = JS / "ts_sdk_client.mjs"
 TASK = "binary_search_off_by_one"
 TOOLS = {
-    "list_tasks", "start_task", "list_files", "search_code", "view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit",
+    "list_tasks", "start_task", "open_project", "list_files", "search_code", "view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit",
     "debug_start", "debug_command", "debug_stop", "trace",
 }  # fmt: skip
 TIMEOUT_S = 180

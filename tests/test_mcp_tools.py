@@ -11,7 +11,7 @@ from mcp import Client
 pytestmark = pytest.mark.anyio
 
 TOOLS = {
-    "list_tasks", "start_task", "list_files", "search_code", "view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit",
+    "list_tasks", "start_task", "open_project", "list_files", "search_code", "view_code", "replace_lines", "replace_text", "show_diff", "run_tests", "run_python", "undo", "reset_code", "submit",
     "debug_start", "debug_command", "debug_stop", "trace",
 }  # fmt: skip
 READ_ONLY = {"list_tasks", "list_files", "search_code", "view_code", "show_diff", "run_tests", "run_python", "debug_start", "debug_command", "debug_stop", "trace"}
@@ -59,7 +59,7 @@ async def test_tools_are_listed_with_schemas_and_annotations(client):
         assert tool.description, name
         assert tool.annotations.read_only_hint is (name in READ_ONLY), name
         assert bool(tool.annotations.destructive_hint) is (name in DESTRUCTIVE), name
-    for name in TOOLS - {"list_tasks", "start_task"}:
+    for name in TOOLS - {"list_tasks", "start_task", "open_project"}:
         assert "episode_id" in tools[name].input_schema["required"], name
         assert STATUS_FIELDS <= set(tools[name].output_schema["properties"]), name
 

@@ -278,7 +278,9 @@ def test_bind_and_token_rules():
 
 @pytest.mark.anyio
 async def test_the_openenv_tools_are_the_mcp_tools_but_start_task(catalog):
-    """One tool set: a tool added to MCP and forgotten here would be missing for every OpenEnv client."""
+    """One tool set: a tool added to MCP and forgotten here would be missing for every OpenEnv client.
+    The two that start an episode are not OpenEnv tools: reset starts one (a task; a project episode,
+    the user's own code over a desktop client, has no place in a training loop)."""
     from mcp import Client
 
     from environment.service import DebugService
@@ -288,4 +290,4 @@ async def test_the_openenv_tools_are_the_mcp_tools_but_start_task(catalog):
 
     async with Client(build_server(DebugService(catalog, LocalProvider()))) as client:
         mcp_tools = {t.name for t in (await client.list_tools()).tools}
-    assert set(TOOLS) == mcp_tools - {"start_task"}
+    assert set(TOOLS) == mcp_tools - {"start_task", "open_project"}
