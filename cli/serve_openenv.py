@@ -27,6 +27,11 @@ def add_parser(sub) -> None:
         action="store_true",
         help="allow a non-loopback bind without a token: only for the OpenEnv image, whose container is the boundary and whose published port is the only way in",
     )
+    serve.add_argument(
+        "--deny-network",
+        action="store_true",
+        help="the local backend's runs may open no network socket, only Unix ones (a seccomp filter; always on in the OpenEnv image)",
+    )
     add_tasks_option(serve)
     add_backend_option(serve)
     settings.add_options(serve)
@@ -57,7 +62,8 @@ def cmd_serve_openenv(args: argparse.Namespace) -> int:
     service_settings = settings.service_settings(args)
     docker_settings = settings.docker_settings(args) if args.backend != "local" else None
     catalog = load_tasks(args)
-    provider = make_provider(args.backend, docker_settings)
+    deny_network = deny_network_for_runs(args)
+    provider = make_provider(args.backend, docker_settings, local_no_network=deny_network)
     service = DebugService(catalog, provider, service_settings)
     app = build_app(service, guard)
     where = f"http://{args.host}:{args.port}"
@@ -79,6 +85,22 @@ def cmd_serve_openenv(args: argparse.Namespace) -> int:
 
     anyio.run(main)
     return 0
+
+
+def deny_network_for_runs(args: argparse.Namespace) -> bool:
+    """In the OpenEnv image the runs share the container's network with the token-less server
+    and, under a plain `docker run`, the Internet: there the filter is not optional, and a server
+    that cannot install it refuses to start rather than run the episodes' code with a network."""
+    from openenv_server.security import IMAGE_MARKER
+    from sandbox.netless import check
+
+    wanted = args.deny_network or IMAGE_MARKER.exists()
+    if not wanted:
+        return False
+    problem = check()
+    if problem is not None:
+        raise settings.ConfigError(f"cannot keep the episodes' code off the network here ({problem}); refusing to serve")
+    return True
 
 
 def _server(config):

@@ -17,12 +17,13 @@ class BackendUnavailable(Exception):
     pass
 
 
-def make_provider(backend: Backend = "auto", docker_settings=None) -> SandboxProvider:
-    """`auto` is docker when an engine answers, else local (process isolation only) with a warning."""
+def make_provider(backend: Backend = "auto", docker_settings=None, local_no_network: bool = False) -> SandboxProvider:
+    """`auto` is docker when an engine answers, else local (process isolation only) with a warning.
+    local_no_network: the local backend's runs can open no network socket (sandbox/netless.py)."""
     if backend not in ("auto", "docker", "local"):
         raise ValueError(f"unknown backend {backend!r}: choose auto, docker or local")
     if backend == "local":
-        return LocalProvider()
+        return LocalProvider(no_network=local_no_network)
     from sandbox.docker.engine import engine_answers
     from sandbox.docker.provider import DockerProvider
 
@@ -34,4 +35,4 @@ def make_provider(backend: Backend = "auto", docker_settings=None) -> SandboxPro
             "Start one, or pass --backend local for process isolation only."
         )
     log.warning("no Docker engine answers: using the local backend, which isolates processes only (not a security boundary)")
-    return LocalProvider()
+    return LocalProvider(no_network=local_no_network)

@@ -1,7 +1,9 @@
 """The local backend: the runner as a subprocess in a temporary directory, with rlimits.
 
 This is process isolation only, not a security boundary: the code runs as the server's user
-and can see the host. `--backend auto` picks it only when no Docker engine answers.
+and can see the host. `--backend auto` picks it only when no Docker engine answers. With
+no_network (the OpenEnv image, where the container is the boundary) the runner starts through
+netless.py: it and everything it starts can open no socket but a Unix one.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sandbox.procstat import children_by_parent
 log = logging.getLogger(__name__)
 
 RUNNER_PATH = Path(__file__).with_name("runner.py")
+NETLESS_PATH = Path(__file__).with_name("netless.py")
 
 
 def _processes_of_current_user() -> int:
@@ -79,10 +82,13 @@ class LocalSandbox:
         self._nproc = nproc
 
     @classmethod
-    async def start(cls, episode_id: str, nproc: int) -> LocalSandbox:
+    async def start(cls, episode_id: str, nproc: int, no_network: bool = False) -> LocalSandbox:
         root = Path(tempfile.mkdtemp(prefix=f"debugbox-{episode_id[:12]}-"))
+        runner = [sys.executable, "-u", "-I", str(RUNNER_PATH), "--workdir", str(root / "workspace")]
+        # netless.py installs its filter and execs the runner: the same process, so the same pid.
+        wrapper = [sys.executable, "-I", str(NETLESS_PATH)] if no_network else []
         process = await anyio.open_process(
-            [sys.executable, "-u", "-I", str(RUNNER_PATH), "--workdir", str(root / "workspace")],
+            [*wrapper, *runner],
             stderr=None,  # the runner's own complaints belong in the server log (stderr)
             cwd=str(root),
         )
@@ -130,8 +136,9 @@ class LocalSandbox:
 class LocalProvider:
     backend = "local"
 
-    def __init__(self, nproc: int = 64, concurrent_starts: int | None = None):
+    def __init__(self, nproc: int = 64, concurrent_starts: int | None = None, no_network: bool = False):
         self._nproc = nproc
+        self._no_network = no_network
         self._started = 0
         # A burst of episodes (64 OpenEnv clients connecting at once) would otherwise start as many
         # interpreters at once, and on a small loaded machine none answers its ping within 30 s.
@@ -146,10 +153,11 @@ class LocalProvider:
     async def acquire(self, episode_id: str) -> LocalSandbox:
         self._started += 1
         async with self._starts:
-            return await LocalSandbox.start(episode_id, self._nproc)
+            return await LocalSandbox.start(episode_id, self._nproc, self._no_network)
 
     def status(self) -> dict:
-        return {"backend": self.backend, "isolation": "process", "sandboxes_started": self._started}
+        isolation = "process, no network" if self._no_network else "process"
+        return {"backend": self.backend, "isolation": isolation, "sandboxes_started": self._started}
 
     async def aclose(self) -> None:
         return None
