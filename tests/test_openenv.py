@@ -82,7 +82,7 @@ def test_health_schema_and_metadata(url):
     assert status == 200 and isinstance(openapi["info"]["version"], str) and {"/reset", "/step", "/state"} <= set(openapi["paths"])
     status, rpc = http(f"{url}/mcp", "POST", {"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
     assert status == 200 and rpc["jsonrpc"] == "2.0" and len(rpc["result"]["tools"]) > 10
-    assert http(f"{url}/mcp", "POST", {})[1]["error"]["code"] == -32601
+    assert http(f"{url}/mcp", "POST", {})[1]["error"]["code"] == -32600  # what `openenv validate` posts: a JSON-RPC answer
 
 
 def test_a_websocket_episode_solved_with_the_gym_client(url, catalog):
