@@ -28,9 +28,10 @@ def add_parser(sub) -> None:
         help="allow a non-loopback bind without a token: only for the OpenEnv image, whose container is the boundary and whose published port is the only way in",
     )
     serve.add_argument(
-        "--deny-network",
+        "--confine-runs",
         action="store_true",
-        help="the local backend's runs may open no network socket, only Unix ones (a seccomp filter; always on in the OpenEnv image)",
+        help="the local backend's runs get no network, write only their own directory and cannot read the task packs "
+        "(seccomp and Landlock; always on in the OpenEnv image)",
     )
     add_tasks_option(serve)
     add_backend_option(serve)
@@ -62,8 +63,8 @@ def cmd_serve_openenv(args: argparse.Namespace) -> int:
     service_settings = settings.service_settings(args)
     docker_settings = settings.docker_settings(args) if args.backend != "local" else None
     catalog = load_tasks(args)
-    deny_network = deny_network_for_runs(args)
-    provider = make_provider(args.backend, docker_settings, local_no_network=deny_network)
+    confine, hide = confinement(args)
+    provider = make_provider(args.backend, docker_settings, local_confine=confine, local_hide=hide)
     service = DebugService(catalog, provider, service_settings)
     app = build_app(service, guard)
     where = f"http://{args.host}:{args.port}"
@@ -87,20 +88,21 @@ def cmd_serve_openenv(args: argparse.Namespace) -> int:
     return 0
 
 
-def deny_network_for_runs(args: argparse.Namespace) -> bool:
-    """In the OpenEnv image the runs share the container's network with the token-less server
-    and, under a plain `docker run`, the Internet: there the filter is not optional, and a server
-    that cannot install it refuses to start rather than run the episodes' code with a network."""
+def confinement(args: argparse.Namespace) -> tuple[bool, list]:
+    """In the OpenEnv image the runs share the container with the token-less server, the task packs
+    and, under a plain `docker run`, the Internet: there confinement is not optional, and a server
+    that cannot install it refuses to start rather than run the episodes' code unconfined."""
     from openenv_server.security import IMAGE_MARKER
-    from sandbox.netless import check
+    from sandbox.confine import check
+    from tasks.loader import pack_dirs
 
-    wanted = args.deny_network or IMAGE_MARKER.exists()
-    if not wanted:
-        return False
-    problem = check()
+    if not (args.confine_runs or IMAGE_MARKER.exists()):
+        return False, []
+    hide = [p.resolve() for p in pack_dirs(args.tasks) if p.exists()]
+    problem = check(hide)
     if problem is not None:
-        raise settings.ConfigError(f"cannot keep the episodes' code off the network here ({problem}); refusing to serve")
-    return True
+        raise settings.ConfigError(f"cannot confine the episodes' code here ({problem}); refusing to serve")
+    return True, hide
 
 
 def _server(config):

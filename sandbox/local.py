@@ -2,8 +2,9 @@
 
 This is process isolation only, not a security boundary: the code runs as the server's user
 and can see the host. `--backend auto` picks it only when no Docker engine answers. With
-no_network (the OpenEnv image, where the container is the boundary) the runner starts through
-netless.py: it and everything it starts can open no socket but a Unix one.
+`confine` (the OpenEnv image, where the container is the boundary) the runner starts through
+confine.py: it and everything it starts can open no socket but a Unix one, write only in the
+episode's directory, and read neither the task packs (`hide`) nor another episode's files.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sandbox.procstat import children_by_parent
 log = logging.getLogger(__name__)
 
 RUNNER_PATH = Path(__file__).with_name("runner.py")
-NETLESS_PATH = Path(__file__).with_name("netless.py")
+CONFINE_PATH = Path(__file__).with_name("confine.py")
 
 
 def _processes_of_current_user() -> int:
@@ -82,11 +83,13 @@ class LocalSandbox:
         self._nproc = nproc
 
     @classmethod
-    async def start(cls, episode_id: str, nproc: int, no_network: bool = False) -> LocalSandbox:
+    async def start(cls, episode_id: str, nproc: int, confine: bool = False, hide: tuple[Path, ...] = ()) -> LocalSandbox:
         root = Path(tempfile.mkdtemp(prefix=f"debugbox-{episode_id[:12]}-"))
         runner = [sys.executable, "-u", "-I", str(RUNNER_PATH), "--workdir", str(root / "workspace")]
-        # netless.py installs its filter and execs the runner: the same process, so the same pid.
-        wrapper = [sys.executable, "-I", str(NETLESS_PATH)] if no_network else []
+        # confine.py confines itself and execs the runner: the same process, so the same pid.
+        wrapper = []
+        if confine:
+            wrapper = [sys.executable, "-I", str(CONFINE_PATH), "--write", str(root), *[a for h in hide for a in ("--hide", str(h))], "--"]
         process = await anyio.open_process(
             [*wrapper, *runner],
             stderr=None,  # the runner's own complaints belong in the server log (stderr)
@@ -136,9 +139,10 @@ class LocalSandbox:
 class LocalProvider:
     backend = "local"
 
-    def __init__(self, nproc: int = 64, concurrent_starts: int | None = None, no_network: bool = False):
+    def __init__(self, nproc: int = 64, concurrent_starts: int | None = None, confine: bool = False, hide: tuple[Path, ...] = ()):
         self._nproc = nproc
-        self._no_network = no_network
+        self._confine = confine
+        self._hide = tuple(hide)
         self._started = 0
         # A burst of episodes (64 OpenEnv clients connecting at once) would otherwise start as many
         # interpreters at once, and on a small loaded machine none answers its ping within 30 s.
@@ -153,10 +157,10 @@ class LocalProvider:
     async def acquire(self, episode_id: str) -> LocalSandbox:
         self._started += 1
         async with self._starts:
-            return await LocalSandbox.start(episode_id, self._nproc, self._no_network)
+            return await LocalSandbox.start(episode_id, self._nproc, self._confine, self._hide)
 
     def status(self) -> dict:
-        isolation = "process, no network" if self._no_network else "process"
+        isolation = "process, confined (no network, own files only)" if self._confine else "process"
         return {"backend": self.backend, "isolation": isolation, "sandboxes_started": self._started}
 
     async def aclose(self) -> None:

@@ -37,9 +37,10 @@ def image():
     return IMAGE
 
 
-# What the episode's code tries, from a run_python step: its privileges, and sockets to the server
-# it runs beside (token-less on 127.0.0.1:8000), to this machine through the container's gateway,
-# over IPv6 and netlink; and the container's cgroup limits as the episode sees them.
+# What the episode's code tries, from a run_python step: its privileges; sockets to the server it
+# runs beside (token-less on 127.0.0.1:8000), to this machine through the container's gateway, over
+# IPv6 and netlink; the task packs (hidden tests, solutions) and /tmp beyond its own directory; and
+# the container's cgroup limits as the episode sees them.
 PROBE = textwrap.dedent(
     """
     import json, os, socket
@@ -55,6 +56,11 @@ PROBE = textwrap.dedent(
             return "open"
         except OSError as exc:
             return exc.errno
+    def listing(path):
+        try:
+            return len(os.listdir(path))
+        except OSError as exc:
+            return exc.errno
     def read(*paths):  # cgroup v2, else v1
         for path in paths:
             try:
@@ -68,6 +74,7 @@ PROBE = textwrap.dedent(
         "gateway": attempt(socket.AF_INET, socket.SOCK_STREAM, (gateway, 8000)),
         "udp": attempt(socket.AF_INET, socket.SOCK_DGRAM), "ipv6": attempt(socket.AF_INET6, socket.SOCK_STREAM),
         "netlink": attempt(socket.AF_NETLINK, socket.SOCK_RAW), "unix": attempt(socket.AF_UNIX, socket.SOCK_STREAM),
+        "pack": listing("/opt/debugbox/site/tasks/bundled"), "packs": listing("/opt/debugbox/packs"), "tmp": listing("/tmp"),
         "pids_max": read("/sys/fs/cgroup/pids.max", "/sys/fs/cgroup/pids/pids.max"),
         "memory_max": read("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"),
     }))
@@ -155,6 +162,7 @@ def test_a_plain_from_docker_image_keeps_the_episode_off_the_network_and_unprivi
         # the episode is the episode's filter, not a server that is not there.
         seen["control"] = in_container(container, CONNECT.format(host="127.0.0.1", port=8000))
         seen["setuid"] = in_container(container, "import subprocess; print(subprocess.run(['find', '/', '-xdev', '-type', 'f', '-perm', '/6000'], capture_output=True, text=True).stdout)")
+        seen["packs"] = in_container(container, "import os; print(len(os.listdir('/opt/debugbox/site/tasks/bundled')))")
 
     probe = play_with_the_released_client(tmp_path, image, hardened=False, inspect=inspect)["probe"]
     assert seen["control"].strip() == "open" and seen["setuid"].strip() == ""
@@ -163,6 +171,8 @@ def test_a_plain_from_docker_image_keeps_the_episode_off_the_network_and_unprivi
     refused = 13  # EACCES: the seccomp filter refuses the socket itself
     assert [probe[k] for k in ("server", "gateway", "udp", "ipv6", "netlink")] == [refused] * 5
     assert probe["unix"] == "open"
+    # Landlock: the packs the server reads (the control) are closed to the episode, as is /tmp beyond its own directory.
+    assert int(seen["packs"]) > 10 and probe["pack"] == probe["packs"] == probe["tmp"] == refused
 
 
 def test_our_provider_runs_the_image_hardened_with_no_egress(image, tmp_path):
