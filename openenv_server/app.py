@@ -47,7 +47,7 @@ def build_app(service: DebugService, security: Security | None = None) -> Starle
     def refused(request: Request) -> JSONResponse | str:
         headers = _headers(request.scope["headers"])
         if not security.origin_ok(headers):
-            return JSONResponse({"detail": "origin not allowed"}, status_code=403)
+            return JSONResponse({"detail": "origin or host not allowed (a loopback server answers only loopback names)"}, status_code=403)
         owner = security.caller(headers)
         if owner is None:
             return JSONResponse({"detail": "missing or bad bearer token"}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
@@ -156,7 +156,7 @@ def build_app(service: DebugService, security: Security | None = None) -> Starle
         headers = _headers(ws.scope["headers"])
         owner = security.caller(headers)
         if owner is None or not security.origin_ok(headers):
-            await ws.close(code=POLICY_VIOLATION, reason="missing or bad bearer token" if owner is None else "origin not allowed")
+            await ws.close(code=POLICY_VIOLATION, reason="missing or bad bearer token" if owner is None else "origin or host not allowed")
             return
         await ws.accept()
         session = Session(service, owner)

@@ -276,6 +276,29 @@ def test_bind_and_token_rules():
 
 
 
+def test_a_loopback_server_refuses_other_hosts_and_origins(url):
+    """DNS rebinding: a page whose name now resolves to 127.0.0.1 sends its own name as Host (and,
+    for POSTs and WebSockets, as Origin); the rules are environment/access.py's, as for HTTP MCP."""
+    port = url.rsplit(":", 1)[1]
+    for headers in ({"Host": f"evil.example:{port}"}, {"Origin": "http://evil.example"}):
+        request = urllib.request.Request(f"{url}/reset", data=b"{}", method="POST", headers={"Content-Type": "application/json", **headers})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 403 and "not allowed" in json.loads(refused.value.read())["detail"]
+        assert _ws_handshake_status(int(port), {"Host": f"127.0.0.1:{port}", **headers}) == 403
+    assert _ws_handshake_status(int(port), {"Host": f"127.0.0.1:{port}"}) == 101  # the control
+    assert http(f"{url.replace('127.0.0.1', 'localhost')}/reset", "POST", {"task_id": TASK})[0] == 200  # loopback names pass
+
+
+def _ws_handshake_status(port: int, headers: dict[str, str]) -> int:
+    """The status of a raw WebSocket upgrade with exactly these Host and Origin headers."""
+    lines = ["GET /ws HTTP/1.1", "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+             "Sec-WebSocket-Version: 13", *[f"{k}: {v}" for k, v in headers.items()]]
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        raw.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        return int(raw.recv(4096).split(b" ", 2)[1])
+
+
 @pytest.mark.anyio
 async def test_the_openenv_tools_are_the_mcp_tools_but_start_task(catalog):
     """One tool set: a tool added to MCP and forgotten here would be missing for every OpenEnv client."""
