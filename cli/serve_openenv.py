@@ -93,7 +93,7 @@ def confinement(args: argparse.Namespace) -> tuple[bool, list]:
     and, under a plain `docker run`, the Internet: there confinement is not optional, and a server
     that cannot install it refuses to start rather than run the episodes' code unconfined."""
     from openenv_server.security import IMAGE_MARKER
-    from sandbox.confine import check
+    from sandbox.confine import check, protect_server
     from tasks.loader import pack_dirs
 
     if not (args.confine_runs or IMAGE_MARKER.exists()):
@@ -102,6 +102,7 @@ def confinement(args: argparse.Namespace) -> tuple[bool, list]:
     problem = check(hide)
     if problem is not None:
         raise settings.ConfigError(f"cannot confine the episodes' code here ({problem}); refusing to serve")
+    protect_server()
     return True, hide
 
 

@@ -14,7 +14,8 @@ are inherited by every process the command starts, and can never be lifted:
   /proc, /sys and /dev, and write only under `--write` (the episode's directory): not the task
   packs, not another episode's directory. Landlock also keeps it from tracing a process outside
   its domain and, from ABI 6, from signalling one (the server, another episode's runner);
-- privileges: no_new_privs, so no setuid or file-capability binary can raise one.
+- privileges: no_new_privs, so no setuid or file-capability binary can raise one, and an empty
+  capability bounding set when started privileged (root), so the command keeps none.
 
 `--hide DIR` names a directory the command must not read (a task pack): refused when it lies
 beneath a directory the command needs, since Landlock can only allow whole trees.
@@ -34,6 +35,9 @@ import sys
 import sysconfig
 from pathlib import Path
 
+PR_SET_DUMPABLE = 4
+PR_CAPBSET_DROP = 24
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
@@ -178,14 +182,39 @@ def restrict_files(write: list[Path], hide: list[Path], libc) -> int:
     return abi
 
 
+def drop_capabilities(libc) -> None:
+    """Empty the bounding and ambient sets, so that the exec that follows leaves no capability even
+    to root (a server run as root: its runs would otherwise trace it or read past Landlock's view of
+    /proc). Without CAP_SETPCAP (any non-root user) the process has none to lose; nothing to do."""
+    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, None, 0, 0)
+    try:
+        last = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
+    except (OSError, ValueError):
+        last = 63
+    for cap in range(last + 1):
+        if libc.prctl(PR_CAPBSET_DROP, cap, None, 0, 0) != 0 and ctypes.get_errno() == errno.EPERM:
+            return  # no CAP_SETPCAP: not privileged to begin with
+
+
 def confine(write: list[Path], hide: list[Path]) -> None:
     """Confine this process (and so everything it starts); ConfineError if any part cannot be
     installed: the caller must then not run untrusted code."""
     libc = _libc()
+    drop_capabilities(libc)
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, None, 0, 0) != 0:
         raise _failed("prctl(PR_SET_NO_NEW_PRIVS)")
     restrict_files(write, hide, libc)
     deny_network(libc)
+
+
+def protect_server() -> None:
+    """Make the calling process (the server) not dumpable: its /proc files (the environment it was
+    started with, where tokens may sit; its memory maps) become root's, unreadable by the runs that
+    share its uid. Landlock stops their ptrace but not reads of /proc/PID/environ. A runner is
+    dumpable again after its exec, and holds nothing secret (local.py gives it a scrubbed environment)."""
+    libc = _libc()
+    if libc.prctl(PR_SET_DUMPABLE, 0, None, 0, 0) != 0:
+        raise _failed("prctl(PR_SET_DUMPABLE)")
 
 
 # -- the check a server runs before promising confinement ---------------------------------------

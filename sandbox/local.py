@@ -31,6 +31,18 @@ RUNNER_PATH = Path(__file__).with_name("runner.py")
 CONFINE_PATH = Path(__file__).with_name("confine.py")
 
 
+# What a confined runner keeps of the server's environment: enough to run Python and its tools.
+CONFINED_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE")
+
+
+def runner_environment(confine: bool) -> dict[str, str]:
+    """The runner's environment: never the server's secrets (bearer tokens); confined, only the
+    basics, so that nothing the operator passed to the server reaches the episodes' code."""
+    if confine:
+        return {k: v for k, v in os.environ.items() if k in CONFINED_ENV}
+    return {k: v for k, v in os.environ.items() if not k.startswith("DEBUGBOX_AUTH_TOKEN")}
+
+
 def _processes_of_current_user() -> int:
     uid = os.getuid()
     count = 0
@@ -94,6 +106,7 @@ class LocalSandbox:
             [*wrapper, *runner],
             stderr=None,  # the runner's own complaints belong in the server log (stderr)
             cwd=str(root),
+            env=runner_environment(confine),
         )
         assert process.stdin is not None and process.stdout is not None
         channel = RunnerChannel(process.stdin, process.stdout, name=f"local runner of {episode_id}")

@@ -169,3 +169,37 @@ def test_the_wrapper_refuses_to_run_a_command_it_cannot_confine():
     )
     done = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True)
     assert done.returncode == 3 and "ran" not in done.stdout and "sparc" in done.stderr
+
+
+SECRETS = textwrap.dedent(
+    """
+    import json, os
+    runner = os.getppid()  # the run's parent is the runner, whose parent is the server
+    server = int(open(f"/proc/{runner}/stat").read().rsplit(")", 1)[1].split()[1])
+    def read(path):
+        try:
+            return open(path, "rb").read().decode(errors="replace")
+        except OSError as exc:
+            return exc.errno
+    print("SECRETS" + json.dumps({"own": dict(os.environ), "runner": read(f"/proc/{runner}/environ"),
+                                  "server": read(f"/proc/{server}/environ"), "server_cmdline": read(f"/proc/{server}/cmdline")}))
+    """
+)
+
+
+def test_a_confined_run_finds_no_token_in_its_environment_nor_the_servers(monkeypatch):
+    """The operator's bearer tokens sit in the server's environment (DEBUGBOX_AUTH_TOKENS): the runs
+    get a scrubbed one, and the server's own /proc/PID/environ is closed to them (not dumpable)."""
+    from harness.openenv_client import DebugboxEnv
+    from tests.openenv_helpers import openenv_server
+
+    token = "s3cret-" + "x" * 20
+    monkeypatch.setenv("DEBUGBOX_AUTH_TOKENS", f"alice={token}")
+    with openenv_server("--backend", "local", "--confine-runs") as (_, url):
+        with DebugboxEnv(url, token=token) as env:
+            env.reset(task_id="binary_search_off_by_one")
+            obs, _, _ = env.step(("run_python", {"code": SECRETS}))
+    out = json.loads(obs.structured["stdout"].split("SECRETS", 1)[1])
+    assert "serve-openenv" in out["server_cmdline"]  # it found the server (the control: the pid is right)
+    assert out["server"] == 13  # EACCES: the server is not dumpable
+    assert token not in json.dumps(out["own"]) and (out["runner"] == 13 or token not in out["runner"])
