@@ -3,7 +3,9 @@
 - a `step` round trip over `/ws` for view_code (p50 target <= 5 ms);
 - run_tests over `/ws` against the MCP path (Streamable HTTP, `debugbox serve`) in the same run,
   same backend and task (target: within 1.1x);
-- N concurrent OpenEnv episodes (default 64), each reset, view_code, run_tests, submit: 0 errors.
+- N concurrent OpenEnv episodes (default 64), each reset, view_code, run_tests, submit: 0 errors;
+- with the local backend, the same run_tests and N episodes on a server whose runs are confined as
+  in the OpenEnv image (`--confine-runs`: seccomp and Landlock), against the unconfined ones.
 
     python -m bench.openenv [--backend local|docker] [--concurrency 64] [--samples 200]
 """
@@ -20,6 +22,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import AsyncExitStack
+from datetime import datetime, timezone
 from pathlib import Path
 
 from mcp import Client
@@ -54,29 +58,43 @@ def step(tool: str, **arguments) -> dict:
     return {"type": "step", "data": {"type": "call_tool", "tool_name": tool, "arguments": arguments}}
 
 
-async def ws_latency(url: str, samples: int) -> tuple[list[float], list[float]]:
-    view, tests = [], []
+async def ws_latency(url: str, samples: int) -> list[float]:
+    view = []
     async with connect(url) as ws:
         await ws_request(ws, {"type": "reset", "data": {"task_id": TASK, "max_steps": 10_000}})
-        await ws_request(ws, step("run_tests"))  # warm: the baseline is measured once
         for _ in range(samples):
             view.append((await ws_request(ws, step("view_code")))[0])
-        for _ in range(max(10, samples // 10)):
-            tests.append((await ws_request(ws, step("run_tests")))[0])
-    return view, tests
+    return view
 
 
-async def mcp_run_tests(url: str, n: int) -> list[float]:
-    out = []
-    async with Client(url) as client:
-        start = await client.call_tool("start_task", {"task_id": TASK, "max_steps": 10_000})
-        episode = start.structured_content["episode_id"]
-        await client.call_tool("run_tests", {"episode_id": episode})
-        for _ in range(n):
-            started = time.perf_counter()
+async def run_tests_side_by_side(ws_urls: list[str], mcp_url: str | None, n: int) -> list[list[float]]:
+    """run_tests over each /ws server (and MCP), in turns: a load that changes during the run (a
+    shared machine) weighs on every path alike, which measuring one path after the other would not."""
+    times: list[list[float]] = [[] for _ in range(len(ws_urls) + (mcp_url is not None))]
+    async with AsyncExitStack() as stack:
+        sockets = [await stack.enter_async_context(connect(url)) for url in ws_urls]
+        for ws in sockets:
+            await ws_request(ws, {"type": "reset", "data": {"task_id": TASK, "max_steps": 10_000}})
+            await ws_request(ws, step("run_tests"))  # warm: the baseline is measured once
+        calls = [lambda ws=ws: ws_request(ws, step("run_tests")) for ws in sockets]
+        if mcp_url is not None:
+            client = await stack.enter_async_context(Client(mcp_url))
+            start = await client.call_tool("start_task", {"task_id": TASK, "max_steps": 10_000})
+            episode = start.structured_content["episode_id"]
             await client.call_tool("run_tests", {"episode_id": episode})
-            out.append((time.perf_counter() - started) * 1000)
-    return out
+            calls.append(lambda: client.call_tool("run_tests", {"episode_id": episode}))
+        for _ in range(n):
+            for index, call in enumerate(calls):
+                started = time.perf_counter()
+                await call()
+                times[index].append((time.perf_counter() - started) * 1000)
+    return times
+
+
+async def concurrent(url: str, n: int) -> tuple[list[bool], float]:
+    started = time.perf_counter()
+    results = await asyncio.gather(*(one_episode(url) for _ in range(n)))
+    return list(results), time.perf_counter() - started
 
 
 async def one_episode(url: str) -> bool:
@@ -99,16 +117,29 @@ def p50(samples: list[float]) -> float:
 
 async def main_async(args) -> str:
     backend = ["--backend", args.backend, "--max-steps-limit", "10000"]
-    openenv = spawn(["serve-openenv", *backend], 18741)
-    mcp = spawn(["serve", "--transport", "http", *backend], 18742)
+    when, load = datetime.now(timezone.utc), os.getloadavg()[0]
+    confine = args.backend == "local"  # the image's confinement is the local backend's
+    servers = [spawn(["serve-openenv", *backend], 18741), spawn(["serve", "--transport", "http", *backend], 18742)]
+    if confine:
+        servers.append(spawn(["serve-openenv", *backend, "--confine-runs"], 18743))
+    ws_urls = ["ws://127.0.0.1:18741/ws"] + (["ws://127.0.0.1:18743/ws"] if confine else [])
     try:
-        view, tests = await ws_latency("ws://127.0.0.1:18741/ws", args.samples)
-        mcp_tests = await mcp_run_tests("http://127.0.0.1:18742/mcp", len(tests))
-        started = time.perf_counter()
-        results = await asyncio.gather(*(one_episode("ws://127.0.0.1:18741/ws") for _ in range(args.concurrency)))
-        wall = time.perf_counter() - started
+        view = await ws_latency(ws_urls[0], args.samples)
+        measured = await run_tests_side_by_side(ws_urls, "http://127.0.0.1:18742/mcp", max(20, args.samples // 5))
+        tests, mcp_tests = measured[0], measured[-1]
+        results, wall = await concurrent(ws_urls[0], args.concurrency)
+        confined_rows = []
+        if confine:
+            confined_tests = measured[1]
+            confined_results, confined_wall = await concurrent(ws_urls[1], args.concurrency)
+            confined_rows = [
+                f"| run_tests p50 over /ws, confined runs (the image's) vs not | {p50(confined_tests):.0f} ms vs {p50(tests):.0f} ms: "
+                f"{p50(confined_tests) / p50(tests):.2f}x | (cost of confinement) |",
+                f"| {args.concurrency} concurrent episodes, confined runs | {confined_results.count(False)} errors, {confined_wall:.1f} s wall "
+                f"(unconfined {wall:.1f} s) | 0 errors |",
+            ]
     finally:
-        for process in (openenv, mcp):
+        for process in servers:
             process.terminate()
             process.wait(timeout=30)
     ratio = p50(tests) / p50(mcp_tests)
@@ -118,13 +149,15 @@ async def main_async(args) -> str:
             "# OpenEnv front end benchmarks",
             "",
             f"`python -m bench.openenv --backend {args.backend} --concurrency {args.concurrency} --samples {args.samples}` on "
-            f"{platform.machine()}, {os.cpu_count()} CPUs, task `{TASK}`.",
+            f"{platform.machine()}, {os.cpu_count()} CPUs, task `{TASK}`, {when:%Y-%m-%d %H:%M} UTC, "
+            f"load average {load:.1f} at the start.",
             "",
             "| measure | result | target |",
             "| --- | --- | --- |",
             f"| /ws step round trip, view_code, p50 | {p50(view):.2f} ms ({len(view)} samples) | <= 5 ms |",
-            f"| run_tests p50: /ws vs MCP (Streamable HTTP) | {p50(tests):.0f} ms vs {p50(mcp_tests):.0f} ms: {ratio:.2f}x | <= 1.1x |",
+            f"| run_tests p50: /ws vs MCP (Streamable HTTP), {len(tests)} each, in turns | {p50(tests):.0f} ms vs {p50(mcp_tests):.0f} ms: {ratio:.2f}x | <= 1.1x |",
             f"| {args.concurrency} concurrent episodes (reset, view_code, run_tests, submit) | {errors} errors, {wall:.1f} s wall | 0 errors |",
+            *confined_rows,
             "",
         ]
     )

@@ -1,4 +1,4 @@
-"""`debugbox image build | build-server | build-offline-base`: the images debugbox runs in."""
+"""`debugbox image build | build-server | build-openenv | export-space | build-offline-base`: the images debugbox runs in."""
 
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ def add_parser(sub) -> None:
     iso.add_argument("--base-image", help="base image with Python 3.11 (default python:3.11-slim)")
     iso.add_argument("--tag", default="debugbox-openenv:latest")
     iso.set_defaults(func=cmd_image_build_openenv)
+    isp = image_sub.add_parser("export-space", help="write a Hugging Face Space (README.md front matter, Dockerfile, wheels) into DIR")
+    isp.add_argument("directory", metavar="DIR", help="a new directory, or a fresh clone of the Space")
+    isp.set_defaults(func=cmd_image_export_space)
     io = image_sub.add_parser("build-offline-base", help="build a base image with debootstrap, for machines without a registry")
     io.add_argument("--tag", default="debugbox-base:bookworm")
     io.add_argument("--suite", default="bookworm")
@@ -70,6 +73,18 @@ def cmd_image_build_server(args: argparse.Namespace) -> int:
 
     build_server_image(tag=args.tag, base_image=args.base_image or DEFAULT_BASE_IMAGE)
     print(f"built {args.tag}; run it as shown in README.md (Serve it remotely)", file=sys.stderr)
+    return 0
+
+
+def cmd_image_export_space(args: argparse.Namespace) -> int:
+    from sandbox.images.space import export_space
+
+    directory = export_space(args.directory)
+    print(
+        f"wrote the Space to {directory}; push it: cd {directory} && git init && git lfs install && git add . && "
+        "git commit -m debugbox && git remote add space https://huggingface.co/spaces/OWNER/NAME && git push --force space HEAD:main",
+        file=sys.stderr,
+    )
     return 0
 
 

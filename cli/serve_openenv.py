@@ -27,6 +27,12 @@ def add_parser(sub) -> None:
         action="store_true",
         help="allow a non-loopback bind without a token: only for the OpenEnv image, whose container is the boundary and whose published port is the only way in",
     )
+    serve.add_argument(
+        "--confine-runs",
+        action="store_true",
+        help="the local backend's runs get no network, write only their own directory and cannot read the task packs "
+        "(seccomp and Landlock; always on in the OpenEnv image)",
+    )
     add_tasks_option(serve)
     add_backend_option(serve)
     settings.add_options(serve)
@@ -57,7 +63,8 @@ def cmd_serve_openenv(args: argparse.Namespace) -> int:
     service_settings = settings.service_settings(args)
     docker_settings = settings.docker_settings(args) if args.backend != "local" else None
     catalog = load_tasks(args)
-    provider = make_provider(args.backend, docker_settings)
+    confine, hide = confinement(args)
+    provider = make_provider(args.backend, docker_settings, local_confine=confine, local_hide=hide)
     service = DebugService(catalog, provider, service_settings)
     app = build_app(service, guard)
     where = f"http://{args.host}:{args.port}"
@@ -79,6 +86,24 @@ def cmd_serve_openenv(args: argparse.Namespace) -> int:
 
     anyio.run(main)
     return 0
+
+
+def confinement(args: argparse.Namespace) -> tuple[bool, list]:
+    """In the OpenEnv image the runs share the container with the token-less server, the task packs
+    and, under a plain `docker run`, the Internet: there confinement is not optional, and a server
+    that cannot install it refuses to start rather than run the episodes' code unconfined."""
+    from openenv_server.security import IMAGE_MARKER
+    from sandbox.confine import check, protect_server
+    from tasks.loader import pack_dirs
+
+    if not (args.confine_runs or IMAGE_MARKER.exists()):
+        return False, []
+    hide = [p.resolve() for p in pack_dirs(args.tasks) if p.exists()]
+    problem = check(hide)
+    if problem is not None:
+        raise settings.ConfigError(f"cannot confine the episodes' code here ({problem}); refusing to serve")
+    protect_server()
+    return True, hide
 
 
 def _server(config):

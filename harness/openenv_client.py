@@ -21,6 +21,7 @@ from typing import Any
 from websockets.sync.client import ClientConnection, connect
 
 Action = dict[str, Any] | tuple[str, dict[str, Any]]
+INTERNAL_NETWORK = "debugbox-openenv"  # no egress, no traffic between its containers
 
 
 class EnvError(RuntimeError):
@@ -120,21 +121,54 @@ class DebugboxEnv:
     # -- containers ------------------------------------------------------------------------
 
     @classmethod
-    def from_docker_image(cls, image: str, *, env: dict[str, str] | None = None, ready_timeout_s: float = 60.0, **kwargs: Any) -> DebugboxEnv:
-        """Start `image` (built by `debugbox image build-openenv`) hardened as the sandboxes are, on a
-        loopback port of this machine, and connect; close() removes the container."""
+    def from_docker_image(
+        cls,
+        image: str,
+        *,
+        env: dict[str, str] | None = None,
+        ready_timeout_s: float = 60.0,
+        network: str | None = INTERNAL_NETWORK,
+        **kwargs: Any,
+    ) -> DebugboxEnv:
+        """Start `image` (built by `debugbox image build-openenv`) hardened as the sandboxes are, and
+        connect; close() removes the container. With `network` (the default) the container sits on an
+        internal bridge, with no egress and unreachable from its neighbours, and this machine reaches
+        it at its address there; network=None publishes its port on 127.0.0.1 instead (for engines
+        whose container addresses this machine cannot reach, such as Docker Desktop's)."""
         import docker
 
         client = docker.from_env()
-        container = client.containers.run(image, detach=True, ports={"8000/tcp": ("127.0.0.1", None)}, environment=env or {}, **container_limits())
+        if network:
+            _ensure_internal_network(client, network)
+            run = {"network": network}
+        else:
+            run = {"ports": {"8000/tcp": ("127.0.0.1", None)}}
+        container = client.containers.run(image, detach=True, environment=env or {}, **run, **container_limits())
         try:
             container.reload()
-            port = container.attrs["NetworkSettings"]["Ports"]["8000/tcp"][0]["HostPort"]
-            base_url = f"http://127.0.0.1:{port}"
+            if network:
+                address = container.attrs["NetworkSettings"]["Networks"][network]["IPAddress"]
+                base_url = f"http://{address}:8000"
+            else:
+                base_url = f"http://127.0.0.1:{container.attrs['NetworkSettings']['Ports']['8000/tcp'][0]['HostPort']}"
             wait_healthy(base_url, ready_timeout_s)
             return cls(base_url, _container=container, **kwargs)
         except BaseException:
             container.remove(force=True)
+            raise
+
+
+def _ensure_internal_network(client, name: str) -> None:
+    import docker
+
+    if client.networks.list(names=[name]):
+        return
+    try:
+        client.networks.create(
+            name, driver="bridge", internal=True, options={"com.docker.network.bridge.enable_icc": "false"}, labels={"io.debugbox.role": "openenv-network"}
+        )
+    except docker.errors.APIError as exc:  # another client made it meanwhile
+        if "already exists" not in str(exc):
             raise
 
 
@@ -148,6 +182,7 @@ def container_limits() -> dict[str, Any]:
         "read_only": True,
         "tmpfs": {"/tmp": "rw,nosuid,nodev,size=512m"},
         "mem_limit": "2g",
+        "memswap_limit": "2g",
         "pids_limit": 512,
         "labels": {"io.debugbox.role": "openenv-client"},
     }
@@ -155,9 +190,10 @@ def container_limits() -> dict[str, Any]:
 
 def wait_healthy(base_url: str, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # a container's address is never proxied
     while True:
         try:
-            with urllib.request.urlopen(f"{base_url}/health", timeout=2) as response:
+            with opener.open(f"{base_url}/health", timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:

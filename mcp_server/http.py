@@ -7,9 +7,6 @@ what the per-token episode limit and episode ownership rest on.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,33 +17,19 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from environment.access import (
+    LOCAL_HOSTS,
+    LOCAL_ORIGINS,
+    AccessConfigError,
+    is_loopback,
+    origin_allowed,
+    parse_tokens,
+    require_token_off_loopback,
+    token_owner,
+)
 from environment.registry import LOCAL_OWNER
 
-LOCAL_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
-LOCAL_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost"]
-
-
-class HttpConfigError(Exception):
-    pass
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def parse_token(spec: str) -> tuple[str, str]:
-    """`NAME=TOKEN` names the caller in limits and logs; a bare token gets a name from its digest."""
-    name, sep, token = spec.partition("=")
-    if not sep:
-        name, token = "token-" + hashlib.sha256(spec.encode()).hexdigest()[:8], spec
-    if len(token) < 16:
-        raise HttpConfigError(f"auth token for {name!r} is too short: use at least 16 characters (e.g. `openssl rand -hex 32`)")
-    return name, token
+HttpConfigError = AccessConfigError  # the bind and token rules are environment/access.py's, shared with OpenEnv
 
 
 @dataclass
@@ -56,10 +39,8 @@ class StaticTokenVerifier:
     tokens: dict[str, str] = field(default_factory=dict)  # name -> token
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        for name, expected in self.tokens.items():
-            if hmac.compare_digest(token.encode(), expected.encode()):
-                return AccessToken(token=token, client_id=name, scopes=[])
-        return None
+        name = token_owner(self.tokens, token)
+        return AccessToken(token=token, client_id=name, scopes=[]) if name is not None else None
 
 
 @dataclass
@@ -71,12 +52,8 @@ class HttpSecurity:
 
     @classmethod
     def build(cls, host: str, port: int, token_specs: list[str], origins: list[str]) -> HttpSecurity:
-        tokens = dict(parse_token(spec) for spec in token_specs if spec.strip())
-        if not is_loopback(host) and not tokens:
-            raise HttpConfigError(
-                f"refusing to serve on {host}: any address but loopback needs a bearer token. "
-                "Pass --auth-token (or DEBUGBOX_AUTH_TOKENS) with a secret of 16+ characters."
-            )
+        tokens = parse_tokens(token_specs)
+        require_token_off_loopback(host, tokens)
         return cls(host=host, port=port, tokens=tokens, allowed_origins=[*LOCAL_ORIGINS, *origins])
 
     def auth_settings(self) -> AuthSettings | None:
@@ -96,13 +73,6 @@ class HttpSecurity:
             allowed_hosts=LOCAL_HOSTS,
             allowed_origins=self.allowed_origins,
         )
-
-
-def origin_allowed(origin: str, allowed: list[str]) -> bool:
-    for pattern in allowed:
-        if origin == pattern or (pattern.endswith(":*") and origin.startswith(pattern[:-1]) and origin[len(pattern) - 1 :].isdigit()):
-            return True
-    return False
 
 
 class OriginGuard:

@@ -7,6 +7,7 @@
 - stateless HTTP: `POST /reset` (starts an episode; its `episode_id` is in the observation's metadata),
   `POST /step` (`{"action": ..., "episode_id": ...}`), `GET /state?episode_id=`; such episodes end by
   submit, budget or the server's idle timeout.
+- `POST /mcp` (and `{"type": "mcp", "data": JSON-RPC}` on `/ws`): MCP JSON-RPC, openenv_server/mcp_rpc.py.
 - `GET /health`, `GET /schema` (action, observation and state JSON schemas), `GET /metadata`.
 """
 
@@ -25,9 +26,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from environment.service import DebugService
 from openenv_server import schemas
+from openenv_server.mcp_rpc import PARSE_ERROR, McpSessions
 from openenv_server.security import Security
 from openenv_server.session import ProtocolError, Session
-from openenv_server.tools import tool_list
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
@@ -41,11 +42,12 @@ def _headers(scope_headers) -> dict[str, str]:
 def build_app(service: DebugService, security: Security | None = None) -> Starlette:
     security = security or Security.build("127.0.0.1", [], [])
     http_sessions: dict[str, Session] = {}  # episode_id -> session, for the stateless HTTP routes
+    mcp_sessions = McpSessions(service)  # session_id -> session, for /mcp
 
     def refused(request: Request) -> JSONResponse | str:
         headers = _headers(request.scope["headers"])
         if not security.origin_ok(headers):
-            return JSONResponse({"detail": "origin not allowed"}, status_code=403)
+            return JSONResponse({"detail": "origin or host not allowed (a loopback server answers only loopback names)"}, status_code=403)
         owner = security.caller(headers)
         if owner is None:
             return JSONResponse({"detail": "missing or bad bearer token"}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
@@ -81,20 +83,18 @@ def build_app(service: DebugService, security: Security | None = None) -> Starle
         return JSONResponse(schemas.openapi())
 
     async def mcp(request: Request) -> JSONResponse:
-        """OpenEnv's production-mode JSON-RPC endpoint, for discovery only: tools/list. Playing an
-        episode is simulation mode here (/ws, or /reset and /step), which carries the rewards."""
+        """OpenEnv's MCP JSON-RPC endpoint (openenv_server/mcp_rpc.py): sessions, tools/list, tools/call."""
         owner = refused(request)
         if isinstance(owner, JSONResponse):
             return owner
+        raw = await request.body()
+        if len(raw) > MAX_MESSAGE_BYTES:
+            return JSONResponse({"jsonrpc": "2.0", "id": None, "error": {"code": PARSE_ERROR, "message": f"Request too large (over {MAX_MESSAGE_BYTES} bytes)."}})
         try:
-            rpc = json.loads(await request.body() or b"{}")
+            rpc = json.loads(raw or b"{}")
         except json.JSONDecodeError:
-            return JSONResponse({"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error"}})
-        rpc_id = rpc.get("id") if isinstance(rpc, dict) else None
-        if isinstance(rpc, dict) and rpc.get("method") == "tools/list":
-            return JSONResponse({"jsonrpc": "2.0", "id": rpc_id, "result": {"tools": tool_list()}})
-        message = "Only tools/list here: play episodes over /ws (or POST /reset and /step); the MCP server is `debugbox serve`."
-        return JSONResponse({"jsonrpc": "2.0", "id": rpc_id, "error": {"code": -32601, "message": message}})
+            return JSONResponse({"jsonrpc": "2.0", "id": None, "error": {"code": PARSE_ERROR, "message": "Parse error: the body is not JSON."}})
+        return JSONResponse(await mcp_sessions.handle(rpc, owner))
 
     def prune() -> None:
         for episode_id in [e for e in http_sessions if e not in service.registry.handles]:
@@ -156,12 +156,12 @@ def build_app(service: DebugService, security: Security | None = None) -> Starle
         headers = _headers(ws.scope["headers"])
         owner = security.caller(headers)
         if owner is None or not security.origin_ok(headers):
-            await ws.close(code=POLICY_VIOLATION, reason="missing or bad bearer token" if owner is None else "origin not allowed")
+            await ws.close(code=POLICY_VIOLATION, reason="missing or bad bearer token" if owner is None else "origin or host not allowed")
             return
         await ws.accept()
         session = Session(service, owner)
         try:
-            await _serve(ws, session)
+            await _serve(ws, session, mcp_sessions)
         except Exception as exc:  # a send to a connection that just went away, or a bug: the episode ends either way
             log.debug("OpenEnv connection ended: %r", exc)
         finally:
@@ -182,12 +182,12 @@ def build_app(service: DebugService, security: Security | None = None) -> Starle
     return Starlette(routes=routes)
 
 
-async def _serve(ws: WebSocket, session: Session) -> None:
+async def _serve(ws: WebSocket, session: Session, mcp_sessions: McpSessions) -> None:
     """Read messages while the previous one is being answered, so that a dropped connection is seen
     at once: it cancels the step in flight (its processes are killed), and the caller ends the episode."""
     inbox, outbox = anyio.create_memory_object_stream[str](4)
     async with anyio.create_task_group() as tg:
-        tg.start_soon(_answer, ws, session, outbox, tg.cancel_scope)
+        tg.start_soon(_answer, ws, session, mcp_sessions, outbox, tg.cancel_scope)
         try:
             while True:
                 await inbox.send(await ws.receive_text())
@@ -197,7 +197,7 @@ async def _serve(ws: WebSocket, session: Session) -> None:
             tg.cancel_scope.cancel()
 
 
-async def _answer(ws: WebSocket, session: Session, messages, scope: anyio.CancelScope) -> None:
+async def _answer(ws: WebSocket, session: Session, mcp_sessions: McpSessions, messages, scope: anyio.CancelScope) -> None:
     async for raw in messages:
         if len(raw) > MAX_MESSAGE_BYTES:
             await _send(ws, "error", {"message": f"Message too large (over {MAX_MESSAGE_BYTES} bytes).", "code": "VALIDATION_ERROR"})
@@ -215,11 +215,13 @@ async def _answer(ws: WebSocket, session: Session, messages, scope: anyio.Cancel
                 await _send(ws, "observation", await session.step(message.get("data")))
             elif kind == "state":
                 await _send(ws, "state", session.state())
+            elif kind == "mcp":  # JSON-RPC over the connection's own session
+                await _send(ws, "mcp", await mcp_sessions.handle(message.get("data"), session.owner, connection=session))
             elif kind == "close":
                 scope.cancel()
                 return
             else:
-                await _send(ws, "error", {"message": f"Unknown message type: {kind!r} (reset, step, state or close).", "code": "UNKNOWN_TYPE"})
+                await _send(ws, "error", {"message": f"Unknown message type: {kind!r} (reset, step, state, mcp or close).", "code": "UNKNOWN_TYPE"})
         except ProtocolError as exc:
             await _send(ws, "error", {"message": str(exc), "code": exc.code})
 

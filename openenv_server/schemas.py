@@ -80,6 +80,6 @@ def openapi() -> dict:
         "/reset": {"post": {"summary": "start an episode: task_id, or seed with difficulty and tag"}},
         "/step": {"post": {"summary": "one action on the episode named by episode_id"}},
         "/state": {"get": {"summary": "an episode's state (episode_id)"}},
-        "/mcp": {"post": {"summary": "JSON-RPC tools/list"}},
+        "/mcp": {"post": {"summary": "MCP JSON-RPC: openenv/session/create, tools/list, tools/call (start_task, then the tools), openenv/session/close"}},
     }
     return {"openapi": "3.1.0", "info": {"title": "debugbox (OpenEnv)", "version": "0.1.0"}, "paths": paths}

@@ -11,6 +11,7 @@ ProtocolError, which the transport turns into its own error; the session lives o
 from __future__ import annotations
 
 import random
+import secrets
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -81,6 +82,7 @@ class Session:
     def __init__(self, service: DebugService, owner: str):
         self.service = service
         self.owner = owner
+        self.session_id = "ses_" + secrets.token_hex(16)  # what /mcp's openenv/session/create returns
         self.episode_id: str | None = None
         self.last_output: str | None = None
         self.syntax_error: str | None = None

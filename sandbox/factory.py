@@ -17,13 +17,15 @@ class BackendUnavailable(Exception):
     pass
 
 
-def make_provider(backend: Backend = "auto", docker_settings=None) -> SandboxProvider:
-    """`auto` is docker when an engine answers, else local (process isolation only) with a warning."""
+def make_provider(backend: Backend = "auto", docker_settings=None, local_confine: bool = False, local_hide=()) -> SandboxProvider:
+    """`auto` is docker when an engine answers, else local (process isolation only) with a warning.
+    local_confine: the local backend's runs have no network and only their own files, and cannot
+    read local_hide (the task packs): sandbox/confine.py."""
     if backend not in ("auto", "docker", "local"):
         raise ValueError(f"unknown backend {backend!r}: choose auto, docker or local")
     wheel_cache = getattr(docker_settings, "wheel_cache", None)  # task environments' wheels: one cache for both backends
     if backend == "local":
-        return LocalProvider(wheel_cache=wheel_cache)
+        return LocalProvider(wheel_cache=wheel_cache, confine=local_confine, hide=tuple(local_hide))
     from sandbox.docker.engine import engine_answers
     from sandbox.docker.provider import DockerProvider
 
@@ -35,4 +37,4 @@ def make_provider(backend: Backend = "auto", docker_settings=None) -> SandboxPro
             "Start one, or pass --backend local for process isolation only."
         )
     log.warning("no Docker engine answers: using the local backend, which isolates processes only (not a security boundary)")
-    return LocalProvider(wheel_cache=wheel_cache)
+    return LocalProvider(wheel_cache=wheel_cache, confine=local_confine, hide=tuple(local_hide))

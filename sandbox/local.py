@@ -1,7 +1,10 @@
 """The local backend: the runner as a subprocess in a temporary directory, with rlimits.
 
 This is process isolation only, not a security boundary: the code runs as the server's user
-and can see the host. `--backend auto` picks it only when no Docker engine answers.
+and can see the host. `--backend auto` picks it only when no Docker engine answers. With
+`confine` (the OpenEnv image, where the container is the boundary) the runner starts through
+confine.py: it and everything it starts can open no socket but a Unix one, write only in the
+episode's directory, and read neither the task packs (`hide`) nor another episode's files.
 """
 
 from __future__ import annotations
@@ -28,6 +31,19 @@ from sandbox.procstat import children_by_parent
 log = logging.getLogger(__name__)
 
 RUNNER_PATH = Path(__file__).with_name("runner.py")
+CONFINE_PATH = Path(__file__).with_name("confine.py")
+
+
+# What a confined runner keeps of the server's environment: enough to run Python and its tools.
+CONFINED_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE")
+
+
+def runner_environment(confine: bool) -> dict[str, str]:
+    """The runner's environment: never the server's secrets (bearer tokens); confined, only the
+    basics, so that nothing the operator passed to the server reaches the episodes' code."""
+    if confine:
+        return {k: v for k, v in os.environ.items() if k in CONFINED_ENV}
+    return {k: v for k, v in os.environ.items() if not k.startswith("DEBUGBOX_AUTH_TOKEN")}
 
 
 def _processes_of_current_user() -> int:
@@ -82,13 +98,19 @@ class LocalSandbox:
         self._nproc = nproc
 
     @classmethod
-    async def start(cls, episode_id: str, nproc: int, python: Path | None = None) -> LocalSandbox:
+    async def start(cls, episode_id: str, nproc: int, python: Path | None = None, confine: bool = False, hide: tuple[Path, ...] = ()) -> LocalSandbox:
         """python: an environment's venv interpreter; None: the server's own."""
         root = Path(tempfile.mkdtemp(prefix=f"debugbox-{episode_id[:12]}-"))
+        runner = [str(python or sys.executable), "-u", "-I", str(RUNNER_PATH), "--workdir", str(root / "workspace")]
+        # confine.py confines itself and execs the runner: the same process, so the same pid.
+        wrapper = []
+        if confine:
+            wrapper = [sys.executable, "-I", str(CONFINE_PATH), "--write", str(root), *[a for h in hide for a in ("--hide", str(h))], "--"]
         process = await anyio.open_process(
-            [str(python or sys.executable), "-u", "-I", str(RUNNER_PATH), "--workdir", str(root / "workspace")],
+            [*wrapper, *runner],
             stderr=None,  # the runner's own complaints belong in the server log (stderr)
             cwd=str(root),
+            env=runner_environment(confine),
         )
         assert process.stdin is not None and process.stdout is not None
         channel = RunnerChannel(process.stdin, process.stdout, name=f"local runner of {episode_id}")
@@ -134,8 +156,18 @@ class LocalSandbox:
 class LocalProvider:
     backend = "local"
 
-    def __init__(self, nproc: int = 64, concurrent_starts: int | None = None, wheel_cache: Path | None = None, venv_cache: Path | None = None):
+    def __init__(
+        self,
+        nproc: int = 64,
+        concurrent_starts: int | None = None,
+        wheel_cache: Path | None = None,
+        venv_cache: Path | None = None,
+        confine: bool = False,
+        hide: tuple[Path, ...] = (),
+    ):
         self._nproc = nproc
+        self._confine = confine
+        self._hide = tuple(hide)
         self.environments: EnvironmentResolver[Path] = EnvironmentResolver(
             lambda request: prepare_venv(request, wheel_cache, venv_cache), "environment venv"
         )
@@ -154,10 +186,11 @@ class LocalProvider:
         python = None if environment is None else await self.environments.get(environment)
         self._started += 1
         async with self._starts:
-            return await LocalSandbox.start(episode_id, self._nproc, python)
+            return await LocalSandbox.start(episode_id, self._nproc, python, self._confine, self._hide)
 
     def status(self) -> dict:
-        return {"backend": self.backend, "isolation": "process", "sandboxes_started": self._started, **self.environments.status()}
+        isolation = "process, confined (no network, own files only)" if self._confine else "process"
+        return {"backend": self.backend, "isolation": isolation, "sandboxes_started": self._started, **self.environments.status()}
 
     async def aclose(self) -> None:
         return None

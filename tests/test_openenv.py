@@ -82,7 +82,7 @@ def test_health_schema_and_metadata(url):
     assert status == 200 and isinstance(openapi["info"]["version"], str) and {"/reset", "/step", "/state"} <= set(openapi["paths"])
     status, rpc = http(f"{url}/mcp", "POST", {"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
     assert status == 200 and rpc["jsonrpc"] == "2.0" and len(rpc["result"]["tools"]) > 10
-    assert http(f"{url}/mcp", "POST", {})[1]["error"]["code"] == -32601
+    assert http(f"{url}/mcp", "POST", {})[1]["error"]["code"] == -32600  # what `openenv validate` posts: a JSON-RPC answer
 
 
 def test_a_websocket_episode_solved_with_the_gym_client(url, catalog):
@@ -274,6 +274,29 @@ def test_bind_and_token_rules():
         with DebugboxEnv(url, token=token) as env:
             assert env.reset(task_id=TASK).metadata["task_id"] == TASK
 
+
+
+def test_a_loopback_server_refuses_other_hosts_and_origins(url):
+    """DNS rebinding: a page whose name now resolves to 127.0.0.1 sends its own name as Host (and,
+    for POSTs and WebSockets, as Origin); the rules are environment/access.py's, as for HTTP MCP."""
+    port = url.rsplit(":", 1)[1]
+    for headers in ({"Host": f"evil.example:{port}"}, {"Origin": "http://evil.example"}):
+        request = urllib.request.Request(f"{url}/reset", data=b"{}", method="POST", headers={"Content-Type": "application/json", **headers})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 403 and "not allowed" in json.loads(refused.value.read())["detail"]
+        assert _ws_handshake_status(int(port), {"Host": f"127.0.0.1:{port}", **headers}) == 403
+    assert _ws_handshake_status(int(port), {"Host": f"127.0.0.1:{port}"}) == 101  # the control
+    assert http(f"{url.replace('127.0.0.1', 'localhost')}/reset", "POST", {"task_id": TASK})[0] == 200  # loopback names pass
+
+
+def _ws_handshake_status(port: int, headers: dict[str, str]) -> int:
+    """The status of a raw WebSocket upgrade with exactly these Host and Origin headers."""
+    lines = ["GET /ws HTTP/1.1", "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+             "Sec-WebSocket-Version: 13", *[f"{k}: {v}" for k, v in headers.items()]]
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        raw.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        return int(raw.recv(4096).split(b" ", 2)[1])
 
 
 @pytest.mark.anyio

@@ -1,0 +1,205 @@
+"""sandbox/confine.py: the local backend's confined runs (the OpenEnv image's runs), tried for real
+from a run and from a process it starts: no network (against a listener that does answer the
+control), no task pack, no other episode's files, no signal to the server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from sandbox.base import RunRequest
+from sandbox.confine import check
+from sandbox.local import CONFINE_PATH, LocalProvider
+
+SOCKETS = textwrap.dedent(
+    """
+    import json, socket, subprocess, sys
+    def attempt(family, kind, address=None):
+        try:
+            s = socket.socket(family, kind)
+            if address:
+                s.connect(address)
+            return "open"
+        except OSError as exc:
+            return exc.errno
+    child = subprocess.run([sys.executable, "-c", "import socket; socket.socket()"], capture_output=True, text=True)
+    print(json.dumps({
+        "listener": attempt(socket.AF_INET, socket.SOCK_STREAM, ("127.0.0.1", PORT)),
+        "udp": attempt(socket.AF_INET, socket.SOCK_DGRAM), "ipv6": attempt(socket.AF_INET6, socket.SOCK_STREAM),
+        "netlink": attempt(socket.AF_NETLINK, socket.SOCK_RAW), "unix": attempt(socket.AF_UNIX, socket.SOCK_STREAM),
+        "pair": len(socket.socketpair()), "child": "PermissionError" in child.stderr,
+        "status": [l.split()[1] for l in open("/proc/self/status") if l.startswith(("NoNewPrivs", "Seccomp:"))],
+    }))
+    """
+)
+
+
+@pytest.fixture
+def listener():
+    """A TCP listener on loopback that answers any process allowed to connect."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        yield server.getsockname()[1]
+
+
+async def probe(provider: LocalProvider, port: int) -> dict:
+    sandbox = await provider.acquire("ep_confine_test")
+    try:
+        code = SOCKETS.replace("PORT", str(port))
+        result = await sandbox.run(RunRequest(kind="python", files={}, code=code, timeout_s=30))
+        assert result.status == "ok", result
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    finally:
+        await sandbox.close()
+
+
+@pytest.mark.anyio
+async def test_a_confined_run_opens_no_socket_but_unix_ones_nor_do_its_children(listener):
+    out = await probe(LocalProvider(confine=True), listener)
+    assert [out[k] for k in ("listener", "udp", "ipv6", "netlink")] == [13] * 4  # EACCES, at socket() itself
+    assert out["unix"] == "open" and out["pair"] == 2 and out["child"] is True
+    assert out["status"] == ["1", "2"]  # no_new_privs, seccomp filter mode
+
+
+@pytest.mark.anyio
+async def test_the_control_a_default_local_run_reaches_the_listener(listener):
+    out = await probe(LocalProvider(), listener)
+    assert out["listener"] == "open" and out["child"] is False
+
+
+@pytest.mark.anyio
+async def test_tests_and_the_debugger_work_without_network(catalog):
+    from environment.runtime import running
+    from environment.service import DebugService, ServiceSettings
+
+    service = DebugService(catalog, LocalProvider(confine=True), ServiceSettings())
+    async with running(service):
+        started = await service.start_task("binary_search_off_by_one", owner="me")
+        ran = await service.run_tests(started.episode_id, None, owner="me")
+        assert ran.total == 5 and ran.failed > 0
+        debug = await service.debug_start(started.episode_id, "tests/test_binary_search.py", None, owner="me")
+        assert "binary_search" in debug.text()
+
+
+FILES = textwrap.dedent(
+    """
+    import json, os, signal, sys
+    def attempt(action):
+        try:
+            action()
+            return "allowed"
+        except OSError as exc:
+            return exc.errno
+    pack, other, server = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    print(json.dumps({
+        "pack": attempt(lambda: os.listdir(pack)),
+        "pack_file": attempt(lambda: open(os.path.join(pack, "solution.py")).read()),
+        "other_episode": attempt(lambda: open(os.path.join(other, "secret.txt")).read()),
+        "write_elsewhere": attempt(lambda: open(os.path.join(other, "planted.txt"), "w").write("x")),
+        "own_dir": attempt(lambda: open(os.path.join(os.environ["TMPDIR"], "mine.txt"), "w").write("x")),
+        "signal_server": attempt(lambda: os.kill(server, 0)),
+        "stdlib": attempt(lambda: __import__("json")),
+    }))
+    """
+)
+
+
+@pytest.mark.anyio
+async def test_a_confined_run_reads_no_pack_and_no_other_episode_and_signals_nobody(tmp_path):
+    pack, other = tmp_path / "pack", tmp_path / "other-episode"
+    pack.mkdir()
+    other.mkdir()
+    (pack / "solution.py").write_text("ANSWER = 42\n")
+    (other / "secret.txt").write_text("hidden test")
+    code = FILES
+    for provider, confined in ((LocalProvider(confine=True, hide=(pack,)), True), (LocalProvider(), False)):
+        sandbox = await provider.acquire("ep_confine_files")
+        try:
+            import os
+
+            request = RunRequest(kind="python", files={}, code=_with_argv(code, str(pack), str(other), str(os.getpid())), timeout_s=30)
+            result = await sandbox.run(request)
+            out = json.loads(result.stdout.strip().splitlines()[-1])
+        finally:
+            await sandbox.close()
+        if confined:
+            assert out["pack"] == out["pack_file"] == out["other_episode"] == out["write_elsewhere"] == 13  # EACCES
+            if landlock_abi() >= 6:  # signal scoping came with Landlock ABI 6 (Linux 6.12)
+                assert out["signal_server"] == 1  # EPERM: the server is outside the run's domain
+            assert out["own_dir"] == out["stdlib"] == "allowed"
+        else:  # the control: the same code unconfined reaches all of it
+            assert all(v == "allowed" for v in out.values()), out
+
+
+def landlock_abi() -> int:
+    import ctypes
+
+    from sandbox.confine import LANDLOCK_CREATE_RULESET, LANDLOCK_CREATE_RULESET_VERSION, _libc
+
+    return _libc().syscall(LANDLOCK_CREATE_RULESET, None, 0, LANDLOCK_CREATE_RULESET_VERSION)
+
+
+def _with_argv(code: str, *argv: str) -> str:
+    return f"import sys; sys.argv = ['probe', *{list(argv)!r}]\n" + code
+
+
+def test_check_reports_that_confinement_holds_here(tmp_path):
+    assert check([tmp_path]) is None
+
+
+def test_a_pack_under_a_directory_the_runs_need_cannot_be_hidden():
+    """Landlock allows whole trees: a pack inside the Python tree would stay readable, so it is refused."""
+    import sysconfig
+
+    problem = check([__import__("pathlib").Path(sysconfig.get_paths()["stdlib"]) / "json"])
+    assert problem is not None and "must stay hidden" in problem
+
+
+def test_the_wrapper_refuses_to_run_a_command_it_cannot_confine():
+    """A foreign architecture has no filter: the command must not run at all (exit 3, no output)."""
+    code = (
+        "import platform, runpy, sys; platform.machine = lambda: 'sparc'; "
+        f"sys.argv = [{str(CONFINE_PATH)!r}, '--', sys.executable, '-c', 'print(\"ran\")']; runpy.run_path(sys.argv[0], run_name='__main__')"
+    )
+    done = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True)
+    assert done.returncode == 3 and "ran" not in done.stdout and "sparc" in done.stderr
+
+
+SECRETS = textwrap.dedent(
+    """
+    import json, os
+    runner = os.getppid()  # the run's parent is the runner, whose parent is the server
+    server = int(open(f"/proc/{runner}/stat").read().rsplit(")", 1)[1].split()[1])
+    def read(path):
+        try:
+            return open(path, "rb").read().decode(errors="replace")
+        except OSError as exc:
+            return exc.errno
+    print("SECRETS" + json.dumps({"own": dict(os.environ), "runner": read(f"/proc/{runner}/environ"),
+                                  "server": read(f"/proc/{server}/environ"), "server_cmdline": read(f"/proc/{server}/cmdline")}))
+    """
+)
+
+
+def test_a_confined_run_finds_no_token_in_its_environment_nor_the_servers(monkeypatch):
+    """The operator's bearer tokens sit in the server's environment (DEBUGBOX_AUTH_TOKENS): the runs
+    get a scrubbed one, and the server's own /proc/PID/environ is closed to them (not dumpable)."""
+    from harness.openenv_client import DebugboxEnv
+    from tests.openenv_helpers import openenv_server
+
+    token = "s3cret-" + "x" * 20
+    monkeypatch.setenv("DEBUGBOX_AUTH_TOKENS", f"alice={token}")
+    with openenv_server("--backend", "local", "--confine-runs") as (_, url):
+        with DebugboxEnv(url, token=token) as env:
+            env.reset(task_id="binary_search_off_by_one")
+            obs, _, _ = env.step(("run_python", {"code": SECRETS}))
+    out = json.loads(obs.structured["stdout"].split("SECRETS", 1)[1])
+    assert "serve-openenv" in out["server_cmdline"]  # it found the server (the control: the pid is right)
+    assert out["server"] == 13  # EACCES: the server is not dumpable
+    assert token not in json.dumps(out["own"]) and (out["runner"] == 13 or token not in out["runner"])
