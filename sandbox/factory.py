@@ -10,19 +10,24 @@ from sandbox.local import LocalProvider
 
 log = logging.getLogger(__name__)
 
-Backend = Literal["auto", "docker", "local"]
+Backend = Literal["auto", "docker", "local", "kubernetes"]
 
 
 class BackendUnavailable(Exception):
     pass
 
 
-def make_provider(backend: Backend = "auto", docker_settings=None) -> SandboxProvider:
-    """`auto` is docker when an engine answers, else local (process isolation only) with a warning."""
-    if backend not in ("auto", "docker", "local"):
-        raise ValueError(f"unknown backend {backend!r}: choose auto, docker or local")
+def make_provider(backend: Backend = "auto", docker_settings=None, kubernetes_settings=None) -> SandboxProvider:
+    """`auto` is docker when an engine answers, else local (process isolation only) with a warning;
+    `kubernetes` is never chosen by itself (it needs a cluster named by its settings)."""
+    if backend not in ("auto", "docker", "local", "kubernetes"):
+        raise ValueError(f"unknown backend {backend!r}: choose auto, docker, local or kubernetes")
     if backend == "local":
         return LocalProvider()
+    if backend == "kubernetes":
+        from sandbox.kubernetes.provider import KubernetesProvider
+
+        return KubernetesProvider(kubernetes_settings)
     from sandbox.docker.engine import engine_answers
     from sandbox.docker.provider import DockerProvider
 

@@ -44,7 +44,9 @@ async def reap_dead_instances(api: KubeApi, own_instance: str, heartbeat_s: floa
         alive.add(label_value(own_instance))
         removed = 0
         for pod in await api.list_pods(selector):
-            if _instance_of(pod) not in alive:
+            # A claim's pod (labelled through additionalPodMetadata) belongs to agent-sandbox's
+            # controller: it goes with its claim.
+            if _instance_of(pod) not in alive and not _owned_by_a_sandbox(pod):
                 await api.delete_pod(pod["metadata"]["name"])
                 removed += 1
         if claims:
@@ -60,6 +62,10 @@ async def reap_dead_instances(api: KubeApi, own_instance: str, heartbeat_s: floa
     if removed:
         log.info("removed %d pod(s)/claim(s) of server instances that are gone", removed)
     return removed
+
+
+def _owned_by_a_sandbox(pod: dict) -> bool:
+    return any(ref.get("kind") == "Sandbox" for ref in (pod.get("metadata") or {}).get("ownerReferences") or [])
 
 
 def _instance_of(obj: dict) -> str | None:

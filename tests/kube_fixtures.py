@@ -1,0 +1,90 @@
+"""The cluster the Kubernetes tests run against: the fake API server (always), or a real cluster
+when DEBUGBOX_K8S_TEST_KUBECONFIG names a kubeconfig (the `kubernetes` marker; see docs/SCALING.md).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sandbox.kubernetes import objects
+from sandbox.kubernetes.settings import KubernetesSettings
+from tests.fake_kube.server import FakeKube
+
+REAL_KUBECONFIG = "DEBUGBOX_K8S_TEST_KUBECONFIG"
+NAMESPACE = "debugbox"
+
+
+@dataclass
+class Cluster:
+    kubeconfig: Path
+    mode: str
+    fake: FakeKube | None  # None on a real cluster
+
+    def settings(self, **overrides) -> KubernetesSettings:
+        values = {"kubeconfig": str(self.kubeconfig), "mode": self.mode, "namespace": os.environ.get("DEBUGBOX_K8S_TEST_NAMESPACE", NAMESPACE), "pool_size": 1, **overrides}
+        if self.fake is None and os.environ.get("DEBUGBOX_K8S_TEST_IMAGE"):
+            values.setdefault("image", os.environ["DEBUGBOX_K8S_TEST_IMAGE"])
+        return KubernetesSettings(**values)
+
+
+def template_and_pool(settings: KubernetesSettings, replicas: int = 2) -> list[dict]:
+    return [
+        {
+            "apiVersion": "extensions.agents.x-k8s.io/v1beta1", "kind": "SandboxTemplate",
+            "metadata": {"name": settings.template},
+            "spec": {"podTemplate": {"spec": objects.pod_spec(settings)}},
+        },
+        {
+            "apiVersion": "extensions.agents.x-k8s.io/v1beta1", "kind": "SandboxWarmPool",
+            "metadata": {"name": settings.warm_pool},
+            "spec": {"replicas": replicas, "sandboxTemplateRef": {"name": settings.template}},
+        },
+    ]
+
+
+def fake_cluster(tmp_path: Path, mode: str, **fake_options) -> Cluster:
+    fake = FakeKube(agent_sandbox=mode == "agent-sandbox", **fake_options).start()
+    cluster = Cluster(fake.write_kubeconfig(tmp_path / "kubeconfig"), mode, fake)
+    if mode == "agent-sandbox":
+        for obj in template_and_pool(cluster.settings()):
+            fake.apply(obj)
+    return cluster
+
+
+def real_cluster(mode: str) -> Cluster:
+    """A real cluster: its operator applied deploy/kubernetes (the template and warm pool for agent-sandbox mode)."""
+    kubeconfig = os.environ.get(REAL_KUBECONFIG)
+    if not kubeconfig:
+        pytest.skip(f"no real cluster: set {REAL_KUBECONFIG} to a kubeconfig (and apply deploy/kubernetes) to run these against one")
+    return Cluster(Path(kubeconfig), mode, None)
+
+
+@pytest.fixture(params=["pods", "agent-sandbox"])
+def mode(request) -> str:
+    return request.param
+
+
+@pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.kubernetes)])
+def cluster(request, tmp_path, mode):
+    if request.param == "real":
+        yield real_cluster(mode)
+        return
+    cluster = fake_cluster(tmp_path, mode)
+    try:
+        yield cluster
+    finally:
+        cluster.fake.stop()
+
+
+@pytest.fixture
+def fake(tmp_path, mode):
+    """Tests that look inside the cluster's machinery (eviction, garbage collection, request counts)."""
+    cluster = fake_cluster(tmp_path, mode)
+    try:
+        yield cluster
+    finally:
+        cluster.fake.stop()
