@@ -46,6 +46,7 @@ KUBERNETES_OPTIONS = {
     "template": ("--k8s-template", "DEBUGBOX_K8S_TEMPLATE", "SandboxTemplate of the warm pool (default debugbox-sandbox)"),
     "warm_pool": ("--k8s-warm-pool", "DEBUGBOX_K8S_WARM_POOL", "SandboxWarmPool claims draw from (default debugbox-sandbox)"),
     "runtime_class": ("--k8s-runtime-class", "DEBUGBOX_K8S_RUNTIME_CLASS", "pods mode: runtimeClassName, e.g. gvisor (default: the cluster's)"),
+    "heartbeat_s": ("--k8s-heartbeat-s", "DEBUGBOX_K8S_HEARTBEAT_S", "how often this server renews its Lease; 4 missed renewals and other servers reap its sandboxes (default 15)"),
     "ready_timeout_s": ("--k8s-ready-timeout-s", "DEBUGBOX_K8S_READY_TIMEOUT_S", "a claim or pod not ready by then is a sandbox failure (default 120)"),
 }
 # The Docker options that mean the same for pods (image, pool, limits, lifetime): one flag each.
