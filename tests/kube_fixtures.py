@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.kubernetes import objects
+import yaml
+
 from sandbox.kubernetes.settings import KubernetesSettings
 from tests.fake_kube.server import FakeKube
 
 REAL_KUBECONFIG = "DEBUGBOX_K8S_TEST_KUBECONFIG"
 NAMESPACE = "debugbox"
+AGENT_SANDBOX_OVERLAY = Path(__file__).resolve().parent.parent / "deploy" / "kubernetes" / "overlays" / "agent-sandbox"
 
 
 @dataclass
@@ -31,26 +33,16 @@ class Cluster:
         return KubernetesSettings(**values)
 
 
-def template_and_pool(settings: KubernetesSettings, replicas: int = 2) -> list[dict]:
-    return [
-        {
-            "apiVersion": "extensions.agents.x-k8s.io/v1beta1", "kind": "SandboxTemplate",
-            "metadata": {"name": settings.template},
-            "spec": {"podTemplate": {"spec": objects.pod_spec(settings)}},
-        },
-        {
-            "apiVersion": "extensions.agents.x-k8s.io/v1beta1", "kind": "SandboxWarmPool",
-            "metadata": {"name": settings.warm_pool},
-            "spec": {"replicas": replicas, "sandboxTemplateRef": {"name": settings.template}},
-        },
-    ]
+def template_and_pool() -> list[dict]:
+    """The SandboxTemplate and SandboxWarmPool of deploy/kubernetes, as an operator applies them."""
+    return [yaml.safe_load((AGENT_SANDBOX_OVERLAY / name).read_text()) for name in ("sandboxtemplate.yaml", "sandboxwarmpool.yaml")]
 
 
 def fake_cluster(tmp_path: Path, mode: str, **fake_options) -> Cluster:
     fake = FakeKube(agent_sandbox=mode == "agent-sandbox", **fake_options).start()
     cluster = Cluster(fake.write_kubeconfig(tmp_path / "kubeconfig"), mode, fake)
     if mode == "agent-sandbox":
-        for obj in template_and_pool(cluster.settings()):
+        for obj in template_and_pool():
             fake.apply(obj)
     return cluster
 
