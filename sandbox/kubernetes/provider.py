@@ -84,7 +84,8 @@ class KubernetesProvider:
         self._wanted = anyio.Event()
         self._closed = False
         self.claims_made = self.pods_made = self.pool_hits = self.reaped = 0
-        self.ready_ms: deque[float] = deque(maxlen=1000)
+        self.ready_ms: deque[float] = deque(maxlen=1000)  # acquire, whole: claim or pod, ready, exec, runner's ping
+        self.claim_ready_ms: deque[float] = deque(maxlen=1000)  # create claim -> its Ready seen on the watch
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -206,12 +207,14 @@ class KubernetesProvider:
 
     async def _new_claim(self, episode_id: str) -> Slot:
         with anyio.CancelScope(shield=True):
+            started = time.perf_counter()
             manifest = objects.claim_manifest(self.settings, instance=self.instance, episode_id=episode_id, lease=self._lease or {})
             created = await self._api.create_claim(manifest)
             self.claims_made += 1
             name = created["metadata"]["name"]
             try:
                 sandbox_name = await self._wait_for_claim(created)
+                self.claim_ready_ms.append((time.perf_counter() - started) * 1000)
                 sandbox = await self._api.get_sandbox(sandbox_name)
                 pod = ((sandbox.get("metadata") or {}).get("annotations") or {}).get(objects.POD_NAME_ANNOTATION) or sandbox_name
                 return await self._connect(pod, name)

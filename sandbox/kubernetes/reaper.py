@@ -43,16 +43,17 @@ async def reap_dead_instances(api: KubeApi, own_instance: str, heartbeat_s: floa
         alive, stale = live_instances(await api.list_leases(selector), heartbeat_s)
         alive.add(label_value(own_instance))
         removed = 0
-        for pod in await api.list_pods(selector):
-            # A claim's pod (labelled through additionalPodMetadata) belongs to agent-sandbox's
-            # controller: it goes with its claim.
-            if _instance_of(pod) not in alive and not _owned_by_a_sandbox(pod):
-                await api.delete_pod(pod["metadata"]["name"])
-                removed += 1
         if claims:
             for claim in await api.list_claims(selector):
                 if _instance_of(claim) not in alive:
                     await api.delete_claim(claim["metadata"]["name"])
+                    removed += 1
+        else:
+            # Pods are listed in pods mode only: agent-sandbox mode's RBAC grants no pod listing
+            # (a claim's pod goes with its claim, and a claim's pod is never deleted directly).
+            for pod in await api.list_pods(selector):
+                if _instance_of(pod) not in alive and not _owned_by_a_sandbox(pod):
+                    await api.delete_pod(pod["metadata"]["name"])
                     removed += 1
         for name in stale:
             await api.delete_lease(name)

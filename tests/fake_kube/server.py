@@ -249,3 +249,31 @@ class FakeKube:
             await websocket.close(code=4400)
             return
         await self.kubelet.exec(pod["metadata"]["name"], command, websocket, subprotocol=chosen)
+
+
+def main() -> None:
+    """`python -m tests.fake_kube.server KUBECONFIG [--agent-sandbox] [--api-latency-ms N]`: serve
+    until stdin closes (benchmarks run it apart from the process they measure)."""
+    import argparse
+    import sys
+
+    import yaml
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kubeconfig", type=Path)
+    parser.add_argument("--agent-sandbox", action="store_true")
+    parser.add_argument("--api-latency-ms", type=float, default=0.0)
+    args = parser.parse_args()
+    fake = FakeKube(agent_sandbox=args.agent_sandbox, api_latency_s=args.api_latency_ms / 1000).start()
+    fake.write_kubeconfig(args.kubeconfig)
+    if args.agent_sandbox:
+        overlay = Path(__file__).resolve().parents[2] / "deploy" / "kubernetes" / "overlays" / "agent-sandbox"
+        for name in ("sandboxtemplate.yaml", "sandboxwarmpool.yaml"):
+            fake.apply(yaml.safe_load((overlay / name).read_text()))
+    print("ready", flush=True)
+    sys.stdin.read()
+    fake.stop()
+
+
+if __name__ == "__main__":
+    main()
