@@ -247,3 +247,68 @@ async def test_the_runner_runs_clean_and_hidden_tests_arrive_only_at_submit(fake
         await sandbox.close()
     finally:
         await provider.aclose()
+
+
+async def test_run_limits_hold_in_a_pod(fake):
+    """The runner's own caps (time, memory, output) in a Kubernetes sandbox; the container's
+    cgroup and network limits are the cluster's (and the Docker suite's) to prove."""
+    provider = KubernetesProvider(fake.settings(pool_size=0))
+    await provider.start()
+    try:
+        sandbox = await provider.acquire("ep_limits")
+        slow = await sandbox.run(RunRequest(kind="python", files={}, code="import time; time.sleep(30)", timeout_s=2))
+        assert slow.status == "timeout" and slow.timed_out
+        hungry = await sandbox.run(RunRequest(kind="python", files={}, code="x = bytearray(2_000_000_000)", limits={"memory_mb": 256}))
+        assert hungry.exception is not None and hungry.exception.type == "MemoryError", hungry
+        fine = await sandbox.run(RunRequest(kind="python", files={}, code="print('still serving')"))
+        assert fine.stdout.strip() == "still serving"  # the same runner, after both
+        await sandbox.close()
+    finally:
+        await provider.aclose()
+
+
+async def test_an_idle_exec_stream_stays_open(fake):
+    """An agent thinks for minutes between steps; the fake pings every second and drops a stream
+    that does not answer within one: the stream is read (and pings answered) while idle."""
+    provider = KubernetesProvider(fake.settings(pool_size=0))
+    await provider.start()
+    try:
+        sandbox = await provider.acquire("ep_idle")
+        await anyio.sleep(5)
+        result = await sandbox.run(RunRequest(kind="python", files={}, code="print('awake')"))
+        assert result.stdout.strip() == "awake"
+        assert provider.status()["api_calls"]["exec"] == 1
+        await sandbox.close()
+    finally:
+        await provider.aclose()
+
+
+async def test_hidden_tests_enter_the_pod_only_at_submit(fake, catalog):
+    task = catalog.tasks[TASK]
+    hidden = {path.rsplit("/", 1)[-1] for path in task.hidden_test_files}
+    assert hidden
+    provider = KubernetesProvider(fake.settings(pool_size=0))
+    service = DebugService(catalog, provider, ServiceSettings())
+    async with running(service), Client(build_server(service)) as client:
+        episode = (await call_ok(client, "start_task", task_id=TASK))["episode_id"]
+        await call_ok(client, "run_tests", episode_id=episode)
+        # Everything the pod holds: in a cluster its whole filesystem; with the fake's
+        # process-backed pods, the pod's directory (the host around it is not the pod's).
+        seen = await call_ok(client, "run_python", episode_id=episode, code=(
+            "import os\n"
+            "root, here = '/', os.getcwd()\n"
+            "while here != '/':\n"
+            "    if os.path.basename(here).startswith('fakekube-'):\n"
+            "        root = here\n"
+            "    here = os.path.dirname(here)\n"
+            "for here, dirs, files in os.walk(root):\n"
+            "    if here in ('/proc', '/sys'):\n"
+            "        dirs[:] = []\n"
+            "    for name in files:\n"
+            "        print(name)\n"
+        ))
+        printed = set(str(seen).replace("\\n", "\n").split())
+        assert "test_search.py" in printed or any(name.startswith("test_") for name in printed)  # it does see the visible tests
+        assert not hidden & printed, hidden & printed
+        result = await call_ok(client, "submit", episode_id=episode)
+        assert result["done"]

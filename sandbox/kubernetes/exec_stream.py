@@ -3,10 +3,15 @@
 Each WebSocket message is one channel byte and its payload: 0 stdin (to the pod), 1 stdout,
 2 stderr, 3 the exec's final status (from the pod). The runner protocol's JSON lines travel on
 stdin and stdout exactly as on the Docker attach stream; stderr goes to the server log.
+
+The stream is read all the time, not only while a request waits for its answer: aiohttp answers
+the other side's pings only while something reads, and an episode's stream sits idle for minutes
+between steps (an unanswered ping closes it). A bounded queue keeps what arrives between requests.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -18,6 +23,8 @@ log = logging.getLogger(__name__)
 
 STDIN, STDOUT, STDERR, STATUS = 0, 1, 2, 3
 MAX_STDIN_MESSAGE = 1 << 20  # the API server relays messages; a run's request is split into these
+QUEUED_MESSAGES = 256  # stdout messages held unread; past it the reader waits (and so does the runner)
+_END = b""
 
 
 class ExecStream(ByteSendStream, ByteReceiveStream):
@@ -25,6 +32,38 @@ class ExecStream(ByteSendStream, ByteReceiveStream):
         self._ws = websocket
         self.name = name
         self.exit_status: dict | None = None
+        self._stdout: asyncio.Queue[bytes] = asyncio.Queue(QUEUED_MESSAGES)
+        self._ended = False
+        # aiohttp is asyncio's: its socket is read by an asyncio task of its own.
+        self._reader = asyncio.get_running_loop().create_task(self._read(), name=f"exec stream of {name}")
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                message = await self._ws.receive()
+                if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                    return
+                if message.type != aiohttp.WSMsgType.BINARY or not message.data:
+                    continue
+                channel, payload = message.data[0], bytes(message.data[1:])
+                if channel == STDOUT and payload:
+                    await self._stdout.put(payload)
+                elif channel == STDERR and payload:
+                    log.warning("%s runner: %s", self.name, payload[:2000].decode(errors="replace").rstrip())
+                elif channel == STATUS:
+                    try:
+                        self.exit_status = json.loads(payload or b"{}")
+                    except ValueError:
+                        self.exit_status = {"status": "Failure", "message": payload[:200].decode(errors="replace")}
+                    log.info("%s: the runner's exec ended: %s", self.name, self.exit_status)
+        except (aiohttp.ClientError, ConnectionError, RuntimeError):
+            return
+        finally:
+            self._ended = True
+            try:
+                self._stdout.put_nowait(_END)
+            except asyncio.QueueFull:
+                pass  # receive() sees _ended once it drains the queue
 
     async def send(self, item: bytes) -> None:
         if self._ws.closed:
@@ -36,26 +75,13 @@ class ExecStream(ByteSendStream, ByteReceiveStream):
             raise anyio.BrokenResourceError from exc
 
     async def receive(self, max_bytes: int = 65536) -> bytes:
-        while True:
-            try:
-                message = await self._ws.receive()
-            except (aiohttp.ClientError, ConnectionError) as exc:
-                raise anyio.EndOfStream from exc
-            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
-                raise anyio.EndOfStream
-            if message.type != aiohttp.WSMsgType.BINARY or not message.data:
-                continue
-            channel, payload = message.data[0], bytes(message.data[1:])
-            if channel == STDOUT and payload:
-                return payload
-            if channel == STDERR and payload:
-                log.warning("%s runner: %s", self.name, payload[:2000].decode(errors="replace").rstrip())
-            elif channel == STATUS:
-                try:
-                    self.exit_status = json.loads(payload or b"{}")
-                except ValueError:
-                    self.exit_status = {"status": "Failure", "message": payload[:200].decode(errors="replace")}
-                log.info("%s: the runner's exec ended: %s", self.name, self.exit_status)
+        if self._ended and self._stdout.empty():
+            raise anyio.EndOfStream
+        payload = await self._stdout.get()
+        if payload is _END or not payload:
+            self._ended = True
+            raise anyio.EndOfStream
+        return payload
 
     async def send_eof(self) -> None:
         await self.aclose()
@@ -64,3 +90,4 @@ class ExecStream(ByteSendStream, ByteReceiveStream):
         # Closing the WebSocket ends the exec: the runner reads EOF on stdin and exits.
         with anyio.CancelScope(shield=True), anyio.move_on_after(5):
             await self._ws.close()
+        self._reader.cancel()

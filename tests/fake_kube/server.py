@@ -74,7 +74,9 @@ class FakeKube:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app(), log_level="warning", ws="websockets-sansio", lifespan="on")
+        # Pings every second, and a stream that leaves one unanswered for a second is closed: an
+        # idle exec stream must stay read (intermediaries and API servers drop silent ones).
+        config = uvicorn.Config(self.app(), log_level="warning", ws="websockets-sansio", lifespan="on", ws_ping_interval=1.0, ws_ping_timeout=1.0)
         self._server = uvicorn.Server(config)
 
         def serve() -> None:
