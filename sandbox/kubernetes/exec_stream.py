@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 
 STDIN, STDOUT, STDERR, STATUS = 0, 1, 2, 3
 MAX_STDIN_MESSAGE = 1 << 20  # the API server relays messages; a run's request is split into these
-QUEUED_MESSAGES = 256  # stdout messages held unread; past it the reader waits (and so does the runner)
+# stdout messages held unread (each at most aiohttp's 4 MiB message cap); past it the reader waits,
+# and so does the runner: what a stream may hold in the server stays bounded.
+QUEUED_MESSAGES = 16
 _END = b""
 
 

@@ -93,11 +93,17 @@ class KubernetesProvider:
         """Connect, choose the mode, take this instance's Lease, and remove what dead instances left."""
         s = self.settings
         self.api = KubeApi(await load_configuration(s), s.namespace)
-        if self.mode is None:
-            self.mode = "agent-sandbox" if await self.api.agent_sandbox_served() else "pods"
-            log.info("kubernetes backend: %s mode (%s)", self.mode, "agent-sandbox's CRDs are served" if self.mode != "pods" else "no SandboxClaim API")
-        holder = f"{socket.gethostname()}/{self.instance}"
-        self._lease = await self.api.create_lease(objects.lease_manifest(self.instance, holder, int(LEASE_MISSES * s.heartbeat_s)))
+        try:
+            if self.mode is None:
+                self.mode = "agent-sandbox" if await self.api.agent_sandbox_served() else "pods"
+                log.info("kubernetes backend: %s mode (%s)", self.mode, "agent-sandbox's CRDs are served" if self.mode != "pods" else "no SandboxClaim API")
+            holder = f"{socket.gethostname()}/{self.instance}"
+            self._lease = await self.api.create_lease(objects.lease_manifest(self.instance, holder, int(LEASE_MISSES * s.heartbeat_s)))
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self.api.aclose()
+            self.api = None
+            raise
         self.reaped += await reap_dead_instances(self.api, self.instance, s.heartbeat_s, claims=self.mode == "agent-sandbox")
 
     async def run_background(self) -> None:
@@ -155,7 +161,11 @@ class KubernetesProvider:
 
     # -- sandboxes -------------------------------------------------------------------------
 
-    async def acquire(self, episode_id: str) -> KubernetesSandbox:
+    async def acquire(self, episode_id: str, environment: object | None = None) -> KubernetesSandbox:
+        if environment is not None:
+            # Task environments (issue 18) need an image per environment that the cluster can pull
+            # (a registry push, and a SandboxTemplate per image in agent-sandbox mode): not wired yet.
+            raise SandboxError("the Kubernetes backend runs the plain sandbox image only: tasks with an [environment] need the docker or local backend for now")
         if self._closed or self.api is None:
             raise SandboxError("the Kubernetes backend is not serving (not started, or shutting down)")
         started = time.perf_counter()
