@@ -38,13 +38,27 @@ def template_and_pool() -> list[dict]:
     return [yaml.safe_load((AGENT_SANDBOX_OVERLAY / name).read_text()) for name in ("sandboxtemplate.yaml", "sandboxwarmpool.yaml")]
 
 
-def fake_cluster(tmp_path: Path, mode: str, **fake_options) -> Cluster:
+def fake_cluster(tmp_path: Path, mode: str, *, replicas: int | None = None, **fake_options) -> Cluster:
     fake = FakeKube(agent_sandbox=mode == "agent-sandbox", **fake_options).start()
     cluster = Cluster(fake.write_kubeconfig(tmp_path / "kubeconfig"), mode, fake)
     if mode == "agent-sandbox":
         for obj in template_and_pool():
+            if replicas is not None and obj["kind"] == "SandboxWarmPool":
+                obj["spec"]["replicas"] = replicas
             fake.apply(obj)
     return cluster
+
+
+def docker_fake_cluster(tmp_path: Path, mode: str) -> Cluster:
+    """Pods backed by containers of the sandbox image (DEBUGBOX_IMAGE, built if missing)."""
+    from sandbox.docker.engine import engine_client
+    from sandbox.images.sandbox_image import SANDBOX_IMAGE, ensure_sandbox_image
+    from tests.conftest import require_docker
+
+    require_docker()
+    image = os.environ.get("DEBUGBOX_IMAGE") or SANDBOX_IMAGE
+    ensure_sandbox_image(engine_client(), tag=image)
+    return fake_cluster(tmp_path, mode, replicas=2, docker_image=image)
 
 
 def real_cluster(mode: str) -> Cluster:
@@ -60,12 +74,22 @@ def mode(request) -> str:
     return request.param
 
 
-@pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.kubernetes)])
+@pytest.fixture(params=["fake", "fake-docker", pytest.param("real", marks=pytest.mark.kubernetes)])
 def cluster(request, tmp_path, mode):
+    """fake: pods are local runner processes; fake-docker: containers of the sandbox image."""
     if request.param == "real":
         yield real_cluster(mode)
         return
-    cluster = fake_cluster(tmp_path, mode)
+    cluster = docker_fake_cluster(tmp_path, mode) if request.param == "fake-docker" else fake_cluster(tmp_path, mode)
+    try:
+        yield cluster
+    finally:
+        cluster.fake.stop()
+
+
+@pytest.fixture
+def docker_fake(tmp_path, mode):
+    cluster = docker_fake_cluster(tmp_path, mode)
     try:
         yield cluster
     finally:

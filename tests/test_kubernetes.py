@@ -19,7 +19,7 @@ from sandbox.base import RunRequest, SandboxError
 from sandbox.kubernetes import objects
 from sandbox.kubernetes.provider import KubernetesProvider
 from tests.helpers import call_ok, solve_with_reference, text_of
-from tests.kube_fixtures import cluster, fake, mode  # noqa: F401 (fixtures)
+from tests.kube_fixtures import cluster, docker_fake, fake, mode  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.anyio
 TASK = "binary_search_off_by_one"
@@ -312,3 +312,39 @@ async def test_hidden_tests_enter_the_pod_only_at_submit(fake, catalog):
         assert not hidden & printed, hidden & printed
         result = await call_ok(client, "submit", episode_id=episode)
         assert result["done"]
+
+
+async def test_a_pod_backed_by_the_sandbox_image_is_the_hardened_sandbox(docker_fake):
+    """With pods made of real containers from the pod spec: the runner runs as 65534, with no
+    capability, a read-only root, no network, and the pod's memory limit."""
+    provider = KubernetesProvider(docker_fake.settings(pool_size=0, memory_mb=256))
+    await provider.start()
+    try:
+        sandbox = await provider.acquire("ep_hardened")
+        probe = await sandbox.run(RunRequest(kind="python", files={}, code=(
+            "import os, socket\n"
+            "print('uid', os.getuid(), os.getgid())\n"
+            "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff')][0])\n"
+            "try:\n"
+            "    open('/opt/debugbox/planted', 'w')\n"
+            "    print('root writable')\n"
+            "except OSError as exc:\n"
+            "    print('root read-only', exc.errno)\n"
+            "try:\n"
+            "    socket.create_connection(('1.1.1.1', 53), timeout=2)\n"
+            "    print('network reachable')\n"
+            "except OSError:\n"
+            "    print('no network')\n"
+            "print('ifaces', sorted(name for _, name in socket.if_nameindex()))\n"
+        )))
+        out = probe.stdout
+        assert "uid 65534 65534" in out, out
+        assert "0000000000000000" in out, out
+        assert "root read-only" in out and "no network" in out and "ifaces ['lo']" in out, out
+        hungry = await sandbox.run(RunRequest(kind="python", files={}, code="x = b'a' * (300 * 2**20); y = b'b' * (300 * 2**20); print('fit')", limits={"memory_mb": 4096}))
+        assert "fit" not in hungry.stdout  # past the pod's limit (256 MiB here, the template's 512 MiB in agent-sandbox mode)
+        fine = await sandbox.run(RunRequest(kind="python", files={}, code="print('after')"))
+        assert fine.stdout.strip() == "after"
+        await sandbox.close()
+    finally:
+        await provider.aclose()

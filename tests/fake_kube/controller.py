@@ -55,7 +55,17 @@ class Controller:
         pod = self.store.get("pods", namespace, name)
         if pod is None:
             return
-        self.kubelet.start(pod)
+        if hasattr(self.kubelet, "start_async"):
+            try:
+                await self.kubelet.start_async(pod)
+            except Exception as exc:  # the runtime could not create it: the pod fails as on a node
+                await self.fail_pod(namespace, name, "ContainerCreateError", str(exc)[:300])
+                return
+            if self.store.get("pods", namespace, name) is None:  # deleted while starting
+                await self.kubelet.stop(name)
+                return
+        else:
+            self.kubelet.start(pod)
         self._started[f"{namespace}/{name}"] = asyncio.get_running_loop().time()
         container = pod["spec"]["containers"][0]
 

@@ -56,12 +56,18 @@ def merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
 
 
 class FakeKube:
-    def __init__(self, *, agent_sandbox: bool = True, pod_start_delay_s: float = 0.0, api_latency_s: float = 0.0):
+    def __init__(self, *, agent_sandbox: bool = True, pod_start_delay_s: float = 0.0, api_latency_s: float = 0.0, docker_image: str | None = None):
+        """docker_image: back each pod with a container of that image (else a local process)."""
         self.agent_sandbox = agent_sandbox
         self.api_latency_s = api_latency_s
         self.token = secrets.token_urlsafe(16)
         self.store = Store()
-        self.kubelet = Kubelet()
+        if docker_image:
+            from tests.fake_kube.docker_pods import DockerKubelet
+
+            self.kubelet = DockerKubelet(docker_image)
+        else:
+            self.kubelet = Kubelet()
         self.controller = Controller(self.store, self.kubelet, pod_start_delay_s=pod_start_delay_s)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.port = 0
@@ -100,6 +106,8 @@ class FakeKube:
             ticker.cancel()
             for name in list(self.kubelet.pods):
                 await self.kubelet.stop(name)
+            if hasattr(self.kubelet, "remove_all"):
+                await asyncio.to_thread(self.kubelet.remove_all)
 
     async def _tick(self) -> None:
         while True:
