@@ -85,7 +85,9 @@ def test_the_schema_check_refuses_what_a_cluster_would():
 
 def test_the_templates_pod_is_the_providers_pod_and_denies_all_traffic():
     (template,) = by_kind(render("agent-sandbox"), "SandboxTemplate")
-    assert template["spec"]["podTemplate"]["spec"] == objects.pod_spec(KubernetesSettings())
+    image = template["spec"]["podTemplate"]["spec"]["containers"][0]["image"]
+    assert image == "debugbox-sandbox:latest"  # what `debugbox image build` tags; operators retag it for their registry
+    assert template["spec"]["podTemplate"]["spec"] == objects.pod_spec(KubernetesSettings(image=image))
     assert template["spec"]["podTemplate"]["metadata"]["labels"][objects.LABEL] == "1"
     assert template["spec"]["networkPolicy"] == {"ingress": [], "egress": []}  # empty lists: default deny
     (pool,) = by_kind(render("agent-sandbox"), "SandboxWarmPool")
