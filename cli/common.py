@@ -14,12 +14,14 @@ def add_tasks_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tasks", action="append", default=[], metavar="DIR", help="an extra task pack: a directory, or a shipped pack by name (repos); repeatable; also DEBUGBOX_TASKS")
 
 
-def add_backend_option(parser: argparse.ArgumentParser) -> None:
+def add_backend_option(parser: argparse.ArgumentParser, *, kubernetes: bool = False) -> None:
     parser.add_argument(
         "--backend",
-        choices=["auto", "docker", "local"],
+        choices=["auto", "docker", "local", *(["kubernetes"] if kubernetes else [])],
         default="auto",
-        help="docker, local (process isolation only), or auto: docker when an engine answers",
+        help="docker, local (process isolation only), "
+        + ("kubernetes (pods or agent-sandbox claims in a cluster; the --k8s-* options), " if kubernetes else "")
+        + "or auto: docker when an engine answers",
     )
 
 

@@ -25,7 +25,7 @@ def add_parser(sub) -> None:
     serve.add_argument("--auth-token", action="append", default=[], metavar="[NAME=]TOKEN", help="bearer token clients must send (repeatable; required off loopback; env DEBUGBOX_AUTH_TOKENS)")
     serve.add_argument("--allowed-origin", action="append", default=[], metavar="ORIGIN", help="browser Origin allowed besides loopback (repeatable; env DEBUGBOX_ALLOWED_ORIGINS)")
     add_tasks_option(serve)
-    add_backend_option(serve)
+    add_backend_option(serve, kubernetes=True)
     settings.add_options(serve)
     settings.add_project_options(serve)
     serve.set_defaults(func=cmd_serve)
@@ -38,10 +38,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from sandbox.factory import make_provider
 
     service_settings = settings.service_settings(args)
-    docker_settings = settings.docker_settings(args) if args.backend != "local" else None
+    docker_settings = settings.docker_settings(args) if args.backend in ("auto", "docker") else None
+    kubernetes_settings = settings.kubernetes_settings(args) if args.backend == "kubernetes" else None
     security = settings.http_security(args) if args.transport == "http" else None
     catalog = load_tasks(args)
-    provider = make_provider(args.backend, docker_settings)
+    provider = make_provider(args.backend, docker_settings, kubernetes_settings)
     service = DebugService(catalog, provider, service_settings)
     server = build_server(service, security=security)
     log.info("debugbox serving %d tasks over %s with the %s backend", len(catalog.tasks), args.transport, provider.backend)

@@ -34,7 +34,7 @@ def add_parser(sub) -> None:
         "(seccomp and Landlock; always on in the OpenEnv image)",
     )
     add_tasks_option(serve)
-    add_backend_option(serve)
+    add_backend_option(serve, kubernetes=True)
     settings.add_options(serve)
     serve.set_defaults(func=cmd_serve_openenv)
 
@@ -61,10 +61,11 @@ def cmd_serve_openenv(args: argparse.Namespace) -> int:
 
     guard = security(args)
     service_settings = settings.service_settings(args)
-    docker_settings = settings.docker_settings(args) if args.backend != "local" else None
+    docker_settings = settings.docker_settings(args) if args.backend in ("auto", "docker") else None
+    kubernetes_settings = settings.kubernetes_settings(args) if args.backend == "kubernetes" else None
     catalog = load_tasks(args)
     confine, hide = confinement(args)
-    provider = make_provider(args.backend, docker_settings, local_confine=confine, local_hide=hide)
+    provider = make_provider(args.backend, docker_settings, kubernetes_settings, local_confine=confine, local_hide=hide)
     service = DebugService(catalog, provider, service_settings)
     app = build_app(service, guard)
     where = f"http://{args.host}:{args.port}"

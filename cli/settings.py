@@ -17,6 +17,7 @@ from environment.limits import MIB
 from environment.settings import ServiceSettings
 from sandbox.docker.provider import DockerSettings
 from tasks.project import ProjectLimits
+from sandbox.kubernetes.settings import KubernetesSettings
 
 
 class ConfigError(Exception):
@@ -44,6 +45,19 @@ DOCKER_OPTIONS = {
     ),
     "wheel_cache": ("--wheel-cache", "DEBUGBOX_WHEEL_CACHE", "where task environments' wheels are kept (default ~/.cache/debugbox/wheels)"),
 }
+KUBERNETES_OPTIONS = {
+    "mode": ("--k8s-mode", "DEBUGBOX_K8S_MODE", "agent-sandbox (claims from a warm pool), pods, or auto (default): agent-sandbox when its CRDs are served"),
+    "namespace": ("--k8s-namespace", "DEBUGBOX_K8S_NAMESPACE", "namespace of the sandboxes (default debugbox)"),
+    "kubeconfig": ("--k8s-kubeconfig", "DEBUGBOX_K8S_KUBECONFIG", "kubeconfig file (default: in-cluster service account, else ~/.kube/config)"),
+    "context": ("--k8s-context", "DEBUGBOX_K8S_CONTEXT", "kubeconfig context (default: its current one)"),
+    "template": ("--k8s-template", "DEBUGBOX_K8S_TEMPLATE", "SandboxTemplate of the warm pool (default debugbox-sandbox)"),
+    "warm_pool": ("--k8s-warm-pool", "DEBUGBOX_K8S_WARM_POOL", "SandboxWarmPool claims draw from (default debugbox-sandbox)"),
+    "runtime_class": ("--k8s-runtime-class", "DEBUGBOX_K8S_RUNTIME_CLASS", "pods mode: runtimeClassName, e.g. gvisor (default: the cluster's)"),
+    "heartbeat_s": ("--k8s-heartbeat-s", "DEBUGBOX_K8S_HEARTBEAT_S", "how often this server renews its Lease; 4 missed renewals and other servers reap its sandboxes (default 15)"),
+    "ready_timeout_s": ("--k8s-ready-timeout-s", "DEBUGBOX_K8S_READY_TIMEOUT_S", "a claim or pod not ready by then is a sandbox failure (default 120)"),
+}
+# The Docker options that mean the same for pods (image, pool, limits, lifetime): one flag each.
+SHARED_WITH_KUBERNETES = ("image", "pool_size", "memory_mb", "cpus", "workspace_mb", "lifetime_s")
 SERVICE_OPTIONS = {
     "max_episodes": ("--max-episodes", "DEBUGBOX_MAX_EPISODES", "episodes running at once (default 256)"),
     "idle_timeout_s": ("--idle-timeout-s", "DEBUGBOX_IDLE_TIMEOUT_S", "end an untouched episode after this (default 1800)"),
@@ -87,7 +101,7 @@ SERVICE_OPTIONS = {
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
-    for field, (flag, env, help_text) in {**DOCKER_OPTIONS, **SERVICE_OPTIONS}.items():
+    for field, (flag, env, help_text) in {**DOCKER_OPTIONS, **KUBERNETES_OPTIONS, **SERVICE_OPTIONS}.items():
         parser.add_argument(flag, dest=field, default=None, help=f"{help_text}; env {env}")
 
 
@@ -124,6 +138,12 @@ def _validate(model: type[BaseModel], values: dict, sources: dict, given_in_mib:
 def docker_settings(args: argparse.Namespace, environ=None) -> DockerSettings:
     values, sources = _collect(args, DOCKER_OPTIONS, os.environ if environ is None else environ)
     return _validate(DockerSettings, values, sources)  # type: ignore[return-value]
+
+
+def kubernetes_settings(args: argparse.Namespace, environ=None) -> KubernetesSettings:
+    options = {**{f: DOCKER_OPTIONS[f] for f in SHARED_WITH_KUBERNETES}, **KUBERNETES_OPTIONS}
+    values, sources = _collect(args, options, os.environ if environ is None else environ)
+    return _validate(KubernetesSettings, values, sources)  # type: ignore[return-value]
 
 
 # Flags given in MiB -> ServiceSettings' fields in bytes.

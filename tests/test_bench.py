@@ -3,6 +3,7 @@ temp file, and its report has every section and row. Figures are not checked (ti
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -75,3 +76,17 @@ def test_search_bench_writes_its_targets_and_ratios(tmp_path):
     text = out.read_text()
     for row in ("`search_code` over 60 files, p50, rare identifier", "| common word |", "search_code / grep", "grep -rn, regex"):
         assert row in text, row
+
+
+def test_kubernetes_bench_writes_its_sections(tmp_path):
+    """bench/kubernetes.py against the fake API server (no cluster, no Docker): a few claims."""
+    out = tmp_path / "BENCHMARKS_KUBERNETES.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.kubernetes", "--claims", "3", "--live", "0,2", "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = out.read_text()
+    for heading in ("Control-plane calls per episode", "Claim-to-ready with a warm pool", "What a live sandbox costs the server"):
+        assert f"## {heading}" in text
+    assert "| pods | 4 |" in text and "| agent-sandbox | 5 |" in text
