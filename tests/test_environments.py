@@ -115,6 +115,15 @@ def test_loader_reads_environment(tmp_path):
     assert plain.content_digest != task.content_digest
 
 
+def test_loader_refuses_a_requirements_symlink_out_of_the_task(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("toolz\n")
+    task = _task_dir(tmp_path / "pack", 'requirements = "requirements.txt"\n')
+    (task / "requirements.txt").symlink_to(outside)
+    catalog = load_catalog([str(task.parent)], include_bundled=False, environ={})
+    assert not catalog.tasks and "leads outside the task directory" in str(catalog.errors[0])
+
+
 @pytest.mark.parametrize(
     "environment, files, says, field",
     [
