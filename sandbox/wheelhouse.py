@@ -198,6 +198,8 @@ _COMPILER = re.compile(r"(command '[^']*' failed|gcc|cc1|No such file or directo
 
 def _pip_failure(result: subprocess.CompletedProcess[str], doing: str) -> EnvironmentBuildError:
     output = (result.stderr or "") + (result.stdout or "")
+    if "No module named pip" in output:
+        return EnvironmentBuildError(f"{sys.executable} has no pip: task environments need `python -m pip` on the server's machine to download wheels")
     tail = output.strip()[-PIP_TAIL_CHARS:]
     if found := _NOT_FOUND.search(output):
         package = found.group(1)

@@ -115,6 +115,15 @@ def test_loader_reads_environment(tmp_path):
     assert plain.content_digest != task.content_digest
 
 
+def test_loader_refuses_a_requirements_symlink_out_of_the_task(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("toolz\n")
+    task = _task_dir(tmp_path / "pack", 'requirements = "requirements.txt"\n')
+    (task / "requirements.txt").symlink_to(outside)
+    catalog = load_catalog([str(task.parent)], include_bundled=False, environ={})
+    assert not catalog.tasks and "leads outside the task directory" in str(catalog.errors[0])
+
+
 @pytest.mark.parametrize(
     "environment, files, says, field",
     [
@@ -409,3 +418,17 @@ def test_bench_environments_still_runs(tmp_path):
     text = out.read_text()
     assert "`start_task` with a prebuilt environment image, pool hit, p50" in text and "environment image / plain image" in text
     assert "| start_task, environment image, pool hit | 2 |" in text
+
+
+async def test_tasks_check_names_the_bad_environment_and_passes_the_rest(backend, wheel_cache, venv_cache, monkeypatch):
+    from cli.tasks import in_process_server
+    from harness.checker.check import CheckOptions, check_paths
+
+    monkeypatch.setenv("DEBUGBOX_WHEEL_CACHE", str(wheel_cache))
+    monkeypatch.setenv("DEBUGBOX_VENV_CACHE", str(venv_cache))
+    settings = DockerSettings(pool_size=2, wheel_cache=wheel_cache) if backend == "docker" else None
+    report = await check_paths([ENVPACK], CheckOptions(backend=backend, runs=1, concurrency=2, docker_settings=settings), in_process_server)
+    verdicts = {v.task_id: v for v in report.verdicts}
+    assert verdicts["toolz_totals"].valid, verdicts["toolz_totals"].reasons
+    bad = verdicts["unknown_package"]
+    assert not bad.valid and any("'unknown_package' cannot start" in r and repr(UNKNOWN) in r for r in bad.reasons), bad.reasons
