@@ -35,6 +35,8 @@ from sandbox.environment_request import EnvironmentBuildError, EnvironmentReques
 log = logging.getLogger(__name__)
 
 WHEEL_CACHE_ENV = "DEBUGBOX_WHEEL_CACHE"
+# "1": never build an sdist on the host (its build script would run here as the server's user).
+ONLY_BINARY_ENV = "DEBUGBOX_ONLY_BINARY"
 # The stdlib installer both backends run inside the target interpreter (an image build, a venv).
 INSTALLER = Path(__file__).parent / "images" / "install_wheels.py"
 PIP_TIMEOUT_S = 900.0  # one pip call; an sdist build may be slow, a hung index must not be forever
@@ -169,7 +171,7 @@ def _download(requirements: list[str], into: Path, target: TargetPython, progres
     binary = _pip([*base, "download", *quiet, "--only-binary=:all:", *target.pip_target_options(), "-d", str(into), "--", *requirements])
     if binary.returncode == 0:
         return
-    if not target.is_host():
+    if not target.is_host() or os.environ.get(ONLY_BINARY_ENV, "").strip() == "1":
         raise _pip_failure(binary, "downloading binary wheels")
     # Some requirement has no fitting binary wheel: let pip build it (and fetch the rest) on this
     # host, which runs the same Python; the tag check afterwards catches a wheel that would not run there.
@@ -196,6 +198,8 @@ _COMPILER = re.compile(r"(command '[^']*' failed|gcc|cc1|No such file or directo
 
 def _pip_failure(result: subprocess.CompletedProcess[str], doing: str) -> EnvironmentBuildError:
     output = (result.stderr or "") + (result.stdout or "")
+    if "No module named pip" in output:
+        return EnvironmentBuildError(f"{sys.executable} has no pip: task environments need `python -m pip` on the server's machine to download wheels")
     tail = output.strip()[-PIP_TAIL_CHARS:]
     if found := _NOT_FOUND.search(output):
         package = found.group(1)

@@ -115,6 +115,15 @@ def test_loader_reads_environment(tmp_path):
     assert plain.content_digest != task.content_digest
 
 
+def test_loader_refuses_a_requirements_symlink_out_of_the_task(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("toolz\n")
+    task = _task_dir(tmp_path / "pack", 'requirements = "requirements.txt"\n')
+    (task / "requirements.txt").symlink_to(outside)
+    catalog = load_catalog([str(task.parent)], include_bundled=False, environ={})
+    assert not catalog.tasks and "leads outside the task directory" in str(catalog.errors[0])
+
+
 @pytest.mark.parametrize(
     "environment, files, says, field",
     [
@@ -181,6 +190,25 @@ def test_sdist_needing_a_missing_compiler_names_the_package(tmp_path, wheel_cach
         fetch_wheels(EnvironmentRequest(requirements=["cext-zq7==1.0"]), TargetPython.host(), wheel_cache)
     assert caught.value.package == "cext-zq7"
     assert "building it from source failed" in str(caught.value) and "compiler" in str(caught.value)
+
+
+def test_only_binary_refuses_to_build_an_sdist(tmp_path, wheel_cache, monkeypatch):
+    source = tmp_path / "sdist_only_zq7-1.0"
+    source.mkdir()
+    marker = tmp_path / "build-script-ran"
+    (source / "setup.py").write_text(f"open({str(marker)!r}, 'w').close()\nfrom setuptools import setup\nsetup(name='sdist-only-zq7', version='1.0', py_modules=[])\n")
+    links = tmp_path / "links"
+    links.mkdir()
+    with tarfile.open(links / "sdist_only_zq7-1.0.tar.gz", "w:gz") as archive:
+        archive.add(source, arcname="sdist_only_zq7-1.0")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
+    monkeypatch.setenv("DEBUGBOX_ONLY_BINARY", "1")
+    with pytest.raises(EnvironmentBuildError) as caught:
+        fetch_wheels(EnvironmentRequest(requirements=["sdist-only-zq7==1.0"]), TargetPython.host(), wheel_cache)
+    assert caught.value.package == "sdist-only-zq7" and not marker.exists()
+    monkeypatch.delenv("DEBUGBOX_ONLY_BINARY")  # by default the host builds it (the pack is trusted)
+    built = fetch_wheels(EnvironmentRequest(requirements=["sdist-only-zq7==1.0"]), TargetPython.host(), wheel_cache)
+    assert list(built.wheels)[0].startswith("sdist_only_zq7-1.0-py3-none-any") and marker.exists()
 
 
 def test_installer_refuses_where_a_network_is_reachable(tmp_path):
@@ -390,3 +418,17 @@ def test_bench_environments_still_runs(tmp_path):
     text = out.read_text()
     assert "`start_task` with a prebuilt environment image, pool hit, p50" in text and "environment image / plain image" in text
     assert "| start_task, environment image, pool hit | 2 |" in text
+
+
+async def test_tasks_check_names_the_bad_environment_and_passes_the_rest(backend, wheel_cache, venv_cache, monkeypatch):
+    from cli.tasks import in_process_server
+    from harness.checker.check import CheckOptions, check_paths
+
+    monkeypatch.setenv("DEBUGBOX_WHEEL_CACHE", str(wheel_cache))
+    monkeypatch.setenv("DEBUGBOX_VENV_CACHE", str(venv_cache))
+    settings = DockerSettings(pool_size=2, wheel_cache=wheel_cache) if backend == "docker" else None
+    report = await check_paths([ENVPACK], CheckOptions(backend=backend, runs=1, concurrency=2, docker_settings=settings), in_process_server)
+    verdicts = {v.task_id: v for v in report.verdicts}
+    assert verdicts["toolz_totals"].valid, verdicts["toolz_totals"].reasons
+    bad = verdicts["unknown_package"]
+    assert not bad.valid and any("'unknown_package' cannot start" in r and repr(UNKNOWN) in r for r in bad.reasons), bad.reasons
