@@ -242,7 +242,7 @@ class DebugService(ProjectTools, DebuggerTools):
             # Before the run: a baseline that cannot be measured fails the call before anything happened.
             baseline = await self.baseline(ep.task) if full_run else (self.baselines.known(ep.task) if ep.task.project is None else None)
             # A project's tests are its own, editable code: every test they define counts (no reward rides on them).
-            known = None if ep.task.project is not None else scoring.known_tests(ep.task.visible_test_ids, baseline.visible_collected if baseline else None)
+            known = scoring.every_test if ep.task.project is not None else scoring.known_tests(ep.task.visible_test_ids, baseline.visible_collected if baseline else None)
             request = runs.pytest_request(ep, self.settings, selection=chosen or project_selection(ep), verbose=verbose)
             result = await runs.run(self.registry, handle, request, runs.progress_relay(progress))
             if chosen is not None and not result.collected and not result.collect_errors:
