@@ -38,7 +38,15 @@ def template_and_pool() -> list[dict]:
     return [yaml.safe_load((AGENT_SANDBOX_OVERLAY / name).read_text()) for name in ("sandboxtemplate.yaml", "sandboxwarmpool.yaml")]
 
 
+def deployed_role(mode: str) -> dict:
+    """The RBAC Role deploy/kubernetes grants the server in this mode."""
+    rbac = AGENT_SANDBOX_OVERLAY.parent / mode / "rbac.yaml"
+    return next(d for d in yaml.safe_load_all(rbac.read_text()) if d and d["kind"] == "Role")
+
+
 def fake_cluster(tmp_path: Path, mode: str, *, replicas: int | None = None, **fake_options) -> Cluster:
+    """The server's token holds exactly the deploy files' Role for the mode."""
+    fake_options.setdefault("role", deployed_role(mode))
     fake = FakeKube(agent_sandbox=mode == "agent-sandbox", **fake_options).start()
     cluster = Cluster(fake.write_kubeconfig(tmp_path / "kubeconfig"), mode, fake)
     if mode == "agent-sandbox":

@@ -36,10 +36,13 @@ async def sandboxes_of(provider: KubernetesProvider) -> list[dict]:
     return [p for p in await provider.api.list_pods(mine(provider)) if (p.get("status") or {}).get("phase") != "Failed"]
 
 
-async def pod_of(provider: KubernetesProvider, episode_id: str) -> str:
+async def pod_of(provider: KubernetesProvider, episode_id: str, fake=None) -> str:
+    """The episode's running pod: read as the cluster's admin (the fake's store, or on a real
+    cluster the test kubeconfig), since agent-sandbox mode's server may not list pods."""
     selector = f"{objects.LABEL_EPISODE}={objects.label_value(episode_id)}"
     for _ in range(50):
-        pods = [p for p in await provider.api.list_pods(selector) if (p.get("status") or {}).get("phase") == "Running"]
+        listed = await anyio.to_thread.run_sync(lambda: fake.objects("pods", labels=selector)) if fake else await provider.api.list_pods(selector)
+        pods = [p for p in listed if (p.get("status") or {}).get("phase") == "Running"]
         if pods:
             return pods[0]["metadata"]["name"]
         await anyio.sleep(0.1)
@@ -87,7 +90,7 @@ async def test_each_sandbox_is_labelled_and_hangs_from_the_servers_lease(cluster
             assert abs(shutdown - (datetime.now(UTC) + timedelta(seconds=provider.settings.lifetime_s))) < timedelta(seconds=60)
             assert "env" not in sandbox["spec"] and "volumeClaimTemplates" not in sandbox["spec"]  # warm-claimable
             # The pod the claim adopted carries the episode's labels too.
-            assert await pod_of(provider, episode)
+            assert await pod_of(provider, episode, cluster.fake)
         else:
             spec = sandbox["spec"]
             container = spec["containers"][0]
@@ -110,11 +113,11 @@ async def test_an_evicted_pod_is_replaced_and_the_episode_goes_on(fake, catalog)
     async with running(service), Client(build_server(service)) as client:
         episode = (await call_ok(client, "start_task", task_id=TASK))["episode_id"]
         before = await call_ok(client, "run_tests", episode_id=episode)
-        first = await pod_of(provider, episode)
+        first = await pod_of(provider, episode, fake.fake)
         assert await anyio.to_thread.run_sync(fake.fake.evict, first)
         after = await call_ok(client, "run_tests", episode_id=episode)  # on a new sandbox, from the episode's files
         assert (after["passed"], after["total"]) == (before["passed"], before["total"])
-        second = await pod_of(provider, episode)
+        second = await pod_of(provider, episode, fake.fake)
         assert second != first
         assert first in fake.fake.controller.evicted
         state = await client.read_resource(f"episodes://{episode}")
@@ -348,3 +351,27 @@ async def test_a_pod_backed_by_the_sandbox_image_is_the_hardened_sandbox(docker_
         await sandbox.close()
     finally:
         await provider.aclose()
+
+
+async def test_the_deployed_roles_are_enforced_and_enough(tmp_path):
+    """Every test here runs with the server's token bound to deploy/kubernetes' Role for its mode
+    (the fake answers 403 past it). Here: with pods mode's Role, a cluster that serves
+    agent-sandbox is still driven in pods mode by `auto`, and a forced claim is refused clearly."""
+    from tests.kube_fixtures import deployed_role, fake_cluster
+
+    cluster = fake_cluster(tmp_path, "agent-sandbox", role=deployed_role("pods"))
+    try:
+        provider = KubernetesProvider(cluster.settings(mode="auto", pool_size=0))
+        await provider.start()
+        assert provider.mode == "pods"
+        sandbox = await provider.acquire("ep_rbac")
+        assert (await sandbox.run(RunRequest(kind="python", files={}, code="print(1)"))).stdout.strip() == "1"
+        await sandbox.close()
+        await provider.aclose()
+        forced = KubernetesProvider(cluster.settings(mode="agent-sandbox", pool_size=0))
+        await forced.start()
+        with pytest.raises(SandboxError, match="forbids this server to create claim.*its Role"):
+            await forced.acquire("ep_forbidden")
+        await forced.aclose()
+    finally:
+        cluster.fake.stop()

@@ -31,6 +31,10 @@ class NotFound(Exception):
     pass
 
 
+class Forbidden(SandboxError):
+    """The server's account may not do this (its RBAC)."""
+
+
 async def load_configuration(s: KubernetesSettings) -> client.Configuration:
     """The kubeconfig named by the settings, else the pod's service account, else ~/.kube/config."""
     configuration = client.Configuration()
@@ -72,6 +76,8 @@ class KubeApi:
         except ApiException as exc:
             if exc.status == 404:
                 raise NotFound(what) from None
+            if exc.status == 403:
+                raise Forbidden(f"the Kubernetes API forbids this server to {what} in namespace {self.namespace!r} (its Role; see deploy/kubernetes): {_message(exc)}") from None
             raise SandboxError(f"the Kubernetes API refused {what}: {exc.status} {exc.reason} {_message(exc)}") from None
         except (OSError, TimeoutError) as exc:
             raise SandboxError(f"the Kubernetes API did not answer {what}: {exc or type(exc).__name__}") from None
@@ -102,11 +108,14 @@ class KubeApi:
     # -- agent-sandbox ---------------------------------------------------------------------
 
     async def agent_sandbox_served(self) -> bool:
-        """Whether the SandboxClaim API is served (its CRDs are installed)."""
+        """Whether the SandboxClaim API is served (its CRDs are installed) and this server may use it."""
         try:
             await self._call("discover agent-sandbox", self._custom.list_namespaced_custom_object(
                 CLAIM_GROUP, CLAIM_VERSION, self.namespace, CLAIM_PLURAL, limit=1, _request_timeout=CALL_TIMEOUT_S))
         except NotFound:
+            return False
+        except Forbidden:
+            log.info("this server may not list SandboxClaims (pods mode's Role): agent-sandbox mode is out")
             return False
         return True
 

@@ -56,9 +56,14 @@ def merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
 
 
 class FakeKube:
-    def __init__(self, *, agent_sandbox: bool = True, pod_start_delay_s: float = 0.0, api_latency_s: float = 0.0, docker_image: str | None = None):
-        """docker_image: back each pod with a container of that image (else a local process)."""
+    def __init__(
+        self, *, agent_sandbox: bool = True, pod_start_delay_s: float = 0.0, api_latency_s: float = 0.0,
+        docker_image: str | None = None, role: dict[str, Any] | None = None,
+    ):
+        """docker_image: back each pod with a container of that image (else a local process).
+        role: an RBAC Role whose rules bind the token (403 for anything else), as the deploy files grant."""
         self.agent_sandbox = agent_sandbox
+        self.rules = None if role is None else role["rules"]
         self.api_latency_s = api_latency_s
         self.token = secrets.token_urlsafe(16)
         self.store = Store()
@@ -189,11 +194,21 @@ class FakeKube:
             return None, status(401, "Unauthorized", "Unauthorized")
         resource = self._resource(request)
         watching = request.query_params.get("watch", "").lower() in ("true", "1")
-        verb = {"GET": "watch" if watching else ("get" if "name" in request.path_params else "list")}.get(request.method, request.method.lower())
+        verb = {"GET": "watch" if watching else ("get" if "name" in request.path_params else "list"), "POST": "create"}.get(request.method, request.method.lower())
         self.store.requests[f"{verb} {resource or request.url.path}"] += 1
+        # Authorization comes first, as in a real API server: a forbidden caller learns nothing,
+        # not even whether the resource is served.
+        named = request.path_params["resource"]
+        if not self.allowed(request.path_params.get("group", ""), named, verb):
+            return None, status(403, "Forbidden", f'{named} is forbidden: cannot {verb} resource "{named}" in namespace "{request.path_params["namespace"]}"')
         if resource is None:
             return None, status(404, "NotFound", f"the server could not find the requested resource ({request.url.path})")
         return resource, None
+
+    def allowed(self, group: str, resource: str, verb: str) -> bool:
+        if self.rules is None:
+            return True
+        return any(group in rule["apiGroups"] and resource in rule["resources"] and verb in rule["verbs"] for rule in self.rules)
 
     async def collection(self, request: Request) -> Response:
         resource, refused = await self._admit(request)
@@ -249,6 +264,9 @@ class FakeKube:
             await websocket.close(code=4401)
             return
         self.store.requests["exec pods"] += 1
+        if not (self.allowed("", "pods/exec", "create") or self.allowed("", "pods/exec", "get")):
+            await websocket.close(code=4403)
+            return
         offered = [p.strip() for p in websocket.headers.get("sec-websocket-protocol", "").split(",")]
         chosen = next((p for p in EXEC_PROTOCOLS if p in offered), None)
         query = websocket.query_params
