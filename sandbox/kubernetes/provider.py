@@ -23,6 +23,7 @@ import anyio
 
 from sandbox.base import DebugAnswer, DebugStartRequest, EventCallback, RunRequest, RunResult, SandboxError
 from sandbox.channel import RunnerChannel
+from sandbox.environment_request import EnvironmentBuildError
 from sandbox.kubernetes import objects
 from sandbox.kubernetes.api import KubeApi, NotFound, load_configuration
 from sandbox.kubernetes.exec_stream import ExecStream
@@ -165,7 +166,8 @@ class KubernetesProvider:
         if environment is not None:
             # Task environments (issue 18) need an image per environment that the cluster can pull
             # (a registry push, and a SandboxTemplate per image in agent-sandbox mode): not wired yet.
-            raise SandboxError("the Kubernetes backend runs the plain sandbox image only: tasks with an [environment] need the docker or local backend for now")
+            # The task's fault for this backend, not a sandbox failure: retrying cannot help.
+            raise EnvironmentBuildError("the Kubernetes backend runs the plain sandbox image only: tasks with an [environment] need the docker or local backend for now")
         if self._closed or self.api is None:
             raise SandboxError("the Kubernetes backend is not serving (not started, or shutting down)")
         started = time.perf_counter()
