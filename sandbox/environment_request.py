@@ -37,6 +37,10 @@ def parse_requirement(line: str) -> Requirement:
         raise BadRequirement("an empty requirement")
     if len(text) > MAX_REQUIREMENT_CHARS or any(ch in text for ch in "\r\n\x00\\"):
         raise BadRequirement(f"{shown!r} is not a single requirement line of at most {MAX_REQUIREMENT_CHARS} characters")
+    if "$" in text or "#" in text:
+        # pip expands ${VARIABLES} and cuts `#` comments in requirement lines: the line would mean
+        # something else to pip than to us (and could read the host's environment).
+        raise BadRequirement(f"{shown!r} holds '$' or '#', which pip would rewrite; write the requirement plainly")
     if text.startswith("-"):
         raise BadRequirement(f"{shown!r} is a pip option; only package requirements like 'attrs==24.*' are allowed")
     try:
@@ -46,6 +50,27 @@ def parse_requirement(line: str) -> Requirement:
     if requirement.url is not None:
         raise BadRequirement(f"{shown!r} names a URL or path; only packages from the index, by name and version, are allowed")
     return requirement
+
+
+def parse_requirements(value: object) -> tuple[str, ...]:
+    """A list of requirement strings as canonical, sorted strings, one per package; BadRequirement else."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise BadRequirement("requirements must be a list of strings like ['attrs==24.*']")
+    items = list(value)
+    if not items:
+        raise BadRequirement("an environment needs at least one requirement")
+    if len(items) > MAX_REQUIREMENTS:
+        raise BadRequirement(f"{len(items)} requirements; at most {MAX_REQUIREMENTS} are allowed")
+    by_name: dict[str, str] = {}
+    for item in items:
+        if not isinstance(item, str):
+            raise BadRequirement(f"requirement {item!r} is not a string")
+        requirement = parse_requirement(item)
+        name = canonicalize_name(requirement.name)
+        if name in by_name:
+            raise BadRequirement(f"{name!r} is listed twice; combine its versions in one line, like 'attrs>=22,<25'")
+        by_name[name] = canonical(requirement)
+    return tuple(sorted(by_name.values()))
 
 
 def canonical(requirement: Requirement) -> str:
@@ -64,23 +89,7 @@ class EnvironmentRequest(BaseModel):
     @field_validator("requirements", mode="before")
     @classmethod
     def _parse(cls, value: object) -> tuple[str, ...]:
-        if isinstance(value, str) or not isinstance(value, Iterable):
-            raise BadRequirement("requirements must be a list of strings like ['attrs==24.*']")
-        items = list(value)
-        if not items:
-            raise BadRequirement("an environment needs at least one requirement")
-        if len(items) > MAX_REQUIREMENTS:
-            raise BadRequirement(f"{len(items)} requirements; at most {MAX_REQUIREMENTS} are allowed")
-        by_name: dict[str, str] = {}
-        for item in items:
-            if not isinstance(item, str):
-                raise BadRequirement(f"requirement {item!r} is not a string")
-            requirement = parse_requirement(item)
-            name = canonicalize_name(requirement.name)
-            if name in by_name:
-                raise BadRequirement(f"{name!r} is listed twice; combine its versions in one line, like 'attrs>=22,<25'")
-            by_name[name] = canonical(requirement)
-        return tuple(sorted(by_name.values()))
+        return parse_requirements(value)
 
     @classmethod
     def from_lines(cls, text: str) -> EnvironmentRequest:

@@ -35,6 +35,8 @@ from sandbox.environment_request import EnvironmentBuildError, EnvironmentReques
 log = logging.getLogger(__name__)
 
 WHEEL_CACHE_ENV = "DEBUGBOX_WHEEL_CACHE"
+# "1": never build an sdist on the host (its build script would run here as the server's user).
+ONLY_BINARY_ENV = "DEBUGBOX_ONLY_BINARY"
 # The stdlib installer both backends run inside the target interpreter (an image build, a venv).
 INSTALLER = Path(__file__).parent / "images" / "install_wheels.py"
 PIP_TIMEOUT_S = 900.0  # one pip call; an sdist build may be slow, a hung index must not be forever
@@ -122,10 +124,9 @@ def fetch_wheels(request: EnvironmentRequest, target: TargetPython, cache: Path 
         _say(progress, f"downloading wheels for {request.describe()}")
         wheels_dir = work / "wheels"
         wheels_dir.mkdir()
-        requirements_file = work / "requirements.txt"
-        # Only the parsed, canonical requirements reach pip, one per line, never its options.
-        requirements_file.write_text("\n".join(request.requirements) + "\n", encoding="utf-8")
-        _download(requirements_file, wheels_dir, target, progress)
+        # Only the parsed, canonical requirements reach pip, as arguments after `--` (never options,
+        # and no requirements file for pip to expand variables or strip comments in).
+        _download(list(request.requirements), wheels_dir, target, progress)
         wheels = {p.name: _sha256(p) for p in sorted(wheels_dir.glob("*.whl"))}
         if not wheels:
             raise EnvironmentBuildError(f"pip produced no wheel for {request.describe()}")
@@ -137,6 +138,8 @@ def fetch_wheels(request: EnvironmentRequest, target: TargetPython, cache: Path 
                 package=str(parse_wheel_filename(unfit[0])[0]),
             )
         (wheels_dir / MANIFEST).write_text(json.dumps({"requirements": list(request.requirements), "wheels": wheels}, indent=1))
+        if final.exists() and _read_manifest(final) is None:
+            shutil.rmtree(final, ignore_errors=True)  # a damaged cache entry (a wheel changed or gone): replaced
         try:
             os.replace(wheels_dir, final)
         except OSError:  # another process finished the same download first: use theirs
@@ -162,20 +165,20 @@ def _read_manifest(directory: Path) -> Wheelhouse | None:
     return Wheelhouse(directory=directory, wheels=wheels)
 
 
-def _download(requirements_file: Path, into: Path, target: TargetPython, progress: Progress | None) -> None:
+def _download(requirements: list[str], into: Path, target: TargetPython, progress: Progress | None) -> None:
     base = [sys.executable, "-m", "pip"]
     quiet = ["--disable-pip-version-check", "--no-input", "--progress-bar", "off"]
-    binary = _pip([*base, "download", *quiet, "--only-binary=:all:", *target.pip_target_options(), "-d", str(into), "-r", str(requirements_file)])
+    binary = _pip([*base, "download", *quiet, "--only-binary=:all:", *target.pip_target_options(), "-d", str(into), "--", *requirements])
     if binary.returncode == 0:
         return
-    if not target.is_host():
+    if not target.is_host() or os.environ.get(ONLY_BINARY_ENV, "").strip() == "1":
         raise _pip_failure(binary, "downloading binary wheels")
     # Some requirement has no fitting binary wheel: let pip build it (and fetch the rest) on this
     # host, which runs the same Python; the tag check afterwards catches a wheel that would not run there.
     _say(progress, "no binary wheel for every requirement; building the missing ones on this host with pip wheel")
     for stale in into.iterdir():
         stale.unlink()
-    built = _pip([*base, "wheel", *quiet, "-w", str(into), "-r", str(requirements_file)])
+    built = _pip([*base, "wheel", *quiet, "-w", str(into), "--", *requirements])
     if built.returncode != 0:
         raise _pip_failure(built, "building wheels")
 
@@ -195,6 +198,8 @@ _COMPILER = re.compile(r"(command '[^']*' failed|gcc|cc1|No such file or directo
 
 def _pip_failure(result: subprocess.CompletedProcess[str], doing: str) -> EnvironmentBuildError:
     output = (result.stderr or "") + (result.stdout or "")
+    if "No module named pip" in output:
+        return EnvironmentBuildError(f"{sys.executable} has no pip: task environments need `python -m pip` on the server's machine to download wheels")
     tail = output.strip()[-PIP_TAIL_CHARS:]
     if found := _NOT_FOUND.search(output):
         package = found.group(1)

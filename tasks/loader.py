@@ -150,6 +150,9 @@ def _environment(task_dir: Path, spec: TaskSpec, errors: list[TaskLoadError]) ->
     toml_path = task_dir / "task.toml"
     if env.requirements is not None:
         path = task_dir / env.requirements
+        if not path.resolve().is_relative_to(task_dir.resolve()):  # a symlink out of the task
+            errors.append(TaskLoadError(toml_path, f"requirements file {env.requirements!r} leads outside the task directory", "environment.requirements"))
+            return None
         try:
             if path.stat().st_size > MAX_TASK_FILE_BYTES:
                 raise InvalidTask([TaskLoadError(path, f"file is larger than {MAX_TASK_FILE_BYTES} bytes")])

@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tasks import globs
-from sandbox.environment_request import EnvironmentRequest
+from sandbox.environment_request import EnvironmentRequest, parse_requirements
 
 TASK_ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,79}$"
 
@@ -164,7 +164,7 @@ class EnvironmentSpec(BaseModel):
     @classmethod
     def _packages_parse(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if value:
-            EnvironmentRequest(requirements=value)  # raises naming the bad requirement
+            parse_requirements(value)  # raises naming the bad requirement
         return value
 
     @field_validator("requirements")

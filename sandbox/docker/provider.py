@@ -199,8 +199,8 @@ class DockerProvider:
     # -- sandboxes -------------------------------------------------------------------------
 
     async def acquire(self, episode_id: str, environment: EnvironmentRequest | None = None) -> DockerSandbox:
-        started = time.perf_counter()
         image = self.settings.image if environment is None else await self.environments.get(environment)
+        started = time.perf_counter()  # the claim alone: a first use's build is counted in environments_built
         self._pools.want(image)
         container = await self._claim_from_pool(image)
         if container is None:

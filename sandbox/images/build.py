@@ -71,9 +71,11 @@ def build_image(
     labels: dict[str, str] | None = None,
     progress: Progress | None = stderr_progress,
     network_mode: str | None = None,
+    nocache: bool = False,
 ) -> Image:
     """Build a tar build context whose Dockerfile takes ``ARG BASE_IMAGE``, streaming the log.
-    ``network_mode="none"``: the build's RUN steps have no network (environment images)."""
+    ``network_mode="none"``: the build's RUN steps have no network (environment images);
+    ``nocache``: every step runs now (the layer cache ignores the network mode)."""
     _ensure_base_image(client, base_image, progress)
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     try:
@@ -91,6 +93,7 @@ def build_image(
             pull=False,
             decode=True,
             network_mode=network_mode,
+            nocache=nocache,
         )
         error = _follow_build_log(events, tail, progress)
     except docker.errors.APIError as exc:

@@ -116,7 +116,8 @@ def ensure_environment_image(
     try:
         build_image(
             client, tag=tag, base_image=base.id, context=_context(request, wheelhouse), labels=labels,
-            progress=progress or _log_line, network_mode="none",
+            # nocache: a cached layer could come from a build that had a network; this one runs offline, now.
+            progress=progress or _log_line, network_mode="none", nocache=True,
         )
     except ImageBuildError as exc:
         # The wheels were fine for pip; what failed is their installation in the image.
@@ -149,12 +150,25 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def environment_images(client: docker.DockerClient) -> list[str]:
-    """Ids of every environment image on the engine (for cleanup and status)."""
-    try:
-        return [image.id for image in client.images.list(filters={"label": f"{LABEL_IMAGE_KIND}={ENVIRONMENT_KIND}"})]
-    except docker.errors.DockerException:
-        return []
+def environment_images(client: docker.DockerClient, *labels: str) -> list[str]:
+    """Tags (or ids) of the environment images on the engine, narrowed by more `key=value` labels."""
+    found = client.images.list(filters={"label": [f"{LABEL_IMAGE_KIND}={ENVIRONMENT_KIND}", *labels]})
+    return [tag for image in found for tag in (image.tags or [image.id])]
+
+
+def remove_environment_images(client: docker.DockerClient, *labels: str) -> tuple[list[str], list[str]]:
+    """Remove the environment images no container uses (never forced: a live episode keeps its
+    image). They are rebuilt on first use. Returns (removed, kept because in use or refused)."""
+    removed, kept = [], []
+    for tag in environment_images(client, *labels):
+        try:
+            client.images.remove(tag, noprune=False)
+            removed.append(tag)
+        except docker.errors.ImageNotFound:
+            pass
+        except docker.errors.APIError:
+            kept.append(tag)
+    return removed, kept
 
 
 def prepare_environment_image(
