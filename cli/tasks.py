@@ -205,7 +205,7 @@ def cmd_tasks_import(args: argparse.Namespace) -> int:
         check = partial(check_tasks, options=options, connect=_connector(options))
     try:
         options = {"repos": Path(args.repos), "scope": args.editable, "seed": args.seed} if args.import_format == "swebench" else None
-        result = run_import(args.import_format, source, out, limit=args.limit, force=args.force, check=check, options=options)
+        result = run_import(args.import_format, source, out, limit=args.limit, force=args.force, check=check, options=options, time_margin=args.time_margin)
     except OSError as exc:  # not a QuixBugs checkout, a directory given for a JSON-lines file, ...
         print(f"debugbox: cannot import {source}: {exc}", file=sys.stderr)
         return 2

@@ -104,6 +104,9 @@ class DebuggerTools:
                 command_timeout_s=settings.debug_command_timeout_s,
                 max_output_bytes=settings.max_output_bytes,
                 limits=settings.limits,
+                root=ep.task.spec.tests.root,
+                pytest_args=list(ep.task.spec.tests.args),
+                markers=ep.task.spec.tests.markers,
             )
             answer = await self._in_session(handle, lambda sandbox: sandbox.debug_start(request))
             ep.charge("debug_start", (test or code.strip().splitlines()[0])[:80])

@@ -285,7 +285,9 @@ class Episode:
     def _editable_text(self, path: str) -> str:
         if path not in self.files:
             kind = "a visible test file" if path in self.task.test_files else "not an editable file" if path in self.readable_files() else "not a file of this task"
-            raise NotEditable(f"path {quoted(path)} is {kind}; only these files can be edited: {', '.join(self.task.editable)}.")
+            editable = self.task.editable
+            named = ", ".join(editable[:MAX_NAMED_FILES]) + (f" and {len(editable) - MAX_NAMED_FILES} more (list_files shows each file's role)" if len(editable) > MAX_NAMED_FILES else "")
+            raise NotEditable(f"path {quoted(path)} is {kind}; only these files can be edited: {named}.")
         return self.files[path]
 
     def plan_replace(self, path: str | None, start_line: int, end_line: int, new_code: str) -> EditPlan:

@@ -62,6 +62,7 @@ def _pytest(
         root=spec.tests.root,
         pytest_args=list(spec.tests.args),
         markers=spec.tests.markers,
+        preload=list(task.third_party_modules),
     )
 
 

@@ -238,8 +238,8 @@ class DebugService(DebuggerTools):
             # Only a run of every visible test measures progress: a selection neither earns nor moves the potential.
             full_run = chosen is None
             # Before the run: a baseline that cannot be measured fails the call before anything happened.
-            baseline = await self.baseline(ep.task)
-            known = scoring.known_tests(ep.task.visible_test_ids, baseline.visible_collected)
+            baseline = await self.baseline(ep.task) if full_run else self.baselines.known(ep.task)
+            known = scoring.known_tests(ep.task.visible_test_ids, baseline.visible_collected if baseline else None)
             request = runs.pytest_request(ep, self.settings, selection=chosen, verbose=verbose)
             result = await runs.run(self.registry, handle, request, runs.progress_relay(progress))
             if chosen is not None and not result.collected and not result.collect_errors:

@@ -148,6 +148,9 @@ class DebugStartRequest(BaseModel):
     command_timeout_s: float = 10.0  # per command, then the program is interrupted
     max_output_bytes: int = 16_000
     limits: Limits = Limits()
+    root: str = "."  # the task's [tests], as for a run
+    pytest_args: list[str] = []
+    markers: str | None = None
 
 
 class DebugLocation(BaseModel):

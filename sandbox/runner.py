@@ -461,7 +461,11 @@ class Reporter:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_collection_modifyitems(self, session, config, items):
+        planted = [item for item in items if self._check_role(item.nodeid) in ("first", "last")]
         yield
+        # A selection the task's configuration makes (-m, or -k in its addopts) never drops the check.
+        present = {id(item) for item in items}
+        items.extend(item for item in planted if id(item) not in present)
         # Whatever order other plugins chose: one check before every test, one after.
         roles = {id(item): self._check_role(item.nodeid) for item in items}
         items.sort(key=lambda item: {"first": 0, "last": 2}.get(roles[id(item)], 1))
@@ -704,6 +708,50 @@ class RewrittenTests:
 
 
 REWRITTEN_TESTS = RewrittenTests()
+
+MAX_PRELOAD = 64
+_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,3}")
+PRELOAD_TRIED: set[str] = set()
+
+
+def preload(names, workdir: str) -> None:
+    """Import the task's third-party modules here, in the pristine parent, once: every forked run
+    then finds them in sys.modules, and only the project's own modules are imported per run.
+
+    The server names them from the task's pristine files (never from edits), and only modules
+    found outside the workspace load: installed packages of the image, never the episode's code.
+    A module's state a run changes dies with that run's child (copy-on-write), so each run still
+    starts from the freshly imported state. A module that fails to import is not retried."""
+    if not isinstance(names, list):
+        return
+    import importlib
+    import importlib.util
+
+    fresh = [n for n in names[:MAX_PRELOAD] if isinstance(n, str) and _MODULE_NAME.fullmatch(n) and n not in PRELOAD_TRIED and n not in sys.modules]
+    if not fresh:
+        return
+    saved = os.dup(1), os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    try:
+        for name in fresh:
+            PRELOAD_TRIED.add(name)
+            try:
+                spec = importlib.util.find_spec(name.split(".")[0])
+                origin = os.path.realpath(spec.origin or "") if spec is not None and spec.origin else ""
+                if not origin or origin.startswith(workdir + os.sep) or not origin.endswith((".py", ".so", ".pyd")):
+                    continue  # not installed (or the episode's own): the run imports it, as it would anyway
+                importlib.import_module(name)
+            except BaseException:  # noqa: BLE001 - a package that cannot load here only costs speed
+                continue
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
+    gc.collect()
+    gc.freeze()
 
 
 WARM_UP_TESTS = "def test_passes():\n    assert 1\n\n\ndef test_fails():\n    assert [1, 2] == [1, 3]\n"
@@ -1623,8 +1671,9 @@ def debug_child_main(request: dict, workspace: str, event_fd: int, command_fd: i
         events.write(json.dumps({**event, "token": token}) + "\n")
         events.flush()
 
-    os.chdir(workspace)
-    sys.path.insert(0, workspace)
+    root = project_root(request, workspace)
+    os.chdir(root)
+    sys.path[:0] = [root] if root == workspace else [root, workspace]
     os.environ.update(HOME=workspace, TMPDIR=workspace, PYTHONDONTWRITEBYTECODE="1", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     sys.dont_write_bytecode = True
     limits = dict(request.get("limits") or {})
@@ -1638,7 +1687,10 @@ def debug_child_main(request: dict, workspace: str, event_fd: int, command_fd: i
     if target.get("kind") == "test":
         plugin = DebugPlugin(dbg, stop_at_start)
         # -s: the program's prints reach the answer as they happen; no terminal report (the outcome is in the end's answer).
-        args = [*pytest_args([target.get("test", "")], workspace), "-s", "-p", "no:faulthandler", "--no-header", "--tb=no", "-qqqq", "--no-summary"]
+        test = str(target.get("test", ""))
+        if root != workspace:  # pytest names the test from the project's root
+            test = test.removeprefix(os.path.relpath(root, workspace) + "/")
+        args = [*pytest_args([test], root, None, request), "-s", "-p", "no:faulthandler", "--no-header", "--tb=no", "-qqqq", "--no-summary"]
         code = int(pytest.main(args, plugins=[plugin]))
         outcomes = list(plugin.outcomes.values())
         summary = ", ".join(f"{outcomes.count(o)} {o}" for o in ("passed", "failed", "error", "skipped") if outcomes.count(o)) or "no test ran"
@@ -1885,11 +1937,12 @@ def debug_request(request: dict, emit, workdir: str, scratch: list[str], private
         if not isinstance(target, dict) or target.get("kind") not in ("test", "python"):
             emit({"event": "error", "message": "debug_start needs a target: {kind: test, test} or {kind: python, code}"})
             return
-        if target["kind"] == "test":
+        problem = project_problem(request)
+        if target["kind"] == "test" and not problem:
             problem = selection_problem({"targets": [target.get("test")]})
-            if problem:
-                emit({"event": "error", "message": problem})
-                return
+        if problem:
+            emit({"event": "error", "message": problem})
+            return
         State.runs += 1
         State.session_note = None
         try:
@@ -2165,6 +2218,7 @@ def handle(request: dict, channel: Channel, workdir: str, scratch: list[str], pr
         emit({"event": "error", "message": f"cannot write the workspace: {exc}"})
         return
     try:
+        preload(request.get("preload"), workdir)
         emit(Run(request, workspace, emit).execute())
     finally:
         wipe([workdir, *scratch])
@@ -2193,6 +2247,9 @@ def project_problem(request: dict) -> str | None:
     root = request.get("root") or "."
     if not isinstance(root, str) or (root != "." and not _safe_relative(root)):
         return f"refusing root {clip(repr(root), 200)}: a directory inside the workspace"
+    preload_names = request.get("preload") or []
+    if not isinstance(preload_names, list) or len(preload_names) > MAX_PRELOAD or not all(isinstance(n, str) and _MODULE_NAME.fullmatch(n) for n in preload_names):
+        return f"refusing preload: at most {MAX_PRELOAD} module names"
     args = request.get("pytest_args") or []
     if not isinstance(args, list) or len(args) > 40 or not all(isinstance(a, str) and a and len(a) <= 300 and not any(c in a for c in "\x00\r\n") for a in args):
         return "refusing pytest_args: at most 40 one-line options"

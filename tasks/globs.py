@@ -48,16 +48,17 @@ def translate(glob: str) -> str:
 
 
 def expand(patterns: tuple[str, ...], paths: list[str] | set[str]) -> tuple[list[str], list[str]]:
-    """The paths the patterns select (sorted, each once) and the patterns that select nothing."""
-    chosen: set[str] = set()
+    """The paths the patterns select, each once, in the order the patterns name them (a glob's in
+    sorted order), and the patterns that select nothing."""
+    chosen: dict[str, None] = {}
     empty: list[str] = []
     for pattern in patterns:
         if is_glob(pattern):
             compiled = re.compile(translate(pattern))
-            hits = {p for p in paths if compiled.fullmatch(p)}
+            hits = sorted(p for p in paths if compiled.fullmatch(p))
         else:
-            hits = {pattern} & set(paths)
+            hits = [pattern] if pattern in paths else []
         if not hits:
             empty.append(pattern)
-        chosen |= hits
-    return sorted(chosen), empty
+        chosen.update(dict.fromkeys(hits))
+    return list(chosen), empty

@@ -18,7 +18,7 @@ from pathlib import PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from tasks import globs
+from tasks import globs, imports
 from sandbox.environment_request import EnvironmentRequest, parse_requirements
 
 TASK_ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,79}$"
@@ -264,6 +264,13 @@ class Task(BaseModel):
     def visible_test_counts(self) -> dict[str, int]:
         """Tests each visible test file defines (a selection of whole files counts theirs)."""
         return {path: count_tests({path: text}) for path, text in self.test_files.items()}
+
+    @cached_property
+    def third_party_modules(self) -> tuple[str, ...]:
+        """What the runner may import once and keep warm: third-party modules the pristine sources
+        and visible tests import (sandbox/runner.py `preload`)."""
+        tests = self.spec.tests
+        return imports.third_party({**self.source_files, **self.test_files}, [".", tests.root, tests.visible_dir])
 
     @cached_property
     def visible_test_ids(self) -> frozenset[str]:

@@ -80,6 +80,11 @@ def test_bad_editable_patterns_are_load_errors_naming_the_file(tmp_path, pattern
     ("name", "needle"),
     [
         ("shelf/sitecustomize.py", "configures pytest or Python itself"),
+        ("shelf/usercustomize.py", "configures pytest or Python itself"),
+        ("pytest.ini", "configures pytest or Python itself"),
+        ("tox.ini", "configures pytest or Python itself"),
+        ("setup.cfg", "configures pytest or Python itself"),
+        ("shelf/conftest.py", "configures pytest or Python itself"),
         ("shelf/zz_hook.pth", "configures pytest or Python itself"),
         ("shelf/test_helpers.py", "named like a test file"),
         ("tests/helpers.py", "sits in the test directory tests/"),
@@ -211,6 +216,14 @@ for _d in (".", "tests"):
     except OSError:
         pass
 """,
+    "a plugin registered at import whose pytest_collection_modifyitems drops the failing tests": """
+import gc, _pytest.config
+class _DropFailing:
+    def pytest_collection_modifyitems(self, session, config, items):
+        items[:] = [item for item in items if "dozen" not in item.nodeid and "gross" not in item.nodeid]
+for _config in [o for o in gc.get_objects() if isinstance(o, _pytest.config.Config)]:
+    _config.pluginmanager.register(_DropFailing())
+""",
     "the hidden tests' conftest fixture replaced through the module": """
 import sys
 def _forged_stock():
@@ -237,3 +250,110 @@ async def test_attacks_through_the_project_earn_no_more_than_honest_code(repo_se
     assert attacked.score == 0.0 and not attacked.resolved, (attacked, visible.text())
     assert visible.passed <= 2, visible.text()
     assert attacked_solution.score <= 1.0
+
+
+# -- the resident runner keeps third-party imports warm ---------------------------------------
+
+PROBE_TEST = """import sys
+LOADED = {name: name in sys.modules for name in ("xml.dom.minidom", "shelfmod")}
+
+def test_what_was_loaded_before_this_module():
+    print(LOADED)
+    assert LOADED == EXPECTED
+"""
+
+
+@pytest.mark.parametrize("preload", [[], ["xml.dom.minidom", "shelfmod"]])
+async def test_preloaded_modules_are_warm_in_every_run_and_the_episodes_own_never(backend, preload):
+    """`preload` imports installed modules once in the runner's pristine process, so a run finds them
+    in sys.modules; a name that is the episode's own module (shelfmod.py in the workspace) is never
+    imported there: the runner's process never runs the episode's code."""
+    from sandbox.base import RunRequest
+
+    expected = {"xml.dom.minidom": bool(preload), "shelfmod": False}
+    files = {"shelfmod.py": "raise SystemExit('imported by the runner')\n", "tests/test_probe.py": f"EXPECTED = {expected!r}\n" + PROBE_TEST}
+    provider = make_provider(backend)
+    await provider.start()
+    try:
+        sandbox = await provider.acquire("preload-probe")
+        try:
+            for _ in range(2):  # the first run preloads; the second finds them still there
+                result = await sandbox.run(RunRequest(kind="pytest", files=files, targets=["tests/test_probe.py"], preload=preload))
+                assert [t.outcome for t in result.tests] == ["passed"], result
+        finally:
+            await sandbox.close(reuse=False)
+    finally:
+        await provider.aclose()
+
+
+def nested_project(tmp_path: Path) -> Catalog:
+    """The fixture with its project one level down, in app/: [tests] root = "app"."""
+    task_dir = copy_task(tmp_path)
+    for folder in ("src", "solution"):
+        inner = task_dir / folder / "app"
+        inner.mkdir()
+        for entry in list((task_dir / folder).iterdir()):
+            if entry.name != "app":
+                entry.rename(inner / entry.name)
+    spec = task_dir / "task.toml"
+    spec.write_text(
+        spec.read_text()
+        .replace('main_file = "shelf/stock.py"', 'main_file = "app/shelf/stock.py"')
+        .replace('editable = ["shelf/*.py"]', 'editable = ["app/shelf/*.py"]')
+        .replace('visible_dir = "tests"', 'visible_dir = "app/tests"\nroot = "app"')
+        .replace('hidden_dir = "tests"', 'hidden_dir = "app/tests"')
+    )
+    catalog = Catalog()
+    catalog.add_pack(task_dir)
+    assert not catalog.errors, catalog.errors
+    return catalog
+
+
+async def test_a_project_below_the_workspace_root_runs_from_its_root(backend, tmp_path):
+    """root = "app": pytest runs in app/ (its pyproject.toml, its conftest, `from shelf import ...`),
+    and every node id the agent sees is still a project path (app/tests/...)."""
+    catalog = nested_project(tmp_path)
+    task = catalog.get(TASK)
+    service = DebugService(catalog, make_provider(backend), ServiceSettings())
+    async with running(service):
+        episode = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
+        visible = await service.run_tests(episode, owner=LOCAL_OWNER)
+        assert (visible.passed, visible.total) == (2, 3), visible.text()
+        assert visible.passing == ["app/tests/test_stock.py::test_each", "app/tests/test_stock.py::test_pairs"]
+        assert "app/tests/test_stock.py::test_dozen" in visible.text()
+        chosen = await service.run_tests(episode, owner=LOCAL_OWNER, tests=["app/tests/test_stock.py::test_dozen"])
+        assert (chosen.passed, chosen.total) == (0, 1)
+        path = "app/shelf/units.py"
+        await service.replace_lines(episode, 1, len(task.source_files[path].splitlines()), task.solution_files[path], path, owner=LOCAL_OWNER)
+        submitted = await service.submit(episode, owner=LOCAL_OWNER)
+        assert submitted.resolved and submitted.score == 1.0 and submitted.hidden_total == 5
+
+
+async def test_a_selection_in_the_projects_config_never_drops_the_runners_check(tmp_path):
+    """The project's own addopts select tests by name (-k stock); the planted harness check does not
+    match, and must still run (else every run would be void: this failed before the runner put it back)."""
+    config = (PACK / TASK / "src/pyproject.toml").read_text().replace('"--strict-markers"', '"--strict-markers -k stock"')
+    task_dir = copy_task(tmp_path, files={"src/pyproject.toml": config})
+    catalog = Catalog()
+    catalog.add_pack(task_dir)
+    service = DebugService(catalog, make_provider("local"), ServiceSettings())
+    async with running(service):
+        visible, submitted = await play(service, catalog.get(TASK).solution_files[MODULE])
+    assert (visible.passed, visible.total) == (3, 3) and "tampered" not in visible.text(), visible.text()
+    assert submitted.resolved
+
+
+async def test_the_debugger_and_trace_work_in_a_project_below_the_workspace_root(backend, tmp_path):
+    """debug_start and trace on a visible test of a root = "app" project: pdb stops in the project's
+    code (paths from the project root), and the trace follows the buggy function."""
+    catalog = nested_project(tmp_path)
+    service = DebugService(catalog, make_provider(backend), ServiceSettings())
+    async with running(service):
+        episode = (await service.start_task(TASK, owner=LOCAL_OWNER)).episode_id
+        started = await service.debug_start(episode, "app/tests/test_stock.py::test_dozen", ["app/shelf/units.py:13"], owner=LOCAL_OWNER)
+        assert started.state == "stopped", started.text()
+        assert (started.path, started.line) == ("app/shelf/units.py", 13), started.text()
+        assert started.locals.get("unit") == "'dozen'"
+        await service.debug_stop(episode, owner=LOCAL_OWNER)
+        traced = await service.trace(episode, "app/tests/test_stock.py::test_dozen", "pieces", owner=LOCAL_OWNER)
+        assert traced.calls_total == 1 and traced.path == "app/shelf/units.py", traced.text()

@@ -135,13 +135,13 @@ def test_keep_tests_cuts_other_tests_with_their_decorators():
     compile(kept, "x.py", "exec")
 
 
-async def test_import_check_and_play_on_the_local_backend(instances, tmp_path, capsys):
-    """The real CLI: import with the check (one run, local backend), then the oracle's play through a
-    service: the gold patch resolves, the original scores 0."""
+async def test_import_check_and_play(backend, instances, tmp_path, capsys):
+    """The real CLI: import with the check (one run, on each backend), then the oracle's play through
+    a service: the gold patch resolves, the original scores 0."""
     from cli.main import main
 
     out = tmp_path / "pack"
-    argv = ["tasks", "import", "swebench", str(instances), "--repos", str(instances.parent / "repos"), "--out", str(out), "--backend", "local", "--runs", "1"]
+    argv = ["tasks", "import", "swebench", str(instances), "--repos", str(instances.parent / "repos"), "--out", str(out), "--backend", backend, "--runs", "1"]
     code = await anyio.to_thread.run_sync(main, argv)  # the CLI runs its own event loop
     printed = capsys.readouterr().out
     assert code == 0, printed
@@ -149,7 +149,7 @@ async def test_import_check_and_play_on_the_local_backend(instances, tmp_path, c
     catalog = Catalog()
     catalog.add_pack(out)
     assert not catalog.errors
-    service = DebugService(catalog, make_provider("local"), ServiceSettings())
+    service = DebugService(catalog, make_provider(backend), ServiceSettings())
     async with running(service):
         task = catalog.get("acme_ledger_1")
         for files, expected in ((None, 0.0), (task.solution_files, 1.0)):

@@ -141,8 +141,8 @@ async def test_a_server_scoring_the_raw_pass_rate_is_caught(tmp_path, monkeypatc
 
     real = scoring.score
 
-    def raw_pass_rate(baseline, result, expected_total, *, untouched=False):
-        outcome = real(baseline, result, expected_total, untouched=untouched)
+    def raw_pass_rate(baseline, result, expected_total, *, untouched=False, known=None):
+        outcome = real(baseline, result, expected_total, untouched=untouched, known=known)
         return outcome.model_copy(update={"score": outcome.hidden_pass_rate})
 
     monkeypatch.setattr(scoring, "score", raw_pass_rate)

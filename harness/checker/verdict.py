@@ -58,6 +58,8 @@ class TaskVerdict:
     max_run_s: float | None = None  # the slowest run of the solution
     run_timeout_s: float = 0.0
     leaks: list[str] = field(default_factory=list)
+    # Tests the solution's runs skipped (the source suite's own skips): an importer drops them.
+    solution_skipped: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
 
@@ -152,6 +154,7 @@ def judge(task: Task, originals: list[Played], solutions: list[Played], leaks: l
     split = next(((p.fail_to_pass, p.pass_to_pass) for p in [*solutions, *originals] if p.fail_to_pass is not None), (None, None))
     verdict.fail_to_pass, verdict.pass_to_pass = split
     verdict.leaks = sorted(set(leaks))
+    verdict.solution_skipped = sorted({t.nodeid for p in solutions for r in (p.visible, p.hidden) if r is not None for t in r.tests if t.outcome == "skipped"})
     reasons = verdict.reasons
     if failure:
         reasons.append(failure)

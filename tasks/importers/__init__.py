@@ -15,7 +15,7 @@ from typing import Any
 
 import anyio
 
-from tasks.importers import humanevalpack, quixbugs, swebench
+from tasks.importers import calibrate, humanevalpack, quixbugs, swebench
 from tasks.importers.common import ImportResult, Skipped, reject, write_draft
 from tasks.loader import InvalidTask, load_task
 from tasks.model import Task
@@ -30,10 +30,19 @@ Check = Callable[[list[Task]], Awaitable[Any]]
 
 
 async def import_pack(
-    fmt: str, source: Path, out: Path, *, limit: int | None = None, force: bool = False, check: Check | None = None, options: dict[str, Any] | None = None
+    fmt: str,
+    source: Path,
+    out: Path,
+    *,
+    limit: int | None = None,
+    force: bool = False,
+    check: Check | None = None,
+    options: dict[str, Any] | None = None,
+    time_margin: float = 0.5,
 ) -> ImportResult:
     """`check` judges the tasks written; None keeps every one unchecked. `options` go to the
-    format (swebench: repos, scope, seed)."""
+    format (swebench: repos, scope, seed). A task the check refuses only for its time limits or for
+    tests the source suite skips is revised (tasks/importers/calibrate.py) and checked once more."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown import format {fmt!r}: choose {', '.join(FORMATS)}")
     # Reading a source is blocking work (git archive, patches): off the event loop.
@@ -41,7 +50,7 @@ async def import_pack(
     if limit is not None:
         drafts = drafts[: max(0, limit)]
     out.mkdir(parents=True, exist_ok=True)
-    result = ImportResult(out=out, skipped=list(skipped))
+    result = ImportResult(out=out, skipped=list(skipped), items=len(drafts) + len(skipped))
     written: list[Path] = []
     for draft in drafts:
         try:
@@ -57,19 +66,43 @@ async def import_pack(
     report = await check([load_task(p) for p in written])
     result.checked = True
     result.check_elapsed_s = report.elapsed_s
+    again: dict[str, tuple[Path, str]] = {}
     for verdict, task_dir in zip(report.verdicts, written):
+        note = None if verdict.valid else calibrate.revise(task_dir, verdict.reasons, verdict, time_margin)
         if verdict.valid:
             result.imported.append(verdict.task_id)
+        elif note:
+            again[verdict.task_id] = (task_dir, note)
         else:
             reject(task_dir, out, verdict.reasons)
             result.rejected.append(Skipped(verdict.task_id, "; ".join(verdict.reasons)))
+    if again:
+        log.info("checking %d revised task(s) once more", len(again))
+        revised: list[Task] = []
+        for task_id, (task_dir, _) in again.items():
+            try:
+                revised.append(load_task(task_dir))
+            except InvalidTask as exc:
+                reject(task_dir, out, [str(exc)])
+                result.rejected.append(Skipped(task_id, f"revised, then not loadable: {exc}"))
+        second = await check(revised) if revised else None
+        result.check_elapsed_s += second.elapsed_s if second else 0.0
+        for verdict in second.verdicts if second else []:
+            task_dir, note = again[verdict.task_id]
+            if verdict.valid:
+                result.imported.append(verdict.task_id)
+                result.revised.append(Skipped(verdict.task_id, note))
+            else:
+                reject(task_dir, out, verdict.reasons)
+                result.rejected.append(Skipped(verdict.task_id, f"{note}; still: " + "; ".join(verdict.reasons)))
     return result
 
 
 def run_import(
-    fmt: str, source: Path, out: Path, *, limit: int | None = None, force: bool = False, check: Check | None = None, options: dict[str, Any] | None = None
+    fmt: str, source: Path, out: Path, *, limit: int | None = None, force: bool = False, check: Check | None = None, options: dict[str, Any] | None = None,
+    time_margin: float = 0.5,
 ) -> ImportResult:
-    return anyio.run(lambda: import_pack(fmt, source, out, limit=limit, force=force, check=check, options=options))
+    return anyio.run(lambda: import_pack(fmt, source, out, limit=limit, force=force, check=check, options=options, time_margin=time_margin))
 
 
 __all__ = ["FORMATS", "ImportResult", "import_pack", "run_import"]

@@ -60,12 +60,17 @@ class ImportResult:
     imported: list[str] = field(default_factory=list)
     rejected: list[Skipped] = field(default_factory=list)  # written, then refused by `tasks check`
     skipped: list[Skipped] = field(default_factory=list)  # never written
+    revised: list[Skipped] = field(default_factory=list)  # imported after the check's figures fixed them: what changed
+    items: int = 0  # in the source
     checked: bool = False
     check_elapsed_s: float = 0.0
 
     def format(self) -> str:
         lines = [f"imported {len(self.imported)} task(s) into {self.out}" + (" (each passed `tasks check`)" if self.checked and self.imported else "")]
         lines += [f"  {task_id}" for task_id in self.imported]
+        if self.revised:
+            lines.append(f"revised from the check's measured runs ({len(self.revised)}):")
+            lines += [f"  {s.name}: {s.reason}" for s in self.revised]
         if self.rejected:
             lines.append(f"rejected by `tasks check` ({len(self.rejected)}; moved to {self.out / REJECTED_DIR}):")
             lines += [f"  {s.name}: {s.reason}" for s in self.rejected]
@@ -74,6 +79,8 @@ class ImportResult:
             lines += [f"  {s.name}: {s.reason}" for s in self.skipped]
         if self.checked:
             lines.append(f"check took {self.check_elapsed_s:.1f} s")
+        if self.items:
+            lines.append(f"kept {len(self.imported)} of {self.items} item(s); dropped {len(self.rejected)} rejected by the check and {len(self.skipped)} that make no task (reasons above)")
         return "\n".join(lines)
 
 
