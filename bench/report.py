@@ -362,4 +362,17 @@ def report(res: Results, opts: Options, command: str, seconds: float) -> str:
     failed = f.get("failed_calls") or []
     if failed:
         lines += ["## Failed calls", "", *(f"- {' '.join(str(x).split())[:400]}" for x in failed[:50]), ""]
-    return "\n".join(lines)
+    return "\n".join([*lines, *other_benchmarks()])
+
+
+def other_benchmarks(root: Path = Path(__file__).resolve().parent.parent) -> list[str]:
+    """An index of the benchmarks each part writes to a file of its own (each measures against its
+    own baseline in its own run), so that BENCHMARKS.md is where a reader starts."""
+    files = sorted(root.glob("BENCHMARKS_*.md"))
+    if not files:
+        return []
+    rows = []
+    for path in files:
+        heading = next((line.lstrip("# ").strip() for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("# ")), "")
+        rows.append([f"[{path.name}]({path.name})", heading])
+    return ["## The other benchmarks", "", markdown_table(["file", "what it measures"], ["---", "---"], rows), ""]
