@@ -14,6 +14,7 @@ measured them for every later one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -26,6 +27,8 @@ import anyio
 from anyio.abc import TaskGroup
 from pydantic import ValidationError
 
+import sandbox
+
 from environment import runs
 from environment.scoring import Baseline, count, passing
 from environment.settings import ServiceSettings
@@ -36,6 +39,10 @@ log = logging.getLogger(__name__)
 
 CACHE_FORMAT = 2  # bump when Baseline or how it is measured changes: older files are then ignored
 MEASURE_ATTEMPTS = 2
+# A baseline is what the original does *as this runner runs it*: a server with another runner (an
+# upgrade, a fix in how tests are collected) may count the same tests differently, so the files on
+# disk are kept per runner, and an upgrade measures again instead of trusting a stale result.
+RUNNER_DIGEST = hashlib.sha256((Path(sandbox.__file__).resolve().parent / "runner.py").read_bytes()).hexdigest()[:16]
 
 Measure = Callable[[Task], Awaitable[Baseline]]
 
@@ -106,7 +113,7 @@ class BaselineCache:
     # -- on disk ---------------------------------------------------------------------------
 
     def _path(self, key: str) -> Path | None:
-        return None if self.directory is None else self.directory / f"{key}.json"
+        return None if self.directory is None else self.directory / f"{key}-runner-{RUNNER_DIGEST}.json"
 
     async def _read(self, key: str) -> Baseline | None:
         path = self._path(key)

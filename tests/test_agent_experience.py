@@ -14,6 +14,7 @@ import anyio
 import pytest
 from mcp import Client
 
+from environment import baselines
 from environment.baselines import BaselineCache
 from environment.registry import LOCAL_OWNER
 from environment.runtime import running
@@ -196,7 +197,7 @@ async def test_the_baseline_is_measured_on_the_original_and_cached_on_disk(catal
         baseline = await service.baseline(task)
     assert 0 < baseline.visible_passed < baseline.visible_total and 0 < len(baseline.hidden_passing) < baseline.hidden_total
     files = list(tmp_path.glob("*.json"))
-    assert [f.stem for f in files] == [task.content_digest]
+    assert [f.stem for f in files] == [f"{task.content_digest}-runner-{baselines.RUNNER_DIGEST}"]
 
     async def must_not_measure(t) -> Baseline:
         raise AssertionError("measured again despite the cache")
@@ -206,6 +207,18 @@ async def test_the_baseline_is_measured_on_the_original_and_cached_on_disk(catal
     files[0].write_text("{not json")  # a damaged file is measured again, not trusted
     remeasured = await BaselineCache(tmp_path, known={}).get(task, lambda t: _returning(baseline))
     assert remeasured == baseline and json.loads(files[0].read_text())["baseline"] == baseline.model_dump()
+
+
+async def test_a_baseline_measured_by_another_runner_is_measured_again(catalog, tmp_path, monkeypatch):
+    # An upgrade that changes how the runner counts tests must not score against the old runner's facts.
+    task = catalog.get(TASK)
+    stale = Baseline(visible_passed=0, visible_total=1, hidden_passing=[], hidden_total=1)
+    monkeypatch.setattr(baselines, "RUNNER_DIGEST", "0" * 16)
+    await BaselineCache(tmp_path, known={}).get(task, lambda t: _returning(stale))
+    monkeypatch.undo()
+    fresh = stale.model_copy(update={"visible_passed": 1})
+    measured = await BaselineCache(tmp_path, known={}).get(task, lambda t: _returning(fresh))
+    assert measured == fresh and len(list(tmp_path.glob("*.json"))) == 2
 
 
 async def _returning(value):
