@@ -22,7 +22,12 @@ AUTH_TOKEN_ENV = "DEBUGBOX_AUTH_TOKEN"
 
 # Variables the spawned server needs (sandbox settings, the Docker engine, the interpreter's own).
 # Everything else stays out of its environment: the model's API keys above all.
-SERVER_ENV_PREFIXES = ("DEBUGBOX_", "DOCKER_", "PYTHON", "VIRTUAL_ENV")
+# The server's own settings, and what task environments' wheel downloads need: the host's pip
+# configuration (PIP_*, XDG_* for its config and cache files), proxies and certificate bundles.
+SERVER_ENV_PREFIXES = (
+    "DEBUGBOX_", "DOCKER_", "PYTHON", "VIRTUAL_ENV", "PIP_", "XDG_", "SSL_CERT_", "REQUESTS_CA_BUNDLE",
+    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "KUBECONFIG",
+)
 
 
 def server_command(backend: str | None = None, task_packs: Sequence[str] = ()) -> list[str]:
