@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from environment.errors import BadArgument, quoted
 from environment.results import EpisodeStatus
+from tasks import globs
 
 MAX_GLOB_CHARS = 300
 MAX_PATTERN_CHARS = 500
@@ -74,37 +75,11 @@ def _prefixes(path: str) -> list[str]:
 
 
 def _translate(glob: str) -> str:
-    out, i, n = [], 0, len(glob)
-    while i < n:
-        c = glob[i]
-        if glob.startswith("**", i):
-            before_ok = i == 0 or glob[i - 1] == "/"
-            after = glob[i + 2 : i + 3]
-            if before_ok and after == "/":
-                out.append("(?:[^/]*/)*")  # '**/' : zero or more directories
-                i += 3
-                continue
-            out.append(".*")
-            i += 2
-        elif c == "*":
-            out.append("[^/]*")
-            i += 1
-        elif c == "?":
-            out.append("[^/]")
-            i += 1
-        elif c == "[":
-            end = glob.find("]", i + 2 if glob[i + 1 : i + 2] in ("!", "]") else i + 1)
-            if end < 0:
-                raise BadArgument(f"glob {quoted(glob)} has a '[' without its ']'; write '[[]' for a literal '['. No step was counted.")
-            body = glob[i + 1 : end]
-            negate = body.startswith("!")
-            body = body[1:] if negate else body
-            out.append("[" + ("^/" if negate else "") + body.replace("\\", "\\\\") + "]")
-            i = end + 1
-        else:
-            out.append(re.escape(c))
-            i += 1
-    return "".join(out)
+    """The one glob grammar of the project (tasks/globs.py, as for `editable`), its error in a tool's words."""
+    try:
+        return globs.translate(glob)
+    except ValueError:
+        raise BadArgument(f"glob {quoted(glob)} has a '[' without its ']'; write '[[]' for a literal '['. No step was counted.") from None
 
 
 def select(paths: list[str], glob: str | None, matches: Callable[[str], bool]) -> list[str]:
