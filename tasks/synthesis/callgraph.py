@@ -10,12 +10,14 @@ from __future__ import annotations
 import ast
 from collections import deque
 
+from tasks.synthesis.parsing import parse
+
 
 def _calls(files: dict[str, str]) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for text in files.values():
         try:
-            tree = ast.parse(text)
+            tree = parse(text)
         except SyntaxError:
             continue
         for node in ast.walk(tree):

@@ -13,6 +13,8 @@ import copy
 import random
 from dataclasses import dataclass
 
+from tasks.synthesis.parsing import AST_LOCK, parse
+
 COMPARE_FLIPS = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
                  ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
 ARITHMETIC_FLIPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.FloorDiv, ast.FloorDiv: ast.Mult, ast.Mod: ast.FloorDiv}
@@ -238,7 +240,7 @@ def _is_docstring(stmt: ast.stmt) -> bool:
 def find_sites(module: str, text: str) -> list[Site]:
     """Every site of every mutator in a module, in source order (empty if it does not parse)."""
     try:
-        tree = ast.parse(text)
+        tree = parse(text)
     except SyntaxError:
         return []
     finder = _Finder(module, text)
@@ -248,24 +250,26 @@ def find_sites(module: str, text: str) -> list[Site]:
     return sorted(unique.values(), key=lambda s: (s.lineno, s.col, s.mutator, s.replacement))
 
 
+
 def mutate(text: str, site: Site) -> str | None:
     """The mutant text, or None when it does not compile (then it is no candidate)."""
     new = apply(text, site)
     try:
-        tree = ast.parse(new)
+        tree = parse(new)
     except (SyntaxError, ValueError):
         tree = None
     if site.expected and (tree is None or not _parsed_as_meant(tree, site)):
         # Precedence made the bare text mean something else: parenthesize it.
         new = apply(text, Site(**{**site.__dict__, "replacement": site.parenthesized}))
         try:
-            tree = ast.parse(new)
+            tree = parse(new)
         except (SyntaxError, ValueError):
             return None
     if tree is None:
         return None
     try:
-        compile(tree, site.module, "exec", dont_inherit=True)
+        with AST_LOCK:
+            compile(tree, site.module, "exec", dont_inherit=True)
     except (SyntaxError, ValueError):
         return None
     return new

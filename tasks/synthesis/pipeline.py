@@ -134,7 +134,10 @@ def synthesize_package(requirement: str, out: Path, count: int, seed: int, cache
                     return
                 chunk = batch[i : i + workers]
                 known = frozenset(signatures)
-                for sites_, result in zip(chunk, pool.map(lambda s: evaluate(baseline, s, seen=known), chunk)):
+                # Every result of the chunk first: writing a task parses code, which must not overlap
+                # the workers' parses (tasks/synthesis/parsing.py).
+                results = list(pool.map(lambda s: evaluate(baseline, s, seen=known), chunk))
+                for sites_, result in zip(chunk, results):
                     if want():
                         consider(result, "|".join(s.key + s.replacement for s in sites_))
                 state.save()

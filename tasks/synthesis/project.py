@@ -13,6 +13,7 @@ import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 
+from tasks.synthesis.parsing import parse
 from tasks.synthesis.recipes import Recipe
 from tasks.synthesis.sdist import Sdist
 
@@ -96,7 +97,7 @@ def load_project(sdist: Sdist, recipe: Recipe) -> Project:
 
 def _has_code(text: str) -> bool:
     try:
-        return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in ast.walk(ast.parse(text)))
+        return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in ast.walk(parse(text)))
     except SyntaxError:
         return False
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import re
 
+from tasks.synthesis.parsing import parse
+
 
 def unit_of(nodeid: str) -> tuple[str, str]:
     """'hidden_tests/test_x.py::Cls::test_y[1-2]' -> ('test_x.py', 'Cls::test_y')."""
@@ -29,7 +31,7 @@ def _is_test(node: ast.stmt) -> bool:
 def units_in(text: str) -> set[str]:
     """The test units a module defines (methods of classes named or not named Test*)."""
     units: set[str] = set()
-    for node in ast.parse(text).body:
+    for node in parse(text).body:
         if _is_test(node):
             units.add(node.name)
         elif isinstance(node, ast.ClassDef):
@@ -39,7 +41,7 @@ def units_in(text: str) -> set[str]:
 
 def keep_units(text: str, keep: set[str]) -> str:
     """The module with every test unit outside `keep` removed."""
-    tree = ast.parse(text)
+    tree = parse(text)
     cuts: list[tuple[int, int]] = []
     for node in tree.body:
         if _is_test(node) and node.name not in keep:
