@@ -33,6 +33,7 @@ BASIC_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "LOGNAME")
 PRIVATE_ENV = ("DEBUGBOX_AUTH_TOKENS",)
 START_TIMEOUT_S = 300.0  # a first start on Docker may build the sandbox image
 STOP_TIMEOUT_S = 60.0  # removing the containers of many episodes takes a while
+DYING_GRACE_S = 10.0  # a server that refuses connections gets this long to exit before it is killed
 PR_SET_PDEATHSIG = 1
 
 
@@ -124,8 +125,19 @@ class SpawnedServer:
         await self._stop()
 
     async def ensure(self) -> str:
-        """The URL of a live server: started again if it died."""
+        """The URL of a live server: started again if it died, or if it stopped listening.
+
+        A killed server closes its sockets before the kernel lets it be reaped, so for a moment
+        `poll()` still calls it alive while connections are refused; the episode that follows must
+        not be the one to find out. A server that refuses connections is given a moment to finish
+        dying, and one that neither exits nor listens is killed."""
         async with self._lock:
+            if self.process is not None and self.process.poll() is None and not await self._listening():
+                await self._await_exit(DYING_GRACE_S)
+                if self.process.poll() is None:
+                    log.warning("the debugbox server stopped listening but did not exit; killing it")
+                    self.process.kill()
+                    await self._await_exit(DYING_GRACE_S)
             if self.process is not None and self.process.poll() is not None:
                 self.restarts += 1
                 log.warning("the debugbox server exited (status %s); starting it again (restart %d)", self.process.returncode, self.restarts)
@@ -163,6 +175,21 @@ class SpawnedServer:
             await stream.aclose()
             log.info("debugbox server ready at %s", self.url)
             return
+
+    async def _listening(self) -> bool:
+        port = int(self.url.rsplit(":", 1)[1].split("/")[0])
+        try:
+            stream = await anyio.connect_tcp("127.0.0.1", port)
+        except OSError:
+            return False
+        await stream.aclose()
+        return True
+
+    async def _await_exit(self, timeout_s: float) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + timeout_s
+        while self.process.poll() is None and time.monotonic() < deadline:
+            await anyio.sleep(0.05)
 
     async def _stop(self) -> None:
         process, self.process = self.process, None
