@@ -89,7 +89,7 @@ def add_tasks_check_and_import(tasks_subparsers) -> None:
     qb.add_argument("source", metavar="DIR")
     sw = imp_sub.add_parser("swebench", help="SWE-bench-format instances (JSON lines) and a directory of repository checkouts")
     sw.add_argument("source", metavar="INSTANCES.jsonl")
-    sw.add_argument("--repos", required=True, metavar="DIR", help="git checkouts: DIR/<owner>__<name>, DIR/<owner>/<name> or DIR/<name>")
+    sw.add_argument("--repos", metavar="DIR", help="git checkouts: DIR/<owner>__<name>, DIR/<owner>/<name> or DIR/<name>; an instance with no checkout there is read from its image_name (the repository at /testbed)")
     sw.add_argument("--editable", choices=["source", "patch"], default="source", help="every non-test Python file (default) or only the files the gold patch changes")
     sw.add_argument("--seed", type=int, default=0, help="seeds the sample of PASS_TO_PASS tests made visible")
     for p in (he, qb, sw):
@@ -204,7 +204,7 @@ def cmd_tasks_import(args: argparse.Namespace) -> int:
         options = _options(args)
         check = partial(check_tasks, options=options, connect=_connector(options))
     try:
-        options = {"repos": Path(args.repos), "scope": args.editable, "seed": args.seed} if args.import_format == "swebench" else None
+        options = {"repos": Path(args.repos) if args.repos else None, "scope": args.editable, "seed": args.seed} if args.import_format == "swebench" else None
         result = run_import(args.import_format, source, out, limit=args.limit, force=args.force, check=check, options=options, time_margin=args.time_margin)
     except OSError as exc:  # not a QuixBugs checkout, a directory given for a JSON-lines file, ...
         print(f"debugbox: cannot import {source}: {exc}", file=sys.stderr)

@@ -6,8 +6,12 @@ the original scores 0, no leak) -> the real CLI; bad instances are skipped, each
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import re
 import subprocess
+import tarfile
 from pathlib import Path
 
 import anyio
@@ -102,7 +106,8 @@ def test_the_instance_becomes_a_repository_shaped_task(instances, tmp_path):
     assert [d.id for d in drafts] == ["acme_ledger_1"]
     assert "is not a pytest node id" in reasons["acme__ledger-django-style"]
     assert "no checkout of acme/other" in reasons["acme__other-1"]
-    assert "copying it out of an image is not implemented" in reasons["acme__image-1"]
+    # No checkout, and the image it names is not on the engine (or there is no engine): never pulled.
+    assert "docker pull swebench/acme-imaged:latest" in reasons["acme__image-1"] or "no Docker engine answers" in reasons["acme__image-1"]
     assert "gold patch does not apply at base_commit" in reasons["acme__ledger-badpatch"]
     assert "missing FAIL_TO_PASS" in reasons["acme__ledger-nofail"]
     assert "line 7" in reasons
@@ -160,3 +165,100 @@ async def test_import_check_and_play(backend, instances, tmp_path, capsys):
             submitted = await service.submit(episode, owner=LOCAL_OWNER)
             assert submitted.score == expected and submitted.hidden_total == 8, (submitted, visible.text())
         assert submitted.resolved and (submitted.fixed, submitted.broken) == (3, 0)
+
+
+# -- instances whose repository only an image holds -------------------------------------------------
+
+IMAGE_DOCKERFILE = "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY testbed /testbed\n"
+
+
+def _testbed_context(testbed: Path) -> io.BytesIO:
+    context = io.BytesIO()
+    with tarfile.open(fileobj=context, mode="w") as tar:
+        dockerfile = IMAGE_DOCKERFILE.encode()
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(dockerfile)
+        tar.addfile(info, io.BytesIO(dockerfile))
+        tar.add(testbed, arcname="testbed")
+    context.seek(0)
+    return context
+
+
+@pytest.fixture(scope="module")
+def wheel_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("wheels")
+
+
+async def test_an_instance_only_an_image_holds_is_copied_out_of_it(instances, tmp_path, wheel_cache, capsys):
+    """SWE-bench's shape: an image per instance with the project at /testbed and its packages
+    installed (here pip and attrs, installed by debugbox's own environment build into the sandbox
+    image). With its history the tree is read at base_commit; without, as the image holds it. Both
+    give the task a checkout gives, and the image's packages (less pip) become the environment."""
+    import docker
+
+    from sandbox.environment_request import EnvironmentRequest
+    from sandbox.images.build import build_image
+    from sandbox.images.environment_image import prepare_environment_image
+    from sandbox.images.sandbox_image import SANDBOX_IMAGE
+    from tasks.importers.common import write_draft
+    from tests.conftest import require_docker
+
+    require_docker()
+    client = docker.from_env()
+    request = EnvironmentRequest(requirements=["pip", "attrs>=23"])
+    with_packages, _ = await anyio.to_thread.run_sync(lambda: prepare_environment_image(client, SANDBOX_IMAGE, request, wheel_cache, progress=None))
+    checkout = instances.parent / "repos" / "acme__ledger"
+    good = next(json.loads(line) for line in instances.read_text().splitlines() if line.startswith("{") and '"acme__ledger-1"' in line)
+    plain = tmp_path / "plain" / "testbed"  # the files at base_commit, no .git
+    plain.mkdir(parents=True)
+    swebench.tree_at(checkout, good["base_commit"], plain)
+    tags = {"history": f"debugbox-test-swebench:{os.getpid()}-history", "plain": f"debugbox-test-swebench:{os.getpid()}-plain", "bare": f"debugbox-test-swebench:{os.getpid()}-bare"}
+    try:
+        for kind, testbed, base in (("history", checkout, with_packages), ("plain", plain, with_packages)):
+            await anyio.to_thread.run_sync(lambda: build_image(client, tag=tags[kind], base_image=base, context=_testbed_context(testbed), progress=None, network_mode="none"))
+        client.images.get(SANDBOX_IMAGE).tag(tags["bare"])  # no /testbed at all
+        rows = [
+            {**good, "instance_id": f"acme__ledger-{kind}", "repo": f"acme/{kind}-only", "image_name": tags[kind], "requirements": None}
+            for kind in ("history", "plain", "bare")
+        ]
+        rows.append({**good, "instance_id": "acme__ledger-own-requirements", "repo": "acme/plain-only", "image_name": tags["plain"]})
+        path = tmp_path / "imaged.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        made, skipped = await anyio.to_thread.run_sync(lambda: swebench.drafts(path))  # no --repos at all
+        from_checkout, _ = swebench.drafts(instances, repos=instances.parent / "repos")
+        # The real CLI without --repos, checked on Docker: the image's pins build an environment in
+        # which the gold patch resolves and the original scores 0.
+        from cli.main import main
+
+        only = tmp_path / "history.jsonl"
+        only.write_text(json.dumps(rows[0]) + "\n")
+        argv = ["tasks", "import", "swebench", str(only), "--out", str(tmp_path / "imported"), "--backend", "docker", "--runs", "1"]
+        code = await anyio.to_thread.run_sync(main, argv)
+        assert code == 0 and "imported 1 task(s)" in capsys.readouterr().out
+    finally:
+        for tag in tags.values():
+            try:
+                client.images.remove(tag, force=True)
+            except docker.errors.ImageNotFound:
+                pass
+    assert [(s.name, s.reason) for s in skipped] == [("acme__ledger-bare", f"image {tags['bare']} has no /testbed")]
+    by_id = {d.id: d for d in made}
+    assert set(by_id) == {"acme_ledger_history", "acme_ledger_plain", "acme_ledger_own_requirements"}
+    reference = from_checkout[0]
+    for draft in by_id.values():
+        assert (draft.source, draft.solution, draft.readonly_sources) == (reference.source, reference.solution, reference.readonly_sources)
+        assert (draft.visible_tests, draft.hidden_tests, draft.editable) == (reference.visible_tests, reference.hidden_tests, reference.editable)
+    for kind in ("history", "plain"):
+        packages = by_id[f"acme_ledger_{kind}"].environment["packages"]
+        # attrs, and what else the sandbox image's python has (Debian's pytest dependencies), as pins.
+        assert any(re.fullmatch(r"attrs==\d+\.\d+\.\d+", p) for p in packages), packages
+        assert all(swebench.image_repository.PINNED.fullmatch(p) for p in packages), packages
+        assert not {p.split("==")[0].lower() for p in packages} & {"pip", "pytest", "pluggy"}, packages
+    assert by_id["acme_ledger_own_requirements"].environment == {"packages": ["attrs"]}  # the instance's own list wins
+    task = load_task(write_draft(by_id["acme_ledger_history"], tmp_path / "pack"))
+    assert task.spec.environment.packages == tuple(by_id["acme_ledger_history"].environment["packages"])
+
+
+def test_pip_freeze_lines_become_exact_pins_only():
+    freeze = "attrs==24.2.0\npip==24.0\nPyYAML==6.0.1\nlocalpkg @ file:///tmp/x\n-e git+https://x#egg=y\nsix==1.16.0\npluggy==1.0.0+repack\npytest==5.4.3\nTyping_Extensions==4.4.0\n\n"
+    assert swebench.image_repository.pinned_requirements(freeze) == ["attrs==24.2.0", "PyYAML==6.0.1", "six==1.16.0", "Typing_Extensions==4.4.0"]

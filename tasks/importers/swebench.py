@@ -21,9 +21,10 @@ changed), the test patch and the gold patch are applied with `git apply` in scra
             (scope "patch"); never configuration or test code (the loader's rules);
 - [environment] the instance's `requirements` (a requirements text or a list).
 
-Instances an image already holds (`image_name`, as SWE-bench publishes): `docker create IMAGE`,
-`docker cp CONTAINER:/testbed -` (a tar stream) into the same scratch tree, then the same steps.
-That path is designed, not implemented: such an instance is skipped with that reason.
+Instances an image already holds (`image_name`, as SWE-bench publishes) and no checkout does:
+the image's `/testbed` is copied out of a container that never starts (tasks/importers/image_repository.py),
+read at base_commit when it carries its history and as it is when it does not, and the image's
+installed packages become the `[environment]` unless the instance names `requirements`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from sandbox.environment_request import MAX_REQUIREMENTS
+from tasks.importers import image_repository
 from tasks.importers.common import Skipped, TaskDraft, judge_difficulty, run_timeout_for, slug
 from tasks.loader import IGNORED_NAMES, MAX_TASK_FILE_BYTES
 from tasks.model import CONFIG_FILE_NAMES, TEST_FILE_NAME, Difficulty
@@ -219,13 +222,38 @@ def is_test_code(path: str, test_dirs: set[str]) -> bool:
 # -- one instance --------------------------------------------------------------------------------
 
 
-def draft_instance(inst: Instance, repos: Path, *, scope: str = "source", seed: int = 0) -> TaskDraft:
+def _write_base_tree(inst: Instance, repos: Path | None, scratch: Path, into: Path) -> None:
+    """The repository at base_commit, written into `into`: from a checkout in `repos` when there is
+    one, else from the instance's image."""
+    checkout = find_checkout(repos, inst.repo) if repos is not None else None
+    if checkout is not None:
+        tree_at(checkout, inst.base_commit, into)
+        return
+    if not inst.image_name:
+        where = f"in {repos} (looked for {inst.repo.replace('/', '__')}, {inst.repo}, {inst.repo.split('/')[-1]})" if repos is not None else "(no --repos DIR given)"
+        raise ValueError(f"no checkout of {inst.repo} {where}, and the instance names no image_name that holds it")
+    copied = scratch / "image"
+    if not copied.exists():
+        copied.mkdir()
+        image_repository.copy_repository(inst.image_name, copied)
+    root = copied / PurePosixPath(image_repository.REPOSITORY_PATH).name
+    if (root / ".git").exists():
+        tree_at(root, inst.base_commit, into)
+    else:
+        image_repository.tree_without_history(root, into)
+
+
+def _environment(inst: Instance, repos: Path | None) -> dict[str, object] | None:
+    packages = inst.requirements
+    if packages is None and inst.image_name and (repos is None or find_checkout(repos, inst.repo) is None):
+        packages = image_repository.image_packages(inst.image_name) or None
+        if packages and len(packages) > MAX_REQUIREMENTS:
+            raise ValueError(f"image {inst.image_name} holds {len(packages)} packages, over a task environment's {MAX_REQUIREMENTS}: name the ones the tests need in the instance's `requirements`")
+    return {"packages": packages} if packages else None
+
+
+def draft_instance(inst: Instance, repos: Path | None, *, scope: str = "source", seed: int = 0) -> TaskDraft:
     """The task of one instance; ValueError or RuntimeError says why it makes none."""
-    if inst.image_name and find_checkout(repos, inst.repo) is None:
-        raise ValueError(f"only image {inst.image_name} holds the repository: copying it out of an image is not implemented yet (give a checkout in the repos directory)")
-    checkout = find_checkout(repos, inst.repo)
-    if checkout is None:
-        raise ValueError(f"no checkout of {inst.repo} in {repos} (looked for {inst.repo.replace('/', '__')}, {inst.repo}, {inst.repo.split('/')[-1]})")
     tests = [*inst.fail_to_pass, *inst.pass_to_pass]
     bad = [n for n in tests if not NODE_ID.match(n)]
     if bad:
@@ -237,7 +265,7 @@ def draft_instance(inst: Instance, repos: Path, *, scope: str = "source", seed: 
         original, solved = Path(scratch) / "original", Path(scratch) / "solved"
         for tree in (original, solved):
             tree.mkdir()
-            tree_at(checkout, inst.base_commit, tree)
+            _write_base_tree(inst, repos, Path(scratch), tree)
             apply_patch(tree, inst.test_patch, "test patch")
         apply_patch(solved, inst.patch, "gold patch")
         files, left_out = read_tree(original)
@@ -273,7 +301,7 @@ def draft_instance(inst: Instance, repos: Path, *, scope: str = "source", seed: 
         extra_solution={p: solved_files[p] for p in fix if p != main},
         editable=editable,
         tests_table={"visible_dir": ".", "hidden_dir": "."},
-        environment={"packages": inst.requirements} if inst.requirements else None,
+        environment=_environment(inst, repos),
         tags=["swebench", slug(inst.repo.split("/")[-1])],
         difficulty=_difficulty(files, solved_files, fix),
         max_steps=60,
@@ -295,8 +323,6 @@ def _difficulty(files: dict[str, str], solved: dict[str, str], fix: list[str]) -
 
 def drafts(source: Path, *, repos: Path | None = None, scope: str = "source", seed: int = 0) -> tuple[list[TaskDraft], list[Skipped]]:
     """Every instance of a JSON-lines file that makes a task, and the reasons for the rest."""
-    if repos is None:
-        raise ValueError("the swebench importer needs a directory of repository checkouts (--repos DIR)")
     if scope not in SCOPES:
         raise ValueError(f"editable scope {scope!r}: choose {' or '.join(SCOPES)}")
     made: list[TaskDraft] = []
