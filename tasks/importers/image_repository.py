@@ -131,7 +131,11 @@ def image_packages(image_name: str) -> list[str]:
 
 def _image_packages(client: docker.DockerClient, image_name: str) -> list[str]:
     _present(client, image_name)
-    container = client.containers.create(image_name, entrypoint=["/bin/sh", "-c", _LIST_PACKAGES], network_disabled=True, user="0")
+    # The image's own code runs here (its shell, its python): as confined as a sandbox, minus the runner.
+    container = client.containers.create(
+        image_name, entrypoint=["/bin/sh", "-c", _LIST_PACKAGES], network_disabled=True, cap_drop=["ALL"],
+        security_opt=["no-new-privileges"], read_only=True, tmpfs={"/tmp": "size=64m"}, mem_limit="512m", pids_limit=64,
+    )  # fmt: skip
     try:
         container.start()
         try:
