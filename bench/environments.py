@@ -14,18 +14,15 @@ The figures are reported against the issue's target and never asserted.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import anyio
 from mcp import Client
 
-from bench.measure import Measure, fmt, say, table
+from bench.measure import Measure, fmt, measure_and_write, say, table, written_by
 from environment.runtime import running
 from environment.service import DebugService
 from environment.settings import ServiceSettings
@@ -103,14 +100,11 @@ def report(m: dict[str, Measure], facts: dict, repeat: int, took_s: float) -> st
     env, plain = m[ENV_TASK].p50, m[PLAIN_TASK].p50
     met = env is not None and env <= TARGET_MS
     ratio = f"{env / plain:.2f}" if env and plain else "-"
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return "\n".join(
         [
             "# debugbox benchmarks: task environments",
             "",
-            f"Written by `bench/environments.py` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {took_s:.0f} s, repeat {repeat}; "
-            f"cores: {os.cpu_count()}; {platform.processor() or platform.machine()}; python {platform.python_version()}; "
-            f"load average at the end: {load}). Environment image: `{facts['env_image']}`.",
+            written_by("environments.py", took_s, repeat) + f" Environment image: `{facts['env_image']}`.",
             "",
             "| target | measured | limit | verdict |",
             "| --- | ---: | ---: | --- |",
@@ -135,15 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--out", default="BENCHMARKS_ENVIRONMENTS.md")
     args = parser.parse_args(argv)
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="debugbox-env-bench-") as tmp:
-        pack = write_pack(Path(tmp))
-        say(f"measuring {args.repeat} rounds")
-        m, facts = anyio.run(measure, pack, args.repeat)
-    text = report(m, facts, args.repeat, time.monotonic() - started)
-    Path(args.out).write_text(text, encoding="utf-8")
-    print(text, file=sys.stderr)
-    return 0
+    return measure_and_write(args.out, args.repeat, scratch_prefix="debugbox-env-bench-", write_pack=write_pack, measure=measure, report=report)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,3 +166,37 @@ def wait_until_gone(instance: str | None, timeout_s: float = 60.0) -> list[str]:
         say(f"server instance {instance} left {len(left)} container(s); removing them")
         subprocess.run(["docker", "rm", "-f", *left], capture_output=True, check=False)
     return left
+
+
+def measure_and_write(
+    out: str,
+    repeat: int,
+    *,
+    scratch_prefix: str,
+    write_pack: Callable[[Path], Path],
+    measure: Callable[[Path, int], Any],
+    report: Callable[[dict[str, Measure], dict, int, float], str],
+    written: str = "",
+) -> int:
+    """A one-pack bench's whole run: its pack written in a scratch directory, `repeat` rounds
+    measured, the report written to `out` and shown on stderr. `written` says what the pack holds."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix=scratch_prefix) as tmp:
+        pack = write_pack(Path(tmp))
+        say(f"{written + '; ' if written else ''}measuring {repeat} rounds")
+        measures, facts = anyio.run(measure, pack, repeat)
+    text = report(measures, facts, repeat, time.monotonic() - started)
+    Path(out).write_text(text, encoding="utf-8")
+    print(text, file=sys.stderr)
+    return 0
+
+
+def written_by(script: str, took_s: float, repeat: int, extra: str = "") -> str:
+    """The opening line of a bench's report: which script, when, how long, on what machine, under
+    what load (figures from a loaded machine are compared as ratios, never as milliseconds)."""
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"Written by `bench/{script}` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {took_s:.0f} s, repeat {repeat}; "
+        f"cores: {os.cpu_count()}; {platform.processor() or platform.machine()}; python {platform.python_version()}; "
+        f"load average at the end: {load}{'; ' + extra if extra else ''})."
+    )

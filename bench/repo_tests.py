@@ -19,17 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import anyio
 from mcp import Client
 
-from bench.measure import Measure, fmt, sample, say, table
+from bench.measure import Measure, fmt, measure_and_write, sample, table, written_by
 from environment import runs
 from environment.runtime import running
 from environment.service import DebugService
@@ -208,13 +205,10 @@ def report(m: dict[str, Measure], facts: dict, repeat: int, took_s: float) -> st
     same = (m["warm"].p50 or 0) / (m["image"].p50 or 1)
     same_cold = (m["cold"].p50 or 0) / (m["image"].p50 or 1)
     faster = (m["warm"].p50 or 1e9) < (m["first"].p50 or 0)
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return "\n".join([
         "# debugbox benchmarks: run_tests on a repository-shaped task",
         "",
-        f"Written by `bench/repo_tests.py` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {took_s:.0f} s, repeat {repeat}; "
-        f"cores: {os.cpu_count()}; {platform.processor() or platform.machine()}; python {platform.python_version()}; "
-        f"load average at the end: {load}; image {os.environ.get('DEBUGBOX_IMAGE', 'debugbox-sandbox:latest')}).",
+        written_by("repo_tests.py", took_s, repeat, f"image {os.environ.get('DEBUGBOX_IMAGE', 'debugbox-sandbox:latest')}"),
         f"The suite: {facts.get('total', '?')} tests in {FILES} files ({facts.get('passed', '?')} pass), a package of {MODULES} modules "
         f"on {facts.get('third_party') or '-'} (pkg_resources standing in for a heavy dependency), a conftest fixture, pytest options in pyproject.toml.",
         "",
@@ -255,15 +249,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tests-per-file", type=int, default=55)
     parser.add_argument("--out", default="BENCHMARKS_REPO.md")
     args = parser.parse_args(argv)
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="debugbox-repo-bench-") as tmp:
-        task_dir = write_pack(Path(tmp), args.tests_per_file)
-        say(f"{FILES * args.tests_per_file} tests written; measuring {args.repeat} rounds")
-        m, facts = anyio.run(measure, task_dir, args.repeat)
-    text = report(m, facts, args.repeat, time.monotonic() - started)
-    Path(args.out).write_text(text, encoding="utf-8")
-    print(text, file=sys.stderr)
-    return 0
+    return measure_and_write(
+        args.out, args.repeat, scratch_prefix="debugbox-repo-bench-", write_pack=lambda root: write_pack(root, args.tests_per_file),
+        measure=measure, report=report, written=f"{FILES * args.tests_per_file} tests written",
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -14,18 +14,15 @@ It reports figures against the issue's target and never asserts.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import anyio
 from mcp import Client
 
-from bench.measure import Measure, fmt, sample, say, table
+from bench.measure import Measure, fmt, measure_and_write, sample, table, written_by
 from environment import navigation as nav
 from environment.runtime import running
 from environment.service import DebugService
@@ -126,14 +123,11 @@ def report(m: dict[str, Measure], facts: dict, repeat: int, took_s: float) -> st
         f"{(m[f'mcp {label}'].p50 or 0) / (m[f'grep {label}'].p50 or 1):.2f} | {facts.get(label, '-')} |"
         for label, _, _ in PATTERNS
     ]
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return "\n".join(
         [
             "# debugbox benchmarks: search_code",
             "",
-            f"Written by `bench/search.py` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {took_s:.0f} s, repeat {repeat}; "
-            f"cores: {os.cpu_count()}; {platform.processor() or platform.machine()}; python {platform.python_version()}; "
-            f"load average at the end: {load}).",
+            written_by("search.py", took_s, repeat),
             f"The project: {facts['files']} readable files, {facts['chars'] / 1e6:.1f} M characters. Worst p50: {fmt(worst)} ms.",
             "",
             "| target | measured | limit | verdict |",
@@ -160,15 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--out", default="BENCHMARKS_SEARCH.md")
     args = parser.parse_args(argv)
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="debugbox-search-bench-") as tmp:
-        task_dir = write_pack(Path(tmp), args.files)
-        say(f"{args.files} files written; measuring {args.repeat} rounds")
-        m, facts = anyio.run(measure, task_dir, args.repeat)
-    text = report(m, facts, args.repeat, time.monotonic() - started)
-    Path(args.out).write_text(text, encoding="utf-8")
-    print(text, file=sys.stderr)
-    return 0
+    return measure_and_write(
+        args.out, args.repeat, scratch_prefix="debugbox-search-bench-", write_pack=lambda root: write_pack(root, args.files),
+        measure=measure, report=report, written=f"{args.files} files written",
+    )  # fmt: skip
 
 
 if __name__ == "__main__":
