@@ -302,6 +302,24 @@ def test_oracle_resolves_every_bundled_task_and_noop_none(solver, backend, catal
     assert "reward mode: shaped" in result.stdout and "raw hidden pass rate" in result.stdout
 
 
+def test_a_task_whose_environment_cannot_be_built_is_reported_with_its_package(tmp_path):
+    """A system error left after every retry is shown with what it said, in the printed summary and
+    the report: here the package pip cannot find, so the user knows what to fix."""
+    from tests.test_environments import UNKNOWN, _task_dir
+
+    pack = tmp_path / "pack"
+    _task_dir(pack, f'packages = ["{UNKNOWN}==1.0"]\n')
+    out = tmp_path / "run"
+    result = run_cli("--solver", "oracle", "--backend", "local", "--tasks-dir", str(pack), "--tasks", "env_task,binary_search_off_by_one",
+                     "--retries", "0", "--no-progress", "--out", str(out))  # fmt: skip
+    assert result.returncode == 1, result.stderr[-3000:]
+    left = [line for line in result.stdout.splitlines() if line.startswith("  env_task#0 (")]
+    assert len(left) == 1 and UNKNOWN in left[0], result.stdout
+    assert "binary_search_off_by_one" not in "".join(line for line in result.stdout.splitlines() if line.startswith("  "))
+    report = (out / "report.html").read_text()
+    assert "Left after retries" in report and UNKNOWN in report
+
+
 def test_sparse_rewards_are_asked_of_the_spawned_server_and_recorded(tmp_path):
     out = tmp_path / "sparse"
     tasks = "binary_search_off_by_one,median_even_length"

@@ -11,7 +11,7 @@ from typing import Any
 
 from harness.eval.charts import all_charts
 from harness.eval.episodes_table import episode_links, episodes_section
-from harness.eval.summary import format_estimate, format_pct
+from harness.eval.summary import format_estimate, format_pct, left_after_retries
 
 CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; padding: 0 1rem; }
@@ -74,6 +74,8 @@ def _summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
         attempts = ", ".join(f"{escape(k)} {n}" for k, n in errors["attempts_by_kind"].items())
         final = ", ".join(f"{escape(k)} {n}" for k, n in errors["final_by_kind"].items()) or "none"
         rows.append(("System errors", f"attempts: {attempts}; left after retries: {final}; retried then scored: {errors['retried_then_scored']}"))
+        if left := left_after_retries(summary, shown=20):
+            rows.append(("Left after retries", "<br>".join(escape(line) for line in left)))
     if summary["tokens"]:
         t = summary["tokens"]
         rows.append(("Tokens", f"{t['total']} ({t['prompt']} prompt, {t['completion']} completion) over {t['episodes_reporting']} episodes"))

@@ -216,6 +216,7 @@ def format_summary(summary: Mapping[str, Any]) -> str:
             f"system errors: attempts {dict(errors['attempts_by_kind'])}, final {dict(errors['final_by_kind'])}, "
             f"retried then scored {errors['retried_then_scored']}"
         )
+    lines += [f"  {line}" for line in left_after_retries(summary)]
     steps, lat = summary["steps"], summary["step_latency_ms"]
     lines.append(f"steps per episode: mean {_num(steps['mean'])} p50 {_num(steps['p50'])} p90 {_num(steps['p90'])} max {_num(steps['max'], 0)}")
     lines.append(f"step latency (ms): p50 {_num(lat['p50'])} p90 {_num(lat['p90'])} p99 {_num(lat['p99'])} max {_num(lat['max'])} over {lat['count']} calls")
@@ -223,3 +224,15 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         t = summary["tokens"]
         lines.append(f"tokens: {t['total']} ({t['prompt']} prompt, {t['completion']} completion) over {t['episodes_reporting']} episodes")
     return "\n".join(lines)
+
+
+def left_after_retries(summary: Mapping[str, Any], shown: int = 5, chars: int = 300) -> list[str]:
+    """The episodes still in a system error after every retry, each with what it said (a task whose
+    environment cannot be built names its package there), then how many more there are."""
+    errors = summary["system_errors"]
+    examples = errors.get("examples") or []
+    lines = [f"{e['key']} ({e['kind']}): {' '.join(str(e.get('message') or '-').split())[:chars]}" for e in examples[:shown]]
+    more = summary["episodes"]["system_errors"] - len(lines)
+    if more > 0:
+        lines.append(f"... and {more} more (episodes.jsonl has every message)")
+    return lines
