@@ -77,3 +77,42 @@ def build_task_environments(packs: list[str], *, bundled: bool, backend: str, sa
     summary = f"{len(wanted) - failures} of {len(wanted)} environment(s) ready" + (f"; {failures} failed (named above)" if failures else "")
     print(summary, file=sys.stderr)
     return 1 if failures or load_errors else 0
+
+
+def openenv_image_with_packs(packs: list[str], *, tag: str, base_image: str, wheel_cache: str | None) -> int:
+    """`debugbox image build-openenv --tasks PACK`: the OpenEnv image, then the packs and a venv per
+    environment on top (sandbox/images/openenv_packs.py). A task the loader rejects is named and left
+    out of nothing (the server skips it as it would anywhere); the exit status is then 1."""
+    import docker
+
+    from sandbox.images.build import stderr_progress
+    from sandbox.images.environment_image import image_target
+    from sandbox.images.openenv_packs import build_openenv_packs_image
+    from sandbox.images.server_image import build_openenv_image
+    from sandbox.wheelhouse import default_wheel_cache, fetch_wheels
+    from tasks.loader import resolve_pack
+
+    dirs = [resolve_pack(spec).resolve() for spec in packs]
+    missing = [str(d) for d in dirs if not d.is_dir()]
+    if missing:
+        print(f"debugbox image build-openenv: no task pack at {', '.join(missing)}", file=sys.stderr)
+        return 2
+    wanted, load_errors = environments_of([str(d) for d in dirs], bundled=False)
+    for error in load_errors:
+        print(f"task rejected: {error}", file=sys.stderr)
+    client = docker.from_env()
+    cache = Path(wheel_cache) if wheel_cache else default_wheel_cache()
+    plain = build_openenv_image(tag=tag, base_image=base_image, client=client)
+    target = image_target(client, plain.id, cache)
+    ready, failures = [], 0
+    for request, task_ids in wanted.values():
+        try:
+            fetch_wheels(request, target, cache, stderr_progress)
+        except EnvironmentBuildError as exc:  # named; its tasks stay in the pack and say so when started
+            failures += 1
+            print(f"FAILED {', '.join(sorted(task_ids))}: {exc}", file=sys.stderr)
+        else:
+            ready.append(request)
+    build_openenv_packs_image(client, base_tag=plain.id, tag=tag, packs=dirs, requests=ready, wheel_cache=cache, progress=stderr_progress)
+    print(f"built {tag}: the bundled pack and {', '.join(d.name for d in dirs)}, with {len(ready)} of {len(wanted)} environment(s)", file=sys.stderr)
+    return 1 if load_errors or failures else 0

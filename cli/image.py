@@ -29,6 +29,12 @@ def add_parser(sub) -> None:
     iso = image_sub.add_parser("build-openenv", help="build the OpenEnv image (Dockerfile.openenv): serve-openenv, one container per client")
     iso.add_argument("--base-image", help="base image with Python 3.11 (default python:3.11-slim)")
     iso.add_argument("--tag", default="debugbox-openenv:latest")
+    iso.add_argument(
+        "--tasks", action="append", default=[], metavar="PACK",
+        help="a task pack (a directory, or a shipped pack by name) to serve besides the bundled one, with a venv for each of its "
+        "environments built into the image from wheels downloaded here; repeatable",
+    )  # fmt: skip
+    iso.add_argument("--wheel-cache", default=None, help="with --tasks: where wheels are kept (default DEBUGBOX_WHEEL_CACHE or ~/.cache/debugbox/wheels)")
     iso.set_defaults(func=cmd_image_build_openenv)
     isp = image_sub.add_parser("export-space", help="write a Hugging Face Space (README.md front matter, Dockerfile, wheels) into DIR")
     isp.add_argument("directory", metavar="DIR", help="a new directory, or a fresh clone of the Space")
@@ -62,6 +68,10 @@ def cmd_image_build_openenv(args: argparse.Namespace) -> int:
     from sandbox.images.build import DEFAULT_BASE_IMAGE
     from sandbox.images.server_image import build_openenv_image
 
+    if args.tasks:
+        from cli.environments import openenv_image_with_packs
+
+        return openenv_image_with_packs(args.tasks, tag=args.tag, base_image=args.base_image or DEFAULT_BASE_IMAGE, wheel_cache=args.wheel_cache)
     build_openenv_image(tag=args.tag, base_image=args.base_image or DEFAULT_BASE_IMAGE)
     print(f"built {args.tag}", file=sys.stderr)
     return 0

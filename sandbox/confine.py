@@ -129,10 +129,11 @@ def deny_network(libc) -> None:
 # -- files ------------------------------------------------------------------------------------
 
 
-def readable_dirs() -> list[Path]:
+def readable_dirs(extra: list[Path] = ()) -> list[Path]:
     """What a Python run needs to read: the system, the interpreter's prefixes and its import path,
-    and this directory (the runner's; `python -I` puts no script directory on the path)."""
-    paths = [*SYSTEM_READ, str(Path(__file__).resolve().parent), sys.prefix, sys.base_prefix, sys.exec_prefix, *sysconfig.get_paths().values(), *sys.path]
+    this directory (the runner's; `python -I` puts no script directory on the path), and `extra`
+    (a task environment's venv, whose interpreter is not the one confining)."""
+    paths = [*SYSTEM_READ, str(Path(__file__).resolve().parent), sys.prefix, sys.base_prefix, sys.exec_prefix, *sysconfig.get_paths().values(), *sys.path, *map(str, extra)]
     seen: dict[Path, None] = {}
     for path in paths:
         if path and os.path.exists(path):
@@ -144,12 +145,12 @@ def _under(path: Path, parent: Path) -> bool:
     return path == parent or parent in path.parents
 
 
-def restrict_files(write: list[Path], hide: list[Path], libc) -> int:
+def restrict_files(write: list[Path], hide: list[Path], libc, read: list[Path] = ()) -> int:
     """Install the Landlock ruleset; the ABI version it used."""
     abi = libc.syscall(LANDLOCK_CREATE_RULESET, None, 0, LANDLOCK_CREATE_RULESET_VERSION)
     if abi < 1:
         raise ConfineError(f"Landlock is not available here ({os.strerror(ctypes.get_errno())}): the kernel lacks it or it is disabled")
-    read = readable_dirs()
+    read = readable_dirs(list(read))
     for hidden in (Path(h).resolve() for h in hide):
         for parent in read:
             if _under(hidden, parent):
@@ -196,14 +197,14 @@ def drop_capabilities(libc) -> None:
             return  # no CAP_SETPCAP: not privileged to begin with
 
 
-def confine(write: list[Path], hide: list[Path]) -> None:
+def confine(write: list[Path], hide: list[Path], read: list[Path] = ()) -> None:
     """Confine this process (and so everything it starts); ConfineError if any part cannot be
     installed: the caller must then not run untrusted code."""
     libc = _libc()
     drop_capabilities(libc)
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, None, 0, 0) != 0:
         raise _failed("prctl(PR_SET_NO_NEW_PRIVS)")
-    restrict_files(write, hide, libc)
+    restrict_files(write, hide, libc, list(read))
     deny_network(libc)
 
 
@@ -257,13 +258,14 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="confine.py", description="run a command with no network and only its own files")
     parser.add_argument("--write", action="append", default=[], help="a directory the command may write (repeatable)")
     parser.add_argument("--hide", action="append", default=[], help="a directory it must not read (refused if it cannot be hidden)")
+    parser.add_argument("--read", action="append", default=[], help="a directory it may also read (a task environment's venv; repeatable)")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command")
     try:
-        confine([Path(w) for w in args.write], [Path(h) for h in args.hide])
+        confine([Path(w) for w in args.write], [Path(h) for h in args.hide], [Path(r) for r in args.read])
     except ConfineError as exc:
         print(f"confine: {exc}; refusing to run {command[0]}", file=sys.stderr)
         return 3

@@ -105,7 +105,9 @@ class LocalSandbox:
         # confine.py confines itself and execs the runner: the same process, so the same pid.
         wrapper = []
         if confine:
-            wrapper = [sys.executable, "-I", str(CONFINE_PATH), "--write", str(root), *[a for h in hide for a in ("--hide", str(h))], "--"]
+            # An environment's venv is read by its interpreter (pyvenv.cfg, its site-packages).
+            venv = ["--read", str(python.parent.parent)] if python is not None else []
+            wrapper = [sys.executable, "-I", str(CONFINE_PATH), "--write", str(root), *venv, *[a for h in hide for a in ("--hide", str(h))], "--"]
         process = await anyio.open_process(
             [*wrapper, *runner],
             stderr=None,  # the runner's own complaints belong in the server log (stderr)

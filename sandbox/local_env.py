@@ -13,6 +13,7 @@ Blocking (subprocesses and file I/O): the provider calls it in a worker thread.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -40,8 +41,11 @@ def venv_python(venv: Path) -> Path:
 
 
 def host_site_dirs() -> list[str]:
-    """This interpreter's site directories (its pytest), for the venv to fall back on."""
-    dirs = [*site.getsitepackages(), *(p for p in sys.path if p.rstrip("/").endswith(("site-packages", "dist-packages")))]
+    """This interpreter's site directories and the one its pytest comes from (in the OpenEnv image,
+    a directory a `.pth` adds, which a venv would not process), for the venv to fall back on."""
+    pytest_spec = importlib.util.find_spec("pytest")
+    pytest_home = [str(Path(pytest_spec.origin).parent.parent)] if pytest_spec and pytest_spec.origin else []
+    dirs = [*site.getsitepackages(), *(p for p in sys.path if p.rstrip("/").endswith(("site-packages", "dist-packages"))), *pytest_home]
     return [d for d in dict.fromkeys(dirs) if Path(d).is_dir()]
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import textwrap
 
 import docker
 import pytest
 
-from harness.openenv_client import INTERNAL_NETWORK, DebugboxEnv
+from harness.openenv_client import INTERNAL_NETWORK, DebugboxEnv, EnvError
 from tests.conftest import require_docker
 from tests.openenv_helpers import ROOT, openenv_venv
 
@@ -245,3 +246,48 @@ def test_the_image_serves_on_port_and_as_any_uid_as_a_space_runs_it(image):
             assert obs.structured["total"] == 5
     finally:
         container.remove(force=True)
+
+
+def test_an_image_built_with_a_pack_serves_its_environments_with_no_network(image, tmp_path):
+    """`debugbox image build-openenv --tasks PACK`: the pack's environment becomes a venv inside the
+    image, made from wheels this machine downloaded; in the hardened container (no egress, no pip)
+    the task plays and resolves, the pack stays closed to the episode, and a task whose package does
+    not exist is named at build time and refused with that reason when started."""
+    import shutil
+
+    from sandbox.images.build import DEFAULT_BASE_IMAGE, image_exists
+    from sandbox.images.offline_base import OFFLINE_BASE_IMAGE
+    from tasks.loader import load_task
+    from tests.test_environments import ENVPACK, UNKNOWN
+
+    pack = tmp_path / "envpack"
+    shutil.copytree(ENVPACK, pack)
+    client = docker.from_env()
+    tag = f"{IMAGE}-packs"
+    base = OFFLINE_BASE_IMAGE if image_exists(OFFLINE_BASE_IMAGE, client) else DEFAULT_BASE_IMAGE
+    command = [sys.executable, "-m", "cli", "image", "build-openenv", "--tasks", str(pack), "--tag", tag, "--base-image", base, "--wheel-cache", str(tmp_path / "wheels")]
+    built = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=900)
+    try:
+        assert built.returncode == 1, built.stderr[-3000:]  # one environment failed, and said which
+        assert "FAILED unknown_package" in built.stderr and UNKNOWN in built.stderr and "with 1 of 2 environment(s)" in built.stderr
+        task = load_task(pack / "toolz_totals")
+        with DebugboxEnv.from_docker_image(tag) as env:
+            env.reset(task_id="toolz_totals")
+            obs, _, _ = env.step(("run_tests", {}))
+            assert (obs.structured["passed"], obs.structured["failed"]) == (2, 1), obs.text  # toolz imports; the bug fails
+            code = "import os, toolz\nprint(toolz.__file__)\ntry:\n    os.listdir('/opt/debugbox/packs/extra')\nexcept OSError as e:\n    print('closed', e.errno)"
+            obs, _, _ = env.step(("run_python", {"code": code}))
+            assert obs.structured["stdout"].startswith("/opt/debugbox/venvs/") and "closed 13" in obs.structured["stdout"], obs.text
+            source = task.source_files["orders.py"]
+            env.step(("replace_lines", {"path": "orders.py", "start_line": 1, "end_line": len(source.splitlines()), "new_code": task.solution_files["orders.py"]}))
+            obs, _, done = env.step(("submit", {}))
+            assert done and obs.structured["score"] == 1.0
+        with DebugboxEnv.from_docker_image(tag) as env:
+            with pytest.raises(EnvError, match=UNKNOWN):
+                env.reset(task_id="unknown_package")
+            assert env.reset(task_id=TASK)  # the bundled pack is still served beside the extra one
+    finally:
+        try:
+            client.images.remove(tag, force=True)
+        except docker.errors.ImageNotFound:
+            pass
