@@ -293,6 +293,9 @@ async def test_environment_image_builds_offline(wheel_cache):
     """The image build gets no network: the same context built with one is refused by its installer."""
     require_docker()
     client = docker.from_env()
+    from sandbox.images.sandbox_image import ensure_sandbox_image
+
+    await anyio.to_thread.run_sync(lambda: ensure_sandbox_image(client, tag=SANDBOX_IMAGE))  # run alone, nothing made it yet
     target = await anyio.to_thread.run_sync(environment_image.image_target, client, SANDBOX_IMAGE, wheel_cache)
     assert target.version == "3.11" or target.version.startswith("3.")
     wheelhouse = await anyio.to_thread.run_sync(fetch_wheels, TOOLZ, target, wheel_cache)
