@@ -205,6 +205,9 @@ async def test_an_instance_only_an_image_holds_is_copied_out_of_it(instances, tm
 
     require_docker()
     client = docker.from_env()
+    from sandbox.images.sandbox_image import ensure_sandbox_image
+
+    await anyio.to_thread.run_sync(lambda: ensure_sandbox_image(client, tag=SANDBOX_IMAGE))
     request = EnvironmentRequest(requirements=["pip", "attrs>=23"])
     with_packages, _ = await anyio.to_thread.run_sync(lambda: prepare_environment_image(client, SANDBOX_IMAGE, request, wheel_cache, progress=None))
     checkout = instances.parent / "repos" / "acme__ledger"
