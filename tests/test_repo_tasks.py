@@ -205,6 +205,24 @@ def _import(name, globals=None, *args, **kwargs):
     return _real_import(name, globals, *args, **kwargs)
 _b.__import__ = _import
 """,
+    # A new case of a test the original collected is conjured, not fixed: without that rule, 50
+    # copies of each test (the passing ones pass) scored 0.6 on the buggy logic.
+    "every test parametrized again by a pytest_generate_tests slipped into the test module": """
+import builtins as _b, pytest as _pytest
+_real_import = _b.__import__
+@_pytest.fixture(autouse=True)
+def _copy():
+    return None
+def _copies(metafunc):
+    if "_copy" in metafunc.fixturenames:
+        metafunc.parametrize("_copy", list(range(50)))
+def _import(name, globals=None, *args, **kwargs):
+    if globals and str(globals.get("__name__", "")).endswith("test_stock") and "_copy" not in globals:
+        globals["_copy"] = _copy
+        globals["pytest_generate_tests"] = _copies
+    return _real_import(name, globals, *args, **kwargs)
+_b.__import__ = _import
+""",
     "a pytest.ini and conftest.py written into the project at import": """
 import os
 for _d in (".", "tests"):
