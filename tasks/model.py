@@ -65,7 +65,9 @@ class SynthesisFacts(BaseModel):
 # Files that configure pytest or the interpreter before any test runs. An editable one could rewrite
 # what the scoring run collects or reports (addopts, a conftest hook, a .pth line), so none may be
 # editable; read-only ones reach every run as the task gives them.
-CONFIG_FILE_NAMES = frozenset({"conftest.py", "pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "sitecustomize.py", "usercustomize.py"})
+CONFIG_FILE_NAMES = frozenset({
+    "conftest.py", "pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "sitecustomize.py", "usercustomize.py",
+})  # pytest.toml and .pytest.toml: read since pytest 9, which a sandbox image built from python:3.11-slim installs
 TEST_FILE_NAME = re.compile(r"test_.*\.py|.*_test\.py")
 
 # pytest options a task may not give in [tests] args: the runner owns them (where and how tests are

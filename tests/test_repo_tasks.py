@@ -82,6 +82,8 @@ def test_bad_editable_patterns_are_load_errors_naming_the_file(tmp_path, pattern
         ("shelf/sitecustomize.py", "configures pytest or Python itself"),
         ("shelf/usercustomize.py", "configures pytest or Python itself"),
         ("pytest.ini", "configures pytest or Python itself"),
+        ("pytest.toml", "configures pytest or Python itself"),  # pytest 9 reads its addopts
+        (".pytest.toml", "configures pytest or Python itself"),
         ("tox.ini", "configures pytest or Python itself"),
         ("setup.cfg", "configures pytest or Python itself"),
         ("shelf/conftest.py", "configures pytest or Python itself"),
