@@ -363,6 +363,37 @@ async def test_a_selection_in_the_projects_config_never_drops_the_runners_check(
     assert submitted.resolved
 
 
+CASES_TEST = """import pytest
+
+from shelf.units import GROSS
+
+CASES = [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("n", CASES)
+def test_gross_cases(stock, n):
+    stock.deliver("nail", n, "gross")
+    assert stock.total("nail") == n * GROSS
+"""
+
+
+async def test_visible_cases_that_vanish_still_count_in_a_full_run(tmp_path):
+    """A visible module whose parameters are not a literal defines one test statically and six in a
+    run. Code that makes it fail to import must not shrink the total below what the original's run
+    counted: against the static count alone, the visible pass fraction rose from 2/9 to 2/4 and the
+    run paid a shaped reward for breaking an import."""
+    task_dir = copy_task(tmp_path, files={"tests/test_cases.py": CASES_TEST, "src/shelf/units.py": (PACK / TASK / "src" / MODULE).read_text() + "\nGROSS = 144\n"})
+    catalog = Catalog()
+    catalog.add_pack(task_dir)
+    assert not catalog.errors, catalog.errors
+    service = DebugService(catalog, make_provider("local"), ServiceSettings())
+    async with running(service):
+        original, _ = await play(service, None)
+        assert (original.passed, original.total) == (2, 9), original.text()
+        broken_import, _ = await play(service, catalog.get(TASK).source_files[MODULE].replace("GROSS = 144", "# GROSS removed"))
+    assert (broken_import.passed, broken_import.total) == (2, 9) and broken_import.reward == 0.0, broken_import.text()
+
+
 async def test_the_debugger_and_trace_work_in_a_project_below_the_workspace_root(backend, tmp_path):
     """debug_start and trace on a visible test of a root = "app" project: pdb stops in the project's
     code (paths from the project root), and the trace follows the buggy function."""
