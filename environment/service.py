@@ -242,12 +242,15 @@ class DebugService(ProjectTools, DebuggerTools):
             # Before the run: a baseline that cannot be measured fails the call before anything happened.
             baseline = await self.baseline(ep.task) if full_run else (self.baselines.known(ep.task) if ep.task.project is None else None)
             # A project's tests are its own, editable code: every test they define counts (no reward rides on them).
-            known = scoring.every_test if ep.task.project is not None else scoring.known_tests(ep.task.visible_test_ids, baseline.visible_collected if baseline else None)
+            known = scoring.every_test if ep.task.project is not None else scoring.known_tests(ep.task.visible_test_cases, baseline.visible_collected if baseline else None)
             request = runs.pytest_request(ep, self.settings, selection=chosen or project_selection(ep), verbose=verbose)
             result = await runs.run(self.registry, handle, request, runs.progress_relay(progress))
             if chosen is not None and not result.collected and not result.collect_errors:
                 raise selection.no_match(chosen, ep.task.test_files)
-            counts = scoring.count(result, await self.expected_tests(ep, chosen), known)
+            expected = await self.expected_tests(ep, chosen)
+            # A full run counts at least what the original's did: cases that vanish (a module that no longer imports) still count.
+            counts = scoring.count(result, max(expected, baseline.visible_total) if full_run and baseline is not None else expected, known)
+            counted_passing = scoring.passing(result, known)
             reward = ep.record_visible_run(counts.fraction, baseline) if full_run and baseline is not None else 0.0
             ep.charge("run_tests", f"{counts.passed}/{counts.total} passed" + ("" if full_run else " (selected tests)"), reward)
             return rr.RunTestsResult(
@@ -263,7 +266,7 @@ class DebugService(ProjectTools, DebuggerTools):
                 status=result.status,
                 failures=reports.failures(ep, result),
                 collection_errors=reports.collection_errors(ep, result),
-                passing=[t.nodeid for t in result.tests if t.outcome == "passed" and known(t.nodeid)],
+                passing=[t.nodeid for t in result.tests if t.nodeid in counted_passing],
                 passing_details=reports.passing(ep, result) if verbose else [],
                 selection=None if chosen is None else chosen.shown(),
                 output_tail=result.stdout + (f"\n{result.stderr}" if result.stderr.strip() else ""),
@@ -391,7 +394,7 @@ class DebugService(ProjectTools, DebuggerTools):
             return await self._project_submission(handle, reason)
         untouched = ep.untouched  # before the run: the files cannot change while it runs, but say so plainly
         result = await runs.run(self.registry, handle, runs.pytest_request(ep, self.settings, scoring=True))
-        known = scoring.known_tests(ep.task.hidden_test_ids, baseline.hidden_collected)
+        known = scoring.known_tests(ep.task.hidden_test_cases, baseline.hidden_collected)
         outcome = scoring.score(baseline, result, ep.task.hidden_test_count, untouched=untouched, known=known)
         reward = ep.finish(outcome, reason)
         return r.Submission(**outcome.model_dump(exclude={"hidden_pass_rate"}), end_reason=reason, reward=reward)

@@ -65,7 +65,9 @@ class SynthesisFacts(BaseModel):
 # Files that configure pytest or the interpreter before any test runs. An editable one could rewrite
 # what the scoring run collects or reports (addopts, a conftest hook, a .pth line), so none may be
 # editable; read-only ones reach every run as the task gives them.
-CONFIG_FILE_NAMES = frozenset({"conftest.py", "pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "sitecustomize.py", "usercustomize.py"})
+CONFIG_FILE_NAMES = frozenset({
+    "conftest.py", "pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "sitecustomize.py", "usercustomize.py",
+})  # pytest.toml and .pytest.toml: read since pytest 9, which a sandbox image built from python:3.11-slim installs
 TEST_FILE_NAME = re.compile(r"test_.*\.py|.*_test\.py")
 
 # pytest options a task may not give in [tests] args: the runner owns them (where and how tests are
@@ -287,12 +289,20 @@ class Task(BaseModel):
         return imports.third_party({**self.source_files, **self.test_files}, [".", tests.root, tests.visible_dir])
 
     @cached_property
+    def visible_test_cases(self) -> dict[str, int]:
+        return test_cases(self.test_files)
+
+    @cached_property
+    def hidden_test_cases(self) -> dict[str, int]:
+        return test_cases(self.hidden_test_files)
+
+    @cached_property
     def visible_test_ids(self) -> frozenset[str]:
-        return test_ids(self.test_files)
+        return frozenset(self.visible_test_cases)
 
     @cached_property
     def hidden_test_ids(self) -> frozenset[str]:
-        return test_ids(self.hidden_test_files)
+        return frozenset(self.hidden_test_cases)
 
     @cached_property
     def visible_test_count(self) -> int:
@@ -337,21 +347,22 @@ def _function_cases(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     return cases
 
 
-def _class_test_ids(prefix: str, node: ast.ClassDef) -> list[str]:
-    found = []
+def _class_test_cases(prefix: str, node: ast.ClassDef) -> dict[str, int]:
+    found: dict[str, int] = {}
     for item in node.body:
         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name.startswith("test"):
-            found.append(f"{prefix}::{node.name}::{item.name}")
+            found[f"{prefix}::{node.name}::{item.name}"] = _function_cases(item)
         elif isinstance(item, ast.ClassDef) and item.name.startswith("Test"):
-            found += _class_test_ids(f"{prefix}::{node.name}", item)
+            found.update(_class_test_cases(f"{prefix}::{node.name}", item))
     return found
 
 
-def test_ids(files: dict[str, str]) -> frozenset[str]:
-    """The node ids (without parameters) of the tests the files define as written: `path::test_x`,
-    `path::TestClass::test_y`. Scoring counts a test only when the files (or the original's run)
-    name it, so code that conjures extra passing tests at run time earns nothing for them."""
-    found: list[str] = []
+def test_cases(files: dict[str, str]) -> dict[str, int]:
+    """The node ids (without parameters) of the tests the files define as written (`path::test_x`,
+    `path::TestClass::test_y`), each with the cases its parametrize literals make (1 when not a
+    literal). Scoring counts a test only when the files (or the original's run) name it, so code
+    that conjures extra passing tests at run time earns nothing for them."""
+    found: dict[str, int] = {}
     for path, text in files.items():
         if not path.endswith(".py"):
             continue
@@ -361,10 +372,10 @@ def test_ids(files: dict[str, str]) -> frozenset[str]:
             continue
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
-                found.append(f"{path}::{node.name}")
+                found[f"{path}::{node.name}"] = _function_cases(node)
             elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-                found += _class_test_ids(path, node)
-    return frozenset(found)
+                found.update(_class_test_cases(path, node))
+    return found
 
 
 def count_tests(files: dict[str, str]) -> int:

@@ -82,6 +82,8 @@ def test_bad_editable_patterns_are_load_errors_naming_the_file(tmp_path, pattern
         ("shelf/sitecustomize.py", "configures pytest or Python itself"),
         ("shelf/usercustomize.py", "configures pytest or Python itself"),
         ("pytest.ini", "configures pytest or Python itself"),
+        ("pytest.toml", "configures pytest or Python itself"),  # pytest 9 reads its addopts
+        (".pytest.toml", "configures pytest or Python itself"),
         ("tox.ini", "configures pytest or Python itself"),
         ("setup.cfg", "configures pytest or Python itself"),
         ("shelf/conftest.py", "configures pytest or Python itself"),
@@ -202,6 +204,24 @@ def _import(name, globals=None, *args, **kwargs):
     if globals and str(globals.get("__name__", "")).endswith("test_stock") and "test_forged_0" not in globals:
         for _i in range(40):
             globals[f"test_forged_{_i}"] = lambda: None
+    return _real_import(name, globals, *args, **kwargs)
+_b.__import__ = _import
+""",
+    # A new case of a test the original collected is conjured, not fixed: without that rule, 50
+    # copies of each test (the passing ones pass) scored 0.6 on the buggy logic.
+    "every test parametrized again by a pytest_generate_tests slipped into the test module": """
+import builtins as _b, pytest as _pytest
+_real_import = _b.__import__
+@_pytest.fixture(autouse=True)
+def _copy():
+    return None
+def _copies(metafunc):
+    if "_copy" in metafunc.fixturenames:
+        metafunc.parametrize("_copy", list(range(50)))
+def _import(name, globals=None, *args, **kwargs):
+    if globals and str(globals.get("__name__", "")).endswith("test_stock") and "_copy" not in globals:
+        globals["_copy"] = _copy
+        globals["pytest_generate_tests"] = _copies
     return _real_import(name, globals, *args, **kwargs)
 _b.__import__ = _import
 """,
@@ -341,6 +361,37 @@ async def test_a_selection_in_the_projects_config_never_drops_the_runners_check(
         visible, submitted = await play(service, catalog.get(TASK).solution_files[MODULE])
     assert (visible.passed, visible.total) == (3, 3) and "tampered" not in visible.text(), visible.text()
     assert submitted.resolved
+
+
+CASES_TEST = """import pytest
+
+from shelf.units import GROSS
+
+CASES = [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("n", CASES)
+def test_gross_cases(stock, n):
+    stock.deliver("nail", n, "gross")
+    assert stock.total("nail") == n * GROSS
+"""
+
+
+async def test_visible_cases_that_vanish_still_count_in_a_full_run(tmp_path):
+    """A visible module whose parameters are not a literal defines one test statically and six in a
+    run. Code that makes it fail to import must not shrink the total below what the original's run
+    counted: against the static count alone, the visible pass fraction rose from 2/9 to 2/4 and the
+    run paid a shaped reward for breaking an import."""
+    task_dir = copy_task(tmp_path, files={"tests/test_cases.py": CASES_TEST, "src/shelf/units.py": (PACK / TASK / "src" / MODULE).read_text() + "\nGROSS = 144\n"})
+    catalog = Catalog()
+    catalog.add_pack(task_dir)
+    assert not catalog.errors, catalog.errors
+    service = DebugService(catalog, make_provider("local"), ServiceSettings())
+    async with running(service):
+        original, _ = await play(service, None)
+        assert (original.passed, original.total) == (2, 9), original.text()
+        broken_import, _ = await play(service, catalog.get(TASK).source_files[MODULE].replace("GROSS = 144", "# GROSS removed"))
+    assert (broken_import.passed, broken_import.total) == (2, 9) and broken_import.reward == 0.0, broken_import.text()
 
 
 async def test_the_debugger_and_trace_work_in_a_project_below_the_workspace_root(backend, tmp_path):

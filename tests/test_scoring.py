@@ -7,7 +7,7 @@ import pytest
 
 from environment.episode import Episode
 from environment.results import EpisodeStatus, Submission
-from environment.scoring import Baseline, count, score, submit_reward, visible_run_reward
+from environment.scoring import Baseline, count, known_tests, score, submit_reward, visible_run_reward
 from sandbox import base
 from sandbox.base import RunResult
 from tests.test_episode import make_task
@@ -104,3 +104,35 @@ def test_the_last_two_steps_carry_a_warning_and_the_spent_budget_says_so():
 
 def test_count_keeps_the_static_total_as_a_floor():
     assert count(RunResult(kind="pytest", status="ok", collected=None, tests=[]), 4).total == 4
+
+
+# -- which tests count: conjured cases of parametrized tests (issue: red team, scoring) ----------
+
+PARAM_ORIGINAL = Baseline(
+    visible_passed=0, visible_total=0, hidden_passing=["h::p"], hidden_total=2, hidden_collected=["h::p", "h::f[1]", "h::f[2]"]
+)
+
+
+def test_new_cases_of_a_test_the_original_collected_are_conjured_and_count_for_nothing():
+    # Code that parametrizes every test again: 50 copies of the passing h::p and of h::f. Counting
+    # them as known (their base is) scored (50 - 1) / (100 + 50 - 1) for no fix at all.
+    known = known_tests({"h::p": 1, "h::f": 2}, PARAM_ORIGINAL.hidden_collected)
+    copies = run([f"h::p[{i}]" for i in range(50)], [f"h::f[{i}]" for i in range(3, 53)])
+    got = score(PARAM_ORIGINAL, copies, 3, known=known)
+    assert got.score == 0 and got.fixed == 0 and got.broken == 1 and got.hidden_total == 3
+    honest = score(PARAM_ORIGINAL, run(["h::p", "h::f[1]", "h::f[2]"]), 3, known=known)
+    assert honest.score == 1 and honest.resolved
+
+
+def test_cases_of_a_test_the_original_never_collected_count_up_to_what_the_files_define_failing_first():
+    never = Baseline(visible_passed=0, visible_total=0, hidden_passing=[], hidden_total=3, hidden_collected=[])
+    known = known_tests({"h::easy": 1, "h::cases": 2}, never.hidden_collected)
+    real = ["h::cases[a]", "h::cases[b]"]
+    honest = score(never, run(["h::easy", *real]), 3, known=known)
+    assert honest.score == 1 and honest.resolved
+    # 40 passing copies of h::cases beside its two real cases, which fail: the failures still count.
+    conjured = run(["h::easy", *(f"h::cases[{i}]" for i in range(40))], real)
+    got = score(never, conjured, 3, known=known)
+    assert (got.fixed, got.hidden_total) == (1, 3) and got.score == pytest.approx(1 / 3)
+    # Without a measurement (a selected run before the baseline is known), nothing is capped.
+    assert count(conjured, 3, known_tests({"h::easy": 1, "h::cases": 2}, None)).passed == 41

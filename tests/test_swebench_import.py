@@ -41,6 +41,8 @@ BASE = {
         "    def balance(self) -> Money:\n        total = Money(0)\n        for amount, refund in self.entries:\n"
         "            total = total + amount\n        return total\n"
     ),
+    # The project's assertion helpers: never editable (an agent could make them assert nothing).
+    "ledger/testing.py": "def assert_balance(book, cents):\n    assert book.balance().cents == cents\n",
     "tests/conftest.py": "import pytest\n\nfrom ledger import Book\n\n\n@pytest.fixture\ndef book():\n    return Book()\n",
     "tests/test_money.py": "from ledger import Money\n\n\ndef test_add():\n    assert Money(2) + Money(3) == Money(5)\n\n\ndef test_order():\n    assert Money(1) < Money(2)\n",
     "tests/test_book.py": (
@@ -116,6 +118,7 @@ def test_the_instance_becomes_a_repository_shaped_task(instances, tmp_path):
     task = load_task(write_draft(drafts[0], tmp_path / "pack"))
     assert task.spec.environment.packages == ("attrs",)
     assert task.editable == ("ledger/__init__.py", "ledger/book.py", "ledger/money.py")  # scope "source": every non-test module
+    assert "ledger/testing.py" in task.readonly_source_files()  # test support, though outside the tests
     assert task.spec.main_file == "ledger/book.py" and task.solution_files == {"ledger/book.py": FIXED_BOOK}
     assert set(task.hidden_test_files) == {"tests/test_book.py", "tests/test_money.py"}
     assert "tests/conftest.py" in task.readonly_source_files() and "pyproject.toml" in task.readonly_source_files()

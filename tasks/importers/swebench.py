@@ -48,6 +48,10 @@ from tasks.model import CONFIG_FILE_NAMES, TEST_FILE_NAME, Difficulty
 
 NODE_ID = re.compile(r"^([\w./-]+\.py)::([\w.:\[\]\-, =+/'\"]+)$")
 TEST_DIR_NAMES = {"tests", "test", "testing"}
+# Modules a project ships for its tests' assertions (numpy.testing, pandas._testing, xarray/testing.py):
+# the hidden tests judge the code through them, so an editable one could pass every test by asserting
+# nothing. Read-only, unless the gold patch itself changes one.
+TEST_SUPPORT_NAMES = {"testing", "_testing"}
 VISIBLE_FAIL_FRACTION = 1 / 3
 VISIBLE_PASS_SAMPLE = 5
 GIT_TIMEOUT_S = 120
@@ -219,6 +223,11 @@ def is_test_code(path: str, test_dirs: set[str]) -> bool:
     )
 
 
+def is_test_support(path: str) -> bool:
+    pure = PurePosixPath(path)
+    return pure.stem in TEST_SUPPORT_NAMES or any(part in TEST_SUPPORT_NAMES for part in pure.parts[:-1])
+
+
 # -- one instance --------------------------------------------------------------------------------
 
 
@@ -282,7 +291,7 @@ def draft_instance(inst: Instance, repos: Path | None, *, scope: str = "source",
     for path in fix:
         sources.setdefault(path, "")  # a file the fix creates: there, empty, for the agent to fill
     candidates = fix if scope == "patch" else [p for p in sources if p.endswith(".py")]
-    editable = sorted({p for p in candidates if not is_test_code(p, test_dirs)} | set(fix))
+    editable = sorted({p for p in candidates if not is_test_code(p, test_dirs) and not is_test_support(p)} | set(fix))
     visible = by_file(choose_visible(inst, seed))
     hidden = by_file(tests)
     main = fix[0]
