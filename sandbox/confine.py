@@ -11,9 +11,13 @@ are inherited by every process the command starts, and can never be lifted:
   runner's channels); it refuses io_uring (which creates sockets without the socket syscall) and
   every syscall of a foreign ABI (x32, 32-bit);
 - files: a Landlock ruleset lets it read and execute the system and Python's own directories, read
-  /proc, /sys and /dev, and write only under `--write` (the episode's directory): not the task
+  /proc, /sys and /dev, and write only under `--write` (the episode's directory) and to the plain
+  devices (/dev/null, ...): not /dev/shm (so no POSIX shared memory or semaphores), not the task
   packs, not another episode's directory. Landlock also keeps it from tracing a process outside
   its domain and, from ABI 6, from signalling one (the server, another episode's runner);
+- IPC: the seccomp filter also refuses System V shared memory, semaphores and message queues and
+  POSIX message queues: objects of the container's IPC namespace that no file rule reaches, which
+  every episode shares and which outlive the episode that made them;
 - privileges: no_new_privs, so no setuid or file-capability binary can raise one, and an empty
   capability bounding set when started privileged (root), so the command keeps none.
 
@@ -55,8 +59,9 @@ ERRNO = 0x00050000
 OFFSET_NR, OFFSET_ARCH, OFFSET_ARG0 = 0, 4, 16
 X32_SYSCALL_BIT = 0x40000000
 
-# machine -> (AUDIT_ARCH_*, socket syscall number); the newer syscalls share numbers on both.
-ARCHES = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
+# machine -> (AUDIT_ARCH_*, socket syscall number, (shmget, semget, msgget, mq_open)); the newer
+# syscalls share numbers on both.
+ARCHES = {"x86_64": (0xC000003E, 41, (29, 64, 68, 240)), "aarch64": (0xC00000B7, 198, (194, 190, 186, 180))}
 IO_URING_SETUP = 425
 LANDLOCK_CREATE_RULESET, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT_SELF = 444, 445, 446
 LANDLOCK_CREATE_RULESET_VERSION = 1
@@ -70,6 +75,10 @@ FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV  # the onl
 SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1
 
 SYSTEM_READ = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys"]
+# /dev is read-only but for these, which a run may also write: not /dev/shm nor /dev/mqueue, which
+# every episode of the container would share and which outlive an episode (a file one leaves there
+# would be read by the next; no per-episode wipe can tell whose a file is, all sharing one uid).
+WRITABLE_DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx", "/dev/pts"]
 
 
 class ConfineError(RuntimeError):
@@ -90,7 +99,7 @@ def _failed(what: str) -> ConfineError:
 # -- network ----------------------------------------------------------------------------------
 
 
-def _filter(arch: int, socket_nr: int) -> bytes:
+def _filter(arch: int, socket_nr: int, ipc_nrs: tuple[int, ...]) -> bytes:
     refuse = ERRNO | errno.EACCES
     program = [
         (LOAD_WORD, 0, 0, OFFSET_ARCH),
@@ -99,15 +108,17 @@ def _filter(arch: int, socket_nr: int) -> bytes:
         (LOAD_WORD, 0, 0, OFFSET_NR),
         (JUMP_GE, 0, 1, X32_SYSCALL_BIT),  # x32 calls share x86_64's arch value
         (RETURN, 0, 0, refuse),
-        (JUMP_EQ, 3, 0, socket_nr),
-        (JUMP_EQ, 0, 1, IO_URING_SETUP),
-        (RETURN, 0, 0, ERRNO | errno.ENOSYS),
-        (RETURN, 0, 0, ALLOW),
+        (JUMP_EQ, 0, 4, socket_nr),  # not socket(): on to the next checks
         (LOAD_WORD, 0, 0, OFFSET_ARG0),  # socket(domain, ...)
         (JUMP_EQ, 0, 1, AF_UNIX),
         (RETURN, 0, 0, ALLOW),
         (RETURN, 0, 0, refuse),
+        (JUMP_EQ, 0, 1, IO_URING_SETUP),
+        (RETURN, 0, 0, ERRNO | errno.ENOSYS),
     ]
+    for nr in ipc_nrs:  # System V IPC and POSIX message queues: objects no file rule reaches
+        program += [(JUMP_EQ, 0, 1, nr), (RETURN, 0, 0, refuse)]
+    program.append((RETURN, 0, 0, ALLOW))
     return b"".join(struct.pack("=HBBI", *instruction) for instruction in program)
 
 
@@ -161,7 +172,8 @@ def restrict_files(write: list[Path], hide: list[Path], libc) -> int:
     if ruleset < 0:
         raise _failed("landlock_create_ruleset")
     try:
-        rules = [(p, READ_FILE | READ_DIR | EXECUTE) for p in read] + [(Path("/dev"), handled)] + [(Path(w), handled) for w in write]
+        devices = [(Path(d), READ_FILE | WRITE_FILE | READ_DIR | TRUNCATE | IOCTL_DEV) for d in WRITABLE_DEVICES]
+        rules = [(p, READ_FILE | READ_DIR | EXECUTE) for p in read] + [(Path("/dev"), READ_FILE | READ_DIR), *devices] + [(Path(w), handled) for w in write]
         for path, rights in rules:
             try:
                 fd = os.open(path, os.O_PATH | os.O_CLOEXEC)

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -203,3 +204,93 @@ def test_a_confined_run_finds_no_token_in_its_environment_nor_the_servers(monkey
     assert "serve-openenv" in out["server_cmdline"]  # it found the server (the control: the pid is right)
     assert out["server"] == 13  # EACCES: the server is not dumpable
     assert token not in json.dumps(out["own"]) and (out["runner"] == 13 or token not in out["runner"])
+
+
+LEAVE_BEHIND = textwrap.dedent(
+    """
+    import ctypes, json, os, sys
+    marker, key = sys.argv[1], int(sys.argv[2])
+    libc = ctypes.CDLL(None, use_errno=True)
+    def attempt(action):
+        try:
+            result = action()
+        except OSError as exc:
+            return exc.errno
+        return ctypes.get_errno() if result == -1 else "made"
+    def shm_file():
+        with open(f"/dev/shm/{marker}", "w") as f:
+            f.write(marker)
+    print("LEFT" + json.dumps({
+        "shm_file": attempt(shm_file),
+        "sysv_shm": attempt(lambda: libc.shmget(key, 4096, 0o1600)),
+        "sysv_msg": attempt(lambda: libc.msgget(key, 0o1600)),
+        "sysv_sem": attempt(lambda: libc.semget(key, 1, 0o1600)),
+    }))
+    """
+)
+
+FIND = textwrap.dedent(
+    """
+    import ctypes, json, os, sys
+    marker, key = sys.argv[1], int(sys.argv[2])
+    libc = ctypes.CDLL(None, use_errno=True)
+    print("FOUND" + json.dumps({
+        "shm_file": os.path.exists(f"/dev/shm/{marker}"),
+        "sysv": [getter(key, *rest) != -1 for getter, rest in ((libc.shmget, (0, 0)), (libc.msgget, (0,)), (libc.semget, (0, 0)))],
+    }))
+    """
+)
+
+
+@pytest.mark.anyio
+async def test_an_episode_leaves_nothing_in_shared_memory_or_ipc_for_the_next(tmp_path):
+    """/dev/shm and the IPC namespace are the container's, shared by every episode and outliving
+    them: a file or System V object one episode left there, the next one read (found by the red
+    team: both were open to confined runs). The runs now may create neither."""
+    import secrets
+    import shutil
+
+    marker, key = f"debugbox-leak-{secrets.token_hex(6)}", 0x5EC0000 + secrets.randbelow(0xFFFF)
+    provider = LocalProvider(confine=True)
+    try:
+        first = await provider.acquire("ep_leaves")
+        try:
+            left = await first.run(RunRequest(kind="python", files={}, code=_with_argv(LEAVE_BEHIND, marker, str(key)), timeout_s=30))
+        finally:
+            await first.close()
+        second = await provider.acquire("ep_finds")
+        try:
+            found = await second.run(RunRequest(kind="python", files={}, code=_with_argv(FIND, marker, str(key)), timeout_s=30))
+        finally:
+            await second.close()
+        assert json.loads(left.stdout.split("LEFT", 1)[1]) == {"shm_file": 13, "sysv_shm": 13, "sysv_msg": 13, "sysv_sem": 13}  # EACCES
+        assert json.loads(found.stdout.split("FOUND", 1)[1]) == {"shm_file": False, "sysv": [False, False, False]}
+    finally:  # on a failure, leave nothing on this machine either
+        Path(f"/dev/shm/{marker}").unlink(missing_ok=True)
+        for kind in ("-M", "-Q", "-S"):
+            if shutil.which("ipcrm"):
+                subprocess.run(["ipcrm", kind, hex(key)], capture_output=True)
+
+
+@pytest.mark.anyio
+async def test_a_confined_run_still_starts_processes_and_threads():
+    """What refusing /dev/shm costs: POSIX semaphores (multiprocessing's locks, queues and pools)
+    fail with a PermissionError the code sees; processes, pipes and threads still work."""
+    code = textwrap.dedent(
+        """
+        import multiprocessing, json
+        from concurrent.futures import ThreadPoolExecutor
+        child = multiprocessing.Process(target=abs, args=(-1,)); child.start(); child.join()
+        try:
+            multiprocessing.Queue(); queue = "made"
+        except PermissionError:
+            queue = "refused"
+        print("MP" + json.dumps({"process": child.exitcode, "threads": list(ThreadPoolExecutor(2).map(abs, [-2])), "queue": queue}))
+        """
+    )
+    sandbox = await LocalProvider(confine=True).acquire("ep_processes")
+    try:
+        result = await sandbox.run(RunRequest(kind="python", files={}, code=code, timeout_s=30))
+    finally:
+        await sandbox.close()
+    assert json.loads(result.stdout.split("MP", 1)[1]) == {"process": 0, "threads": [2], "queue": "refused"}
