@@ -1,4 +1,4 @@
-"""Run a command confined: `python3 -I confine.py --write DIR [--hide DIR ...] -- PROGRAM ARGS...`.
+"""Run a command confined: `python3 -I confine.py --write DIR [--read DIR ...] [--hide DIR ...] -- PROGRAM ARGS...`.
 
 The local backend inside the OpenEnv image starts each episode's runner through this. There the
 runners share the container with the server (its port open without a token), with each other,
@@ -155,12 +155,13 @@ def _under(path: Path, parent: Path) -> bool:
     return path == parent or parent in path.parents
 
 
-def restrict_files(write: list[Path], hide: list[Path], libc) -> int:
-    """Install the Landlock ruleset; the ABI version it used."""
+def restrict_files(write: list[Path], hide: list[Path], libc, read_also: list[Path] = ()) -> int:
+    """Install the Landlock ruleset; the ABI version it used. read_also: more trees to read and
+    execute only (a task environment's venv, which the command must run but never change)."""
     abi = libc.syscall(LANDLOCK_CREATE_RULESET, None, 0, LANDLOCK_CREATE_RULESET_VERSION)
     if abi < 1:
         raise ConfineError(f"Landlock is not available here ({os.strerror(ctypes.get_errno())}): the kernel lacks it or it is disabled")
-    read = readable_dirs()
+    read = [*readable_dirs(), *(Path(r).resolve() for r in read_also if os.path.exists(r))]
     for hidden in (Path(h).resolve() for h in hide):
         for parent in read:
             if _under(hidden, parent):
@@ -208,14 +209,14 @@ def drop_capabilities(libc) -> None:
             return  # no CAP_SETPCAP: not privileged to begin with
 
 
-def confine(write: list[Path], hide: list[Path]) -> None:
+def confine(write: list[Path], hide: list[Path], read: list[Path] = ()) -> None:
     """Confine this process (and so everything it starts); ConfineError if any part cannot be
     installed: the caller must then not run untrusted code."""
     libc = _libc()
     drop_capabilities(libc)
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, None, 0, 0) != 0:
         raise _failed("prctl(PR_SET_NO_NEW_PRIVS)")
-    restrict_files(write, hide, libc)
+    restrict_files(write, hide, libc, read)
     deny_network(libc)
 
 
@@ -269,13 +270,14 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="confine.py", description="run a command with no network and only its own files")
     parser.add_argument("--write", action="append", default=[], help="a directory the command may write (repeatable)")
     parser.add_argument("--hide", action="append", default=[], help="a directory it must not read (refused if it cannot be hidden)")
+    parser.add_argument("--read", action="append", default=[], help="a directory it may read and execute but not change (repeatable)")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command")
     try:
-        confine([Path(w) for w in args.write], [Path(h) for h in args.hide])
+        confine([Path(w) for w in args.write], [Path(h) for h in args.hide], [Path(r) for r in args.read])
     except ConfineError as exc:
         print(f"confine: {exc}; refusing to run {command[0]}", file=sys.stderr)
         return 3

@@ -105,7 +105,10 @@ class LocalSandbox:
         # confine.py confines itself and execs the runner: the same process, so the same pid.
         wrapper = []
         if confine:
-            wrapper = [sys.executable, "-I", str(CONFINE_PATH), "--write", str(root), *[a for h in hide for a in ("--hide", str(h))], "--"]
+            # An environment's venv (venv/bin/python) is read, never written: it serves every later
+            # episode of that environment, which must not import what this one might plant there.
+            venv = [] if python is None else ["--read", str(Path(python).parent.parent)]
+            wrapper = [sys.executable, "-I", str(CONFINE_PATH), "--write", str(root), *venv, *[a for h in hide for a in ("--hide", str(h))], "--"]
         process = await anyio.open_process(
             [*wrapper, *runner],
             stderr=None,  # the runner's own complaints belong in the server log (stderr)
