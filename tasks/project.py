@@ -109,6 +109,13 @@ def copy_project(root: Path, limits: ProjectLimits) -> ProjectCopy:
         fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as exc:  # replaced by a symlink or removed since it was resolved, or not readable
         raise ProjectRefused(f"the project directory {str(root)!r} cannot be opened ({exc.strerror}).") from None
+    # O_NOFOLLOW guards the last component only: a directory above it swapped for a symlink since
+    # resolve_under_roots checked the path would lead the open elsewhere. What was opened must
+    # still be the path that was checked.
+    opened = Path(f"/proc/self/fd/{fd}")
+    if opened.exists() and os.path.realpath(opened) != str(root):
+        os.close(fd)
+        raise ProjectRefused(f"the project directory {str(root)!r} changed while it was being opened (a directory above it was replaced): open it again.")
     budget = {"entries": 0, "bytes": 0, "deadline": time.monotonic() + limits.max_copy_s}
     try:
         _walk(fd, "", [], copy, limits, budget)

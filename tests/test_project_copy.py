@@ -243,3 +243,19 @@ def test_a_gitignore_match_past_the_deadline_stops_with_a_clear_refusal(tmp_path
             open_copy(tmp_path, str(root))
     finally:
         project._TimedRegex = original
+
+
+def test_a_directory_above_the_project_swapped_for_a_symlink_after_the_check_is_refused(tmp_path):
+    """O_NOFOLLOW guards only the last component: after resolve_under_roots checked root/a/p,
+    `a` replaced by a symlink to a directory outside the roots led the copy there (red team)."""
+    roots = tmp_path / "roots"
+    (roots / "a" / "p").mkdir(parents=True)
+    (roots / "a" / "p" / "main.py").write_text("x = 1\n")
+    outside = tmp_path / "outside" / "p"
+    outside.mkdir(parents=True)
+    (outside / "secret.py").write_text("KEY = 'the user\\'s secret'\n")
+    checked = resolve_under_roots(str(roots / "a" / "p"), (roots,))
+    (roots / "a").rename(tmp_path / "moved")
+    (roots / "a").symlink_to(outside.parent)  # the swap, between the check and the copy
+    with pytest.raises(ProjectRefused, match="changed while it was being opened"):
+        copy_project(checked, ProjectLimits())
