@@ -87,6 +87,26 @@ def kill_process_tree(root: int) -> None:
         pass
 
 
+def remove_tree(root: Path) -> None:
+    """Remove an episode's directory whatever its runs did to it: they share our uid, so they may
+    have taken the permissions off it or off directories nested in it (chmod 000), and rmtree
+    alone then leaves them on disk for good, one more per episode. Permissions come back top-down
+    first (symlinks are never followed)."""
+    try:
+        os.chmod(root, 0o700, follow_symlinks=False)
+    except OSError:
+        return  # gone already, or not ours
+    for directory, subdirectories, _files in os.walk(root):
+        for name in subdirectories:
+            path = os.path.join(directory, name)
+            if not os.path.islink(path):
+                try:
+                    os.chmod(path, 0o700)
+                except OSError:
+                    pass
+    shutil.rmtree(root, ignore_errors=True)
+
+
 class LocalSandbox:
     backend = "local"
     isolation = "process"
@@ -153,7 +173,7 @@ class LocalSandbox:
                 with anyio.move_on_after(5):
                     await self._process.wait()
             await self._process.aclose()
-            shutil.rmtree(self._root, ignore_errors=True)
+            await anyio.to_thread.run_sync(remove_tree, self._root)
 
 
 class LocalProvider:

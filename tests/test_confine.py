@@ -294,3 +294,50 @@ async def test_a_confined_run_still_starts_processes_and_threads():
     finally:
         await sandbox.close()
     assert json.loads(result.stdout.split("MP", 1)[1]) == {"process": 0, "threads": [2], "queue": "refused"}
+
+
+def _left_on_disk_after(remove) -> bool:
+    """In a forked child running as a user chmod binds (root's capabilities would ignore it): build
+    an episode directory whose runs locked nested directories (chmod 000), remove it, report
+    whether anything is left."""
+    import os
+    import shutil
+    import tempfile
+
+    pid = os.fork()
+    if pid == 0:  # the child: no return to pytest from here
+        code = 2
+        try:
+            if os.getuid() == 0:
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+            root = tempfile.mkdtemp(prefix="debugbox-locked-")
+            os.makedirs(os.path.join(root, "workspace", "a", "b"))
+            open(os.path.join(root, "workspace", "a", "b", "f"), "w").close()
+            os.chmod(os.path.join(root, "workspace", "a", "b"), 0)
+            os.chmod(os.path.join(root, "workspace", "a"), 0)
+            os.chmod(root, 0o500)
+            remove(root)
+            code = int(os.path.exists(root))
+            if code:  # the control's leftovers: clean them up for real
+                for path in (root, os.path.join(root, "workspace", "a"), os.path.join(root, "workspace", "a", "b")):
+                    os.chmod(path, 0o700)
+                shutil.rmtree(root, ignore_errors=True)
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) in (0, 1)
+    return os.WEXITSTATUS(status) == 1
+
+
+def test_an_episode_directory_whose_runs_locked_it_is_still_removed():
+    """Runs share the server's uid, so they can chmod 000 directories of their episode's directory
+    (outside the workspace the runner wipes): the close's rmtree(ignore_errors) then left them in
+    /tmp for good, one more per episode (red team)."""
+    import shutil
+
+    from sandbox.local import remove_tree
+
+    assert _left_on_disk_after(lambda root: shutil.rmtree(root, ignore_errors=True))  # the control
+    assert not _left_on_disk_after(lambda root: remove_tree(Path(root)))
