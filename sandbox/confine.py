@@ -15,9 +15,10 @@ are inherited by every process the command starts, and can never be lifted:
   devices (/dev/null, ...): not /dev/shm (so no POSIX shared memory or semaphores), not the task
   packs, not another episode's directory. Landlock also keeps it from tracing a process outside
   its domain and, from ABI 6, from signalling one (the server, another episode's runner);
-- IPC: the seccomp filter also refuses System V shared memory, semaphores and message queues and
-  POSIX message queues: objects of the container's IPC namespace that no file rule reaches, which
-  every episode shares and which outlive the episode that made them;
+- IPC: the seccomp filter also refuses System V shared memory, semaphores and message queues,
+  POSIX message queues and the kernel keyrings (add_key, request_key, keyctl): objects that no file
+  rule reaches, which every episode shares and which outlive the episode that made them (Docker's
+  default seccomp profile refuses the keyrings too, but a Kubernetes pod's default has no profile);
 - privileges: no_new_privs, so no setuid or file-capability binary can raise one, and an empty
   capability bounding set when started privileged (root), so the command keeps none.
 
@@ -59,9 +60,12 @@ ERRNO = 0x00050000
 OFFSET_NR, OFFSET_ARCH, OFFSET_ARG0 = 0, 4, 16
 X32_SYSCALL_BIT = 0x40000000
 
-# machine -> (AUDIT_ARCH_*, socket syscall number, (shmget, semget, msgget, mq_open)); the newer
-# syscalls share numbers on both.
-ARCHES = {"x86_64": (0xC000003E, 41, (29, 64, 68, 240)), "aarch64": (0xC00000B7, 198, (194, 190, 186, 180))}
+# machine -> (AUDIT_ARCH_*, socket syscall number, the numbers of shmget, semget, msgget, mq_open,
+# add_key, request_key, keyctl); the newer syscalls share numbers on both.
+ARCHES = {
+    "x86_64": (0xC000003E, 41, (29, 64, 68, 240, 248, 249, 250)),
+    "aarch64": (0xC00000B7, 198, (194, 190, 186, 180, 217, 218, 219)),
+}
 IO_URING_SETUP = 425
 LANDLOCK_CREATE_RULESET, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT_SELF = 444, 445, 446
 LANDLOCK_CREATE_RULESET_VERSION = 1
@@ -116,7 +120,9 @@ def _filter(arch: int, socket_nr: int, ipc_nrs: tuple[int, ...]) -> bytes:
         (JUMP_EQ, 0, 1, IO_URING_SETUP),
         (RETURN, 0, 0, ERRNO | errno.ENOSYS),
     ]
-    for nr in ipc_nrs:  # System V IPC and POSIX message queues: objects no file rule reaches
+    # System V IPC, POSIX message queues and the kernel's keyrings (the user keyring is one per uid,
+    # and lives on): objects no file rule reaches, shared by every episode, outliving each.
+    for nr in ipc_nrs:
         program += [(JUMP_EQ, 0, 1, nr), (RETURN, 0, 0, refuse)]
     program.append((RETURN, 0, 0, ALLOW))
     return b"".join(struct.pack("=HBBI", *instruction) for instruction in program)

@@ -225,6 +225,7 @@ LEAVE_BEHIND = textwrap.dedent(
         "sysv_shm": attempt(lambda: libc.shmget(key, 4096, 0o1600)),
         "sysv_msg": attempt(lambda: libc.msgget(key, 0o1600)),
         "sysv_sem": attempt(lambda: libc.semget(key, 1, 0o1600)),
+        "user_keyring": attempt(lambda: libc.syscall(ADD_KEY, b"user", marker.encode(), b"note", 4, -4)),  # KEY_SPEC_USER_KEYRING
     }))
     """
 )
@@ -237,6 +238,7 @@ FIND = textwrap.dedent(
     print("FOUND" + json.dumps({
         "shm_file": os.path.exists(f"/dev/shm/{marker}"),
         "sysv": [getter(key, *rest) != -1 for getter, rest in ((libc.shmget, (0, 0)), (libc.msgget, (0,)), (libc.semget, (0, 0)))],
+        "user_keyring": libc.syscall(REQUEST_KEY, b"user", marker.encode(), None, 0) != -1,
     }))
     """
 )
@@ -244,32 +246,41 @@ FIND = textwrap.dedent(
 
 @pytest.mark.anyio
 async def test_an_episode_leaves_nothing_in_shared_memory_or_ipc_for_the_next(tmp_path):
-    """/dev/shm and the IPC namespace are the container's, shared by every episode and outliving
-    them: a file or System V object one episode left there, the next one read (found by the red
-    team: both were open to confined runs). The runs now may create neither."""
+    """/dev/shm, the IPC namespace and the uid's keyring are shared by every episode and outlive
+    them: a file, System V object or key one episode left there, the next one read (found by the
+    red team: all were open to confined runs). The runs now may create none."""
     import secrets
     import shutil
 
     marker, key = f"debugbox-leak-{secrets.token_hex(6)}", 0x5EC0000 + secrets.randbelow(0xFFFF)
+    add_key, request_key = {"x86_64": (248, 249), "aarch64": (217, 218)}[__import__("platform").machine()]
+    LEAVE = LEAVE_BEHIND.replace("ADD_KEY", str(add_key))
+    FOUND = FIND.replace("REQUEST_KEY", str(request_key))
     provider = LocalProvider(confine=True)
     try:
         first = await provider.acquire("ep_leaves")
         try:
-            left = await first.run(RunRequest(kind="python", files={}, code=_with_argv(LEAVE_BEHIND, marker, str(key)), timeout_s=30))
+            left = await first.run(RunRequest(kind="python", files={}, code=_with_argv(LEAVE, marker, str(key)), timeout_s=30))
         finally:
             await first.close()
         second = await provider.acquire("ep_finds")
         try:
-            found = await second.run(RunRequest(kind="python", files={}, code=_with_argv(FIND, marker, str(key)), timeout_s=30))
+            found = await second.run(RunRequest(kind="python", files={}, code=_with_argv(FOUND, marker, str(key)), timeout_s=30))
         finally:
             await second.close()
-        assert json.loads(left.stdout.split("LEFT", 1)[1]) == {"shm_file": 13, "sysv_shm": 13, "sysv_msg": 13, "sysv_sem": 13}  # EACCES
-        assert json.loads(found.stdout.split("FOUND", 1)[1]) == {"shm_file": False, "sysv": [False, False, False]}
+        assert json.loads(left.stdout.split("LEFT", 1)[1]) == {"shm_file": 13, "sysv_shm": 13, "sysv_msg": 13, "sysv_sem": 13, "user_keyring": 13}  # EACCES
+        assert json.loads(found.stdout.split("FOUND", 1)[1]) == {"shm_file": False, "sysv": [False, False, False], "user_keyring": False}
     finally:  # on a failure, leave nothing on this machine either
         Path(f"/dev/shm/{marker}").unlink(missing_ok=True)
         for kind in ("-M", "-Q", "-S"):
             if shutil.which("ipcrm"):
                 subprocess.run(["ipcrm", kind, hex(key)], capture_output=True)
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        serial = libc.syscall(request_key, b"user", marker.encode(), None, 0)
+        if serial > 0:
+            libc.syscall(request_key + 1, 9, serial, -4)  # keyctl(KEYCTL_UNLINK, key, the user keyring)
 
 
 @pytest.mark.anyio
