@@ -161,6 +161,11 @@ def _under(path: Path, parent: Path) -> bool:
     return path == parent or parent in path.parents
 
 
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version (0: none)."""
+    return max(0, _libc().syscall(LANDLOCK_CREATE_RULESET, None, 0, LANDLOCK_CREATE_RULESET_VERSION))
+
+
 def restrict_files(write: list[Path], hide: list[Path], libc, read_also: list[Path] = ()) -> int:
     """Install the Landlock ruleset; the ABI version it used. read_also: more trees to read and
     execute only (a task environment's venv, which the command must run but never change)."""

@@ -352,3 +352,22 @@ def test_an_episode_directory_whose_runs_locked_it_is_still_removed():
 
     assert _left_on_disk_after(lambda root: shutil.rmtree(root, ignore_errors=True))  # the control
     assert not _left_on_disk_after(lambda root: remove_tree(Path(root)))
+
+
+def test_a_kernel_that_cannot_scope_signals_is_named_at_start(monkeypatch, caplog, tmp_path):
+    """Before Landlock ABI 6 a confined run can still signal the server and other episodes'
+    runners (one uid): the server says so rather than let the operator assume otherwise."""
+    import argparse
+    import logging
+
+    import sandbox.confine as confine_module
+    from cli import serve_openenv
+
+    monkeypatch.setattr(confine_module, "protect_server", lambda: None)  # not this test process
+    args = argparse.Namespace(confine_runs=True, tasks=[str(tmp_path)])
+    for abi, warned in ((5, True), (6, False)):
+        monkeypatch.setattr(confine_module, "landlock_abi", lambda abi=abi: abi)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="debugbox"):
+            assert serve_openenv.confinement(args)[0] is True
+        assert ("signalling the server" in caplog.text) is warned
