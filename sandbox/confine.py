@@ -11,8 +11,9 @@ are inherited by every process the command starts, and can never be lifted:
   runner's channels); it refuses io_uring (which creates sockets without the socket syscall) and
   every syscall of a foreign ABI (x32, 32-bit);
 - files: a Landlock ruleset lets it read and execute the system and Python's own directories, read
-  /proc, /sys and /dev, and write only under `--write` (the episode's directory) and to the plain
-  devices (/dev/null, ...): not /dev/shm (so no POSIX shared memory or semaphores), not the task
+  /proc and /sys, open only the plain devices (/dev/null, /dev/zero, /dev/full, the random ones:
+  not /dev/shm, so no POSIX shared memory or semaphores, nor a terminal), and write only under
+  `--write` (the episode's directory): not the task
   packs, not another episode's directory. Landlock also keeps it from tracing a process outside
   its domain and, from ABI 6, from signalling one (the server, another episode's runner);
 - IPC: the seccomp filter also refuses System V shared memory, semaphores and message queues,
@@ -79,10 +80,12 @@ FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV  # the onl
 SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1
 
 SYSTEM_READ = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys"]
-# /dev is read-only but for these, which a run may also write: not /dev/shm nor /dev/mqueue, which
-# every episode of the container would share and which outlive an episode (a file one leaves there
-# would be read by the next; no per-episode wipe can tell whose a file is, all sharing one uid).
-WRITABLE_DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx", "/dev/pts"]
+# In /dev a run may list directories and open only these: not /dev/shm nor /dev/mqueue, which every
+# episode of the container shares and which outlive an episode (a file one leaves there would be
+# read by the next; no per-episode wipe can tell whose a file is, all sharing one uid); not the
+# terminals (/dev/pts/*, /dev/tty), where it would read the operator's keystrokes and write to
+# their screen (same uid).
+DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"]
 
 
 class ConfineError(RuntimeError):
@@ -184,8 +187,8 @@ def restrict_files(write: list[Path], hide: list[Path], libc, read_also: list[Pa
     if ruleset < 0:
         raise _failed("landlock_create_ruleset")
     try:
-        devices = [(Path(d), READ_FILE | WRITE_FILE | READ_DIR | TRUNCATE | IOCTL_DEV) for d in WRITABLE_DEVICES]
-        rules = [(p, READ_FILE | READ_DIR | EXECUTE) for p in read] + [(Path("/dev"), READ_FILE | READ_DIR), *devices] + [(Path(w), handled) for w in write]
+        devices = [(Path(d), READ_FILE | WRITE_FILE | TRUNCATE | IOCTL_DEV) for d in DEVICES]
+        rules = [(p, READ_FILE | READ_DIR | EXECUTE) for p in read] + [(Path("/dev"), READ_DIR), *devices] + [(Path(w), handled) for w in write]
         for path, rights in rules:
             try:
                 fd = os.open(path, os.O_PATH | os.O_CLOEXEC)

@@ -371,3 +371,30 @@ def test_a_kernel_that_cannot_scope_signals_is_named_at_start(monkeypatch, caplo
         with caplog.at_level(logging.WARNING, logger="debugbox"):
             assert serve_openenv.confinement(args)[0] is True
         assert ("signalling the server" in caplog.text) is warned
+
+
+@pytest.mark.anyio
+async def test_a_confined_run_can_neither_read_nor_write_the_operators_terminal():
+    """A server started from a terminal shares its uid with the runs: /dev was theirs to open, so a
+    run read the operator's keystrokes from /dev/pts/N and wrote to their screen (red team)."""
+    import os
+
+    master, slave = os.openpty()  # the operator's terminal
+    try:
+        code = _with_argv(
+            "import os, sys\ntry:\n    fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)\n    os.write(fd, b'INJECTED')\n"
+            "    print('TTY', os.read(fd, 100))\nexcept OSError as exc:\n    print('TTY', exc.errno)\n",
+            os.ttyname(slave),
+        )
+        sandbox = await LocalProvider(confine=True).acquire("ep_terminal")
+        try:
+            os.write(master, b"operator-password\n")  # typed before the run reads
+            result = await sandbox.run(RunRequest(kind="python", files={}, code=code, timeout_s=10))
+        finally:
+            await sandbox.close()
+        assert result.stdout.split("TTY", 1)[1].strip() == "13"  # EACCES
+        os.set_blocking(master, False)
+        assert b"INJECTED" not in os.read(master, 1000)
+    finally:
+        os.close(master)
+        os.close(slave)
