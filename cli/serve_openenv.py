@@ -104,6 +104,11 @@ def confinement(args: argparse.Namespace) -> tuple[bool, list]:
     if problem is not None:
         raise settings.ConfigError(f"cannot confine the episodes' code here ({problem}); refusing to serve")
     protect_server()
+    if os.geteuid() == 0:
+        log.warning(
+            "serving as root: the confined runs keep uid 0 (no capabilities), so they can read root-only files in the "
+            "system trees they may read (/etc/shadow, host keys under /etc); serve as a non-root user, as the image does"
+        )
     if landlock_abi() < 6:
         log.warning(
             "Landlock ABI %d (Linux before 6.12): the episodes' runs are confined, but nothing stops them from signalling "

@@ -365,6 +365,7 @@ def test_a_kernel_that_cannot_scope_signals_is_named_at_start(monkeypatch, caplo
 
     monkeypatch.setattr(confine_module, "protect_server", lambda: None)  # not this test process
     args = argparse.Namespace(confine_runs=True, tasks=[str(tmp_path)])
+    monkeypatch.setattr(serve_openenv.os, "geteuid", lambda: 1000)
     for abi, warned in ((5, True), (6, False)):
         monkeypatch.setattr(confine_module, "landlock_abi", lambda abi=abi: abi)
         caplog.clear()
@@ -398,3 +399,22 @@ async def test_a_confined_run_can_neither_read_nor_write_the_operators_terminal(
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_serving_as_root_is_named_at_start(monkeypatch, caplog, tmp_path):
+    """Runs of a root server keep uid 0 (no capabilities), and ownership alone lets them read
+    root-only files Landlock leaves readable (/etc/shadow: read from a confined run by the red team)."""
+    import argparse
+    import logging
+
+    import sandbox.confine as confine_module
+    from cli import serve_openenv
+
+    monkeypatch.setattr(confine_module, "protect_server", lambda: None)
+    monkeypatch.setattr(confine_module, "landlock_abi", lambda: 7)
+    for uid, warned in ((0, True), (1000, False)):
+        monkeypatch.setattr(serve_openenv.os, "geteuid", lambda uid=uid: uid)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="debugbox"):
+            serve_openenv.confinement(argparse.Namespace(confine_runs=True, tasks=[str(tmp_path)]))
+        assert ("serving as root" in caplog.text) is warned
