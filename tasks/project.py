@@ -11,6 +11,7 @@ the total size cap refused with the numbers. It only ever reads the user's tree.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import time
 from dataclasses import dataclass, field
@@ -155,9 +156,20 @@ def _ignore_spec(dir_fd: int, deadline: float) -> pathspec.GitIgnoreSpec | None:
     spec = pathspec.GitIgnoreSpec.from_lines(text.decode("utf-8", "replace").splitlines())
     for pattern in spec.patterns:
         compiled = getattr(pattern, "regex", None)
-        if compiled is not None:
+        if compiled is not None and _may_backtrack(compiled.pattern):
             pattern.regex = _TimedRegex(compiled.pattern, deadline)
     return spec
+
+
+_QUANTIFIER = re.compile(r"(?<!\\)[*+]")
+_DIRECTORY_SUFFIX = "(?:(?P<ps_d>/).*)?$"  # pathspec's tail for a directory's contents: never backtracks
+
+
+def _may_backtrack(pattern: str) -> bool:
+    """More than two unbounded repeats (`**/` is one, each `*` another): `re` with two is at worst
+    quadratic in a path's length; past that it is a polynomial of any degree, so the slower `regex`
+    engine with the deadline takes it (~5x `re`'s cost per match: only for such lines)."""
+    return len(_QUANTIFIER.findall(pattern.removesuffix(_DIRECTORY_SUFFIX))) > 2
 
 
 def _ignored(rel: str, is_dir: bool, specs: list[tuple[str, pathspec.GitIgnoreSpec]]) -> bool:
