@@ -121,14 +121,18 @@ class LocalSandbox:
     async def start(cls, episode_id: str, nproc: int, python: Path | None = None, confine: bool = False, hide: tuple[Path, ...] = ()) -> LocalSandbox:
         """python: an environment's venv interpreter; None: the server's own."""
         root = Path(tempfile.mkdtemp(prefix=f"debugbox-{episode_id[:12]}-"))
-        runner = [str(python or sys.executable), "-u", "-I", str(RUNNER_PATH), "--workdir", str(root / "workspace")]
+        # Relative to the runner's cwd (root): every process's command line is readable in /proc, and
+        # with the absolute path there another episode's run could chmod this directory (one uid),
+        # so that our next run could not write its workspace (found by the red team).
+        runner = [str(python or sys.executable), "-u", "-I", str(RUNNER_PATH), "--workdir", "workspace"]
         # confine.py confines itself and execs the runner: the same process, so the same pid.
         wrapper = []
         if confine:
             # An environment's venv (venv/bin/python) is read, never written: it serves every later
             # episode of that environment, which must not import what this one might plant there.
             venv = [] if python is None else ["--read", str(Path(python).parent.parent)]
-            wrapper = [sys.executable, "-I", str(CONFINE_PATH), "--write", str(root), *venv, *[a for h in hide for a in ("--hide", str(h))], "--"]
+            # "--write .": the root, unnamed in the command line (as above) while confine.py runs.
+            wrapper = [sys.executable, "-I", str(CONFINE_PATH), "--write", ".", *venv, *[a for h in hide for a in ("--hide", str(h))], "--"]
         process = await anyio.open_process(
             [*wrapper, *runner],
             stderr=None,  # the runner's own complaints belong in the server log (stderr)

@@ -418,3 +418,44 @@ def test_serving_as_root_is_named_at_start(monkeypatch, caplog, tmp_path):
         with caplog.at_level(logging.WARNING, logger="debugbox"):
             serve_openenv.confinement(argparse.Namespace(confine_runs=True, tasks=[str(tmp_path)]))
         assert ("serving as root" in caplog.text) is warned
+
+
+FIND_THE_NEIGHBOUR = textwrap.dedent(
+    """
+    import os, sys
+    neighbour = sys.argv[1]  # the test names it only to recognise it: a run learns it from /proc or not at all
+    seen = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            seen.update(a.decode() for a in open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0"))
+        except OSError:
+            pass
+    named = sorted(a for a in seen if a.startswith(neighbour))
+    for path in named:
+        try:
+            os.chmod(path, 0)
+        except OSError:
+            pass
+    print("NAMED", len(named))
+    """
+)
+
+
+@pytest.mark.anyio
+async def test_a_run_cannot_find_another_episodes_directory_to_lock_it():
+    """Landlock has no right for chmod, and episodes share a uid: a run that read another episode's
+    directory in its runner's command line (`--workdir /tmp/debugbox-.../workspace`, readable in
+    /proc) chmod-ed it 000, and that episode's next run failed as a sandbox failure (red team).
+    The command line now names it relatively to the runner's cwd, which /proc keeps from the runs."""
+    provider = LocalProvider(confine=True)
+    victim = await provider.acquire("ep_victim")
+    attacker = await provider.acquire("ep_attacker")
+    try:
+        code = _with_argv(FIND_THE_NEIGHBOUR, str(victim._root))
+        found = await attacker.run(RunRequest(kind="python", files={}, code=code, timeout_s=30))
+        assert found.stdout.split("NAMED", 1)[1].strip() == "0"
+        after = await victim.run(RunRequest(kind="python", files={"m.py": "X = 1\n"}, code="import m; print(m.X)", timeout_s=30))
+        assert after.status == "ok" and after.stdout.strip() == "1"
+    finally:
+        await attacker.close()
+        await victim.close()
