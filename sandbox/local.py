@@ -25,7 +25,7 @@ from sandbox.base import DebugAnswer, DebugStartRequest, EventCallback, Limits, 
 from sandbox.channel import RunnerChannel
 from sandbox.environment_request import EnvironmentRequest
 from sandbox.environments import EnvironmentResolver
-from sandbox.local_env import prepare_venv
+from sandbox.local_env import prepare_venv, restore_modes
 from sandbox.procstat import children_by_parent
 
 log = logging.getLogger(__name__)
@@ -211,6 +211,9 @@ class LocalProvider:
 
     async def acquire(self, episode_id: str, environment: EnvironmentRequest | None = None) -> LocalSandbox:
         python = None if environment is None else await self.environments.get(environment)
+        if python is not None and self._confine:
+            # What an earlier episode's chmod took away, given back before this one uses the venv.
+            await anyio.to_thread.run_sync(restore_modes, Path(python).parent.parent)
         self._started += 1
         async with self._starts:
             return await LocalSandbox.start(episode_id, self._nproc, python, self._confine, self._hide)

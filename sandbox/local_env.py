@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import site
+import stat
 import subprocess
 import sys
 import tempfile
@@ -75,6 +76,33 @@ def prepare_venv(
         return venv_python(final), True
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def restore_modes(venv: Path) -> int:
+    """Give every directory of the venv 0755 and every file at least 0444 again; how many needed it.
+
+    A confined run only reads its environment's venv (Landlock), but Landlock has no right for
+    chmod and the venv shares the runs' uid: a run that took the permissions off it (chmod 000)
+    would break every later episode of that environment. Symlinks are left alone (never followed)."""
+    fixed = 0
+    try:
+        os.chmod(venv, 0o755, follow_symlinks=False)
+    except OSError:
+        return 0
+    for directory, subdirectories, files in os.walk(venv):
+        for name in subdirectories:
+            path = os.path.join(directory, name)
+            info = os.lstat(path)
+            if stat.S_ISDIR(info.st_mode) and stat.S_IMODE(info.st_mode) != 0o755:
+                os.chmod(path, 0o755)
+                fixed += 1
+        for name in files:
+            path = os.path.join(directory, name)
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode) and (info.st_mode & 0o444) != 0o444:
+                os.chmod(path, stat.S_IMODE(info.st_mode) | 0o644)
+                fixed += 1
+    return fixed
 
 
 def _step(command: list[str], doing: str) -> str:

@@ -297,8 +297,11 @@ def attempt(path, mode, text):
         return "written"
     except OSError as exc:
         return exc.errno
-print("PLANT" + json.dumps({"prefix": sys.prefix, "pth": attempt(os.path.join(site_packages, "zz_plant.pth"), "w", "import sys; sys.PLANTED = 1\\n"),
-                            "module": attempt(toolz.__file__, "a", "\\nPLANTED = 1\\n")}))
+planted = {"prefix": sys.prefix, "pth": attempt(os.path.join(site_packages, "zz_plant.pth"), "w", "import sys; sys.PLANTED = 1\\n"),
+           "module": attempt(toolz.__file__, "a", "\\nPLANTED = 1\\n")}
+os.chmod(toolz.__file__, 0)  # Landlock has no right for chmod: this works, and would break every later episode
+os.chmod(os.path.dirname(toolz.__file__), 0)
+print("PLANT" + json.dumps(planted))
 """
 
 
@@ -306,10 +309,11 @@ async def test_a_confined_episode_runs_in_its_environment_and_cannot_change_it(w
     """The OpenEnv image's runs are confined (sandbox/confine.py) and an environment's venv is
     shared by every later episode of it. Found by the red team: the venv was outside what Landlock
     let a run read, so every [environment] task failed to start there (a sandbox failure); it is
-    now read-only to the runs, so nothing planted in it reaches the next episode."""
+    now read-only to the runs, so nothing planted in it reaches the next episode, and the modes a
+    run took off it (chmod 000: Landlock has no right for chmod) are given back before the next."""
     provider = LocalProvider(wheel_cache=wheel_cache, venv_cache=venv_cache, confine=True)
     outputs = []
-    for code in (PLANT_IN_THE_VENV, "import json, sys, toolz; print('PLANT' + json.dumps([getattr(sys, 'PLANTED', 0), getattr(toolz, 'PLANTED', 0)]))"):
+    for code in (PLANT_IN_THE_VENV, "import json, sys, toolz; print('PLANT' + json.dumps([getattr(sys, 'PLANTED', 0), getattr(toolz, 'PLANTED', 0), toolz.identity(3)]))"):
         sandbox = await provider.acquire("ep_confined_env", TOOLZ)
         try:
             result = await sandbox.run(RunRequest(kind="python", files={}, code=code, timeout_s=30))
@@ -320,7 +324,7 @@ async def test_a_confined_episode_runs_in_its_environment_and_cannot_change_it(w
     planted, later = outputs
     assert Path(planted["prefix"]).parent == venv_cache.resolve()  # it ran in the environment's venv
     assert (planted["pth"], planted["module"]) == (13, 13)  # EACCES
-    assert later == [0, 0]
+    assert later == [0, 0, 3]  # nothing planted, and toolz whole (the locked package came back)
 
 
 # -- docker: the image and the pools --------------------------------------------------------
