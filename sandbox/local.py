@@ -25,7 +25,8 @@ from sandbox.base import DebugAnswer, DebugStartRequest, EventCallback, Limits, 
 from sandbox.channel import RunnerChannel
 from sandbox.environment_request import EnvironmentRequest
 from sandbox.environments import EnvironmentResolver
-from sandbox.local_env import prepare_venv, restore_modes
+from sandbox.local_env import default_venv_cache, prepare_venv, restore_modes, restore_owner_access
+from sandbox.wheelhouse import default_wheel_cache
 from sandbox.procstat import children_by_parent
 
 log = logging.getLogger(__name__)
@@ -194,6 +195,7 @@ class LocalProvider:
     ):
         self._nproc = nproc
         self._confine = confine
+        self._caches = (wheel_cache or default_wheel_cache(), venv_cache or default_venv_cache())
         self._hide = tuple(hide)
         self.environments: EnvironmentResolver[Path] = EnvironmentResolver(
             lambda request: prepare_venv(request, wheel_cache, venv_cache), "environment venv"
@@ -203,6 +205,10 @@ class LocalProvider:
         # interpreters at once, and on a small loaded machine none answers its ping within 30 s.
         self._starts = anyio.Semaphore(concurrent_starts or max(2, 2 * (os.cpu_count() or 1)))
 
+    def _restore_caches(self) -> None:
+        for cache in self._caches:
+            restore_owner_access(cache)
+
     async def start(self) -> None:
         return None
 
@@ -210,9 +216,12 @@ class LocalProvider:
         return None
 
     async def acquire(self, episode_id: str, environment: EnvironmentRequest | None = None) -> LocalSandbox:
+        if environment is not None and self._confine:
+            # What an earlier episode's chmod took away (Landlock has no right for it), given back
+            # before this one uses a venv or the caches a new one is made from.
+            await anyio.to_thread.run_sync(self._restore_caches)
         python = None if environment is None else await self.environments.get(environment)
         if python is not None and self._confine:
-            # What an earlier episode's chmod took away, given back before this one uses the venv.
             await anyio.to_thread.run_sync(restore_modes, Path(python).parent.parent)
         self._started += 1
         async with self._starts:

@@ -105,6 +105,22 @@ def restore_modes(venv: Path) -> int:
     return fixed
 
 
+def restore_owner_access(directory: Path) -> None:
+    """Give the owner (us) rwx back on `directory` and each of its ancestors we own. A confined run
+    shares our uid and may chmod 000 a parent of its venv (it knows the path: sys.prefix), so that no
+    later episode could start, nor any environment be made (the caches share that tree)."""
+    uid = os.geteuid()
+    for path in (directory, *directory.parents):
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue  # not made yet
+        if info.st_uid != uid or not stat.S_ISDIR(info.st_mode):
+            return  # not ours (/tmp, /home): nothing below it of ours to give back from here up
+        if info.st_mode & 0o700 != 0o700:
+            os.chmod(path, stat.S_IMODE(info.st_mode) | 0o700)
+
+
 def _step(command: list[str], doing: str) -> str:
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=STEP_TIMEOUT_S, stdin=subprocess.DEVNULL)

@@ -301,6 +301,7 @@ planted = {"prefix": sys.prefix, "pth": attempt(os.path.join(site_packages, "zz_
            "module": attempt(toolz.__file__, "a", "\\nPLANTED = 1\\n")}
 os.chmod(toolz.__file__, 0)  # Landlock has no right for chmod: this works, and would break every later episode
 os.chmod(os.path.dirname(toolz.__file__), 0)
+os.chmod(os.path.dirname(sys.prefix), 0)  # the venv cache: no later episode could start, nor a venv be made
 print("PLANT" + json.dumps(planted))
 """
 
