@@ -459,3 +459,52 @@ async def test_a_run_cannot_find_another_episodes_directory_to_lock_it():
     finally:
         await attacker.close()
         await victim.close()
+
+
+REACH_FOR_THE_NEIGHBOUR = textwrap.dedent(
+    """
+    import ctypes, json, os, platform, sys
+    pid = int(sys.argv[1])
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    def errno_of(result):
+        return ctypes.get_errno() if result == -1 else "allowed"
+    def read(path):
+        try:
+            open(path, "rb").read(1)
+            return "allowed"
+        except OSError as exc:
+            return exc.errno
+    class IoVec(ctypes.Structure):
+        _fields_ = [("base", ctypes.c_void_p), ("length", ctypes.c_size_t)]
+    buffer = ctypes.create_string_buffer(8)
+    local, remote = IoVec(ctypes.cast(buffer, ctypes.c_void_p), 8), IoVec(0x400000, 8)
+    pidfd_open, pidfd_getfd = 434, 438  # the same numbers on x86_64 and aarch64
+    pidfd = libc.syscall(pidfd_open, pid, 0)
+    print("REACH" + json.dumps({
+        "ptrace_attach": errno_of(libc.ptrace(16, pid, None, None)),  # PTRACE_ATTACH
+        "process_vm_readv": errno_of(libc.process_vm_readv(pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)),
+        "pidfd_getfd": errno_of(libc.syscall(pidfd_getfd, pidfd, 0, 0)) if pidfd >= 0 else "no pidfd",
+        "mem": read(f"/proc/{pid}/mem"), "environ": read(f"/proc/{pid}/environ"), "fd0": read(f"/proc/{pid}/fd/0"),
+    }))
+    """
+)
+
+
+@pytest.mark.anyio
+async def test_a_confined_run_cannot_trace_or_read_another_episodes_runner():
+    """ptrace, process_vm_readv, pidfd_getfd (another process's descriptors: its protocol pipe),
+    /proc/PID/mem, environ and fd of another episode's runner, which shares the run's uid: all
+    refused, by Landlock's scoping of ptrace access (each episode is its own domain)."""
+    provider = LocalProvider(confine=True)
+    victim = await provider.acquire("ep_traced")
+    attacker = await provider.acquire("ep_tracer")
+    try:
+        code = _with_argv(REACH_FOR_THE_NEIGHBOUR, str(victim._process.pid))
+        result = await attacker.run(RunRequest(kind="python", files={}, code=code, timeout_s=30))
+    finally:
+        await attacker.close()
+        await victim.close()
+    out = json.loads(result.stdout.split("REACH", 1)[1])
+    assert out["ptrace_attach"] == out["process_vm_readv"] == out["pidfd_getfd"] == 1  # EPERM
+    assert out["mem"] == out["environ"] == out["fd0"] == 13  # EACCES
