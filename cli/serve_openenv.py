@@ -94,7 +94,7 @@ def confinement(args: argparse.Namespace) -> tuple[bool, list]:
     and, under a plain `docker run`, the Internet: there confinement is not optional, and a server
     that cannot install it refuses to start rather than run the episodes' code unconfined."""
     from openenv_server.security import IMAGE_MARKER
-    from sandbox.confine import check, protect_server
+    from sandbox.confine import check, landlock_abi, protect_server
     from tasks.loader import pack_dirs
 
     if not (args.confine_runs or IMAGE_MARKER.exists()):
@@ -104,6 +104,16 @@ def confinement(args: argparse.Namespace) -> tuple[bool, list]:
     if problem is not None:
         raise settings.ConfigError(f"cannot confine the episodes' code here ({problem}); refusing to serve")
     protect_server()
+    if os.geteuid() == 0:
+        log.warning(
+            "serving as root: the confined runs keep uid 0 (no capabilities), so they can read root-only files in the "
+            "system trees they may read (/etc/shadow, host keys under /etc); serve as a non-root user, as the image does"
+        )
+    if landlock_abi() < 6:
+        log.warning(
+            "Landlock ABI %d (Linux before 6.12): the episodes' runs are confined, but nothing stops them from signalling "
+            "the server or each other's runners (same uid); serve one client per container here", landlock_abi()
+        )
     return True, hide
 
 

@@ -1,4 +1,4 @@
-"""Run a command confined: `python3 -I confine.py --write DIR [--hide DIR ...] -- PROGRAM ARGS...`.
+"""Run a command confined: `python3 -I confine.py --write DIR [--read DIR ...] [--hide DIR ...] -- PROGRAM ARGS...`.
 
 The local backend inside the OpenEnv image starts each episode's runner through this. There the
 runners share the container with the server (its port open without a token), with each other,
@@ -11,9 +11,15 @@ are inherited by every process the command starts, and can never be lifted:
   runner's channels); it refuses io_uring (which creates sockets without the socket syscall) and
   every syscall of a foreign ABI (x32, 32-bit);
 - files: a Landlock ruleset lets it read and execute the system and Python's own directories, read
-  /proc, /sys and /dev, and write only under `--write` (the episode's directory): not the task
+  /proc and /sys, open only the plain devices (/dev/null, /dev/zero, /dev/full, the random ones:
+  not /dev/shm, so no POSIX shared memory or semaphores, nor a terminal), and write only under
+  `--write` (the episode's directory): not the task
   packs, not another episode's directory. Landlock also keeps it from tracing a process outside
   its domain and, from ABI 6, from signalling one (the server, another episode's runner);
+- IPC: the seccomp filter also refuses System V shared memory, semaphores and message queues,
+  POSIX message queues and the kernel keyrings (add_key, request_key, keyctl): objects that no file
+  rule reaches, which every episode shares and which outlive the episode that made them (Docker's
+  default seccomp profile refuses the keyrings too, but a Kubernetes pod's default has no profile);
 - privileges: no_new_privs, so no setuid or file-capability binary can raise one, and an empty
   capability bounding set when started privileged (root), so the command keeps none.
 
@@ -55,8 +61,12 @@ ERRNO = 0x00050000
 OFFSET_NR, OFFSET_ARCH, OFFSET_ARG0 = 0, 4, 16
 X32_SYSCALL_BIT = 0x40000000
 
-# machine -> (AUDIT_ARCH_*, socket syscall number); the newer syscalls share numbers on both.
-ARCHES = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
+# machine -> (AUDIT_ARCH_*, socket syscall number, the numbers of shmget, semget, msgget, mq_open,
+# add_key, request_key, keyctl); the newer syscalls share numbers on both.
+ARCHES = {
+    "x86_64": (0xC000003E, 41, (29, 64, 68, 240, 248, 249, 250)),
+    "aarch64": (0xC00000B7, 198, (194, 190, 186, 180, 217, 218, 219)),
+}
 IO_URING_SETUP = 425
 LANDLOCK_CREATE_RULESET, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT_SELF = 444, 445, 446
 LANDLOCK_CREATE_RULESET_VERSION = 1
@@ -70,6 +80,12 @@ FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV  # the onl
 SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1
 
 SYSTEM_READ = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys"]
+# In /dev a run may list directories and open only these: not /dev/shm nor /dev/mqueue, which every
+# episode of the container shares and which outlive an episode (a file one leaves there would be
+# read by the next; no per-episode wipe can tell whose a file is, all sharing one uid); not the
+# terminals (/dev/pts/*, /dev/tty), where it would read the operator's keystrokes and write to
+# their screen (same uid).
+DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"]
 
 
 class ConfineError(RuntimeError):
@@ -90,7 +106,7 @@ def _failed(what: str) -> ConfineError:
 # -- network ----------------------------------------------------------------------------------
 
 
-def _filter(arch: int, socket_nr: int) -> bytes:
+def _filter(arch: int, socket_nr: int, ipc_nrs: tuple[int, ...]) -> bytes:
     refuse = ERRNO | errno.EACCES
     program = [
         (LOAD_WORD, 0, 0, OFFSET_ARCH),
@@ -99,15 +115,19 @@ def _filter(arch: int, socket_nr: int) -> bytes:
         (LOAD_WORD, 0, 0, OFFSET_NR),
         (JUMP_GE, 0, 1, X32_SYSCALL_BIT),  # x32 calls share x86_64's arch value
         (RETURN, 0, 0, refuse),
-        (JUMP_EQ, 3, 0, socket_nr),
-        (JUMP_EQ, 0, 1, IO_URING_SETUP),
-        (RETURN, 0, 0, ERRNO | errno.ENOSYS),
-        (RETURN, 0, 0, ALLOW),
+        (JUMP_EQ, 0, 4, socket_nr),  # not socket(): on to the next checks
         (LOAD_WORD, 0, 0, OFFSET_ARG0),  # socket(domain, ...)
         (JUMP_EQ, 0, 1, AF_UNIX),
         (RETURN, 0, 0, ALLOW),
         (RETURN, 0, 0, refuse),
+        (JUMP_EQ, 0, 1, IO_URING_SETUP),
+        (RETURN, 0, 0, ERRNO | errno.ENOSYS),
     ]
+    # System V IPC, POSIX message queues and the kernel's keyrings (the user keyring is one per uid,
+    # and lives on): objects no file rule reaches, shared by every episode, outliving each.
+    for nr in ipc_nrs:
+        program += [(JUMP_EQ, 0, 1, nr), (RETURN, 0, 0, refuse)]
+    program.append((RETURN, 0, 0, ALLOW))
     return b"".join(struct.pack("=HBBI", *instruction) for instruction in program)
 
 
@@ -129,11 +149,10 @@ def deny_network(libc) -> None:
 # -- files ------------------------------------------------------------------------------------
 
 
-def readable_dirs(extra: list[Path] = ()) -> list[Path]:
+def readable_dirs() -> list[Path]:
     """What a Python run needs to read: the system, the interpreter's prefixes and its import path,
-    this directory (the runner's; `python -I` puts no script directory on the path), and `extra`
-    (a task environment's venv, whose interpreter is not the one confining)."""
-    paths = [*SYSTEM_READ, str(Path(__file__).resolve().parent), sys.prefix, sys.base_prefix, sys.exec_prefix, *sysconfig.get_paths().values(), *sys.path, *map(str, extra)]
+    and this directory (the runner's; `python -I` puts no script directory on the path)."""
+    paths = [*SYSTEM_READ, str(Path(__file__).resolve().parent), sys.prefix, sys.base_prefix, sys.exec_prefix, *sysconfig.get_paths().values(), *sys.path]
     seen: dict[Path, None] = {}
     for path in paths:
         if path and os.path.exists(path):
@@ -145,12 +164,18 @@ def _under(path: Path, parent: Path) -> bool:
     return path == parent or parent in path.parents
 
 
-def restrict_files(write: list[Path], hide: list[Path], libc, read: list[Path] = ()) -> int:
-    """Install the Landlock ruleset; the ABI version it used."""
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version (0: none)."""
+    return max(0, _libc().syscall(LANDLOCK_CREATE_RULESET, None, 0, LANDLOCK_CREATE_RULESET_VERSION))
+
+
+def restrict_files(write: list[Path], hide: list[Path], libc, read_also: list[Path] = ()) -> int:
+    """Install the Landlock ruleset; the ABI version it used. read_also: more trees to read and
+    execute only (a task environment's venv, which the command must run but never change)."""
     abi = libc.syscall(LANDLOCK_CREATE_RULESET, None, 0, LANDLOCK_CREATE_RULESET_VERSION)
     if abi < 1:
         raise ConfineError(f"Landlock is not available here ({os.strerror(ctypes.get_errno())}): the kernel lacks it or it is disabled")
-    read = readable_dirs(list(read))
+    read = [*readable_dirs(), *(Path(r).resolve() for r in read_also if os.path.exists(r))]
     for hidden in (Path(h).resolve() for h in hide):
         for parent in read:
             if _under(hidden, parent):
@@ -162,7 +187,8 @@ def restrict_files(write: list[Path], hide: list[Path], libc, read: list[Path] =
     if ruleset < 0:
         raise _failed("landlock_create_ruleset")
     try:
-        rules = [(p, READ_FILE | READ_DIR | EXECUTE) for p in read] + [(Path("/dev"), handled)] + [(Path(w), handled) for w in write]
+        devices = [(Path(d), READ_FILE | WRITE_FILE | TRUNCATE | IOCTL_DEV) for d in DEVICES]
+        rules = [(p, READ_FILE | READ_DIR | EXECUTE) for p in read] + [(Path("/dev"), READ_DIR), *devices] + [(Path(w), handled) for w in write]
         for path, rights in rules:
             try:
                 fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
@@ -204,7 +230,7 @@ def confine(write: list[Path], hide: list[Path], read: list[Path] = ()) -> None:
     drop_capabilities(libc)
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, None, 0, 0) != 0:
         raise _failed("prctl(PR_SET_NO_NEW_PRIVS)")
-    restrict_files(write, hide, libc, list(read))
+    restrict_files(write, hide, libc, read)
     deny_network(libc)
 
 
@@ -258,7 +284,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="confine.py", description="run a command with no network and only its own files")
     parser.add_argument("--write", action="append", default=[], help="a directory the command may write (repeatable)")
     parser.add_argument("--hide", action="append", default=[], help="a directory it must not read (refused if it cannot be hidden)")
-    parser.add_argument("--read", action="append", default=[], help="a directory it may also read (a task environment's venv; repeatable)")
+    parser.add_argument("--read", action="append", default=[], help="a directory it may read and execute but not change (repeatable)")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command

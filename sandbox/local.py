@@ -25,7 +25,8 @@ from sandbox.base import DebugAnswer, DebugStartRequest, EventCallback, Limits, 
 from sandbox.channel import RunnerChannel
 from sandbox.environment_request import EnvironmentRequest
 from sandbox.environments import EnvironmentResolver
-from sandbox.local_env import prepare_venv
+from sandbox.local_env import default_venv_cache, prepare_venv, restore_modes, restore_owner_access
+from sandbox.wheelhouse import default_wheel_cache
 from sandbox.procstat import children_by_parent
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,26 @@ def kill_process_tree(root: int) -> None:
         pass
 
 
+def remove_tree(root: Path) -> None:
+    """Remove an episode's directory whatever its runs did to it: they share our uid, so they may
+    have taken the permissions off it or off directories nested in it (chmod 000), and rmtree
+    alone then leaves them on disk for good, one more per episode. Permissions come back top-down
+    first (symlinks are never followed)."""
+    try:
+        os.chmod(root, 0o700, follow_symlinks=False)
+    except OSError:
+        return  # gone already, or not ours
+    for directory, subdirectories, _files in os.walk(root):
+        for name in subdirectories:
+            path = os.path.join(directory, name)
+            if not os.path.islink(path):
+                try:
+                    os.chmod(path, 0o700)
+                except OSError:
+                    pass
+    shutil.rmtree(root, ignore_errors=True)
+
+
 class LocalSandbox:
     backend = "local"
     isolation = "process"
@@ -101,13 +122,18 @@ class LocalSandbox:
     async def start(cls, episode_id: str, nproc: int, python: Path | None = None, confine: bool = False, hide: tuple[Path, ...] = ()) -> LocalSandbox:
         """python: an environment's venv interpreter; None: the server's own."""
         root = Path(tempfile.mkdtemp(prefix=f"debugbox-{episode_id[:12]}-"))
-        runner = [str(python or sys.executable), "-u", "-I", str(RUNNER_PATH), "--workdir", str(root / "workspace")]
+        # Relative to the runner's cwd (root): every process's command line is readable in /proc, and
+        # with the absolute path there another episode's run could chmod this directory (one uid),
+        # so that our next run could not write its workspace (found by the red team).
+        runner = [str(python or sys.executable), "-u", "-I", str(RUNNER_PATH), "--workdir", "workspace"]
         # confine.py confines itself and execs the runner: the same process, so the same pid.
         wrapper = []
         if confine:
-            # An environment's venv is read by its interpreter (pyvenv.cfg, its site-packages).
-            venv = ["--read", str(python.parent.parent)] if python is not None else []
-            wrapper = [sys.executable, "-I", str(CONFINE_PATH), "--write", str(root), *venv, *[a for h in hide for a in ("--hide", str(h))], "--"]
+            # An environment's venv (venv/bin/python) is read, never written: it serves every later
+            # episode of that environment, which must not import what this one might plant there.
+            venv = [] if python is None else ["--read", str(Path(python).parent.parent)]
+            # "--write .": the root, unnamed in the command line (as above) while confine.py runs.
+            wrapper = [sys.executable, "-I", str(CONFINE_PATH), "--write", ".", *venv, *[a for h in hide for a in ("--hide", str(h))], "--"]
         process = await anyio.open_process(
             [*wrapper, *runner],
             stderr=None,  # the runner's own complaints belong in the server log (stderr)
@@ -152,7 +178,7 @@ class LocalSandbox:
                 with anyio.move_on_after(5):
                     await self._process.wait()
             await self._process.aclose()
-            shutil.rmtree(self._root, ignore_errors=True)
+            await anyio.to_thread.run_sync(remove_tree, self._root)
 
 
 class LocalProvider:
@@ -169,6 +195,7 @@ class LocalProvider:
     ):
         self._nproc = nproc
         self._confine = confine
+        self._caches = (wheel_cache or default_wheel_cache(), venv_cache or default_venv_cache())
         self._hide = tuple(hide)
         self.environments: EnvironmentResolver[Path] = EnvironmentResolver(
             lambda request: prepare_venv(request, wheel_cache, venv_cache), "environment venv"
@@ -178,6 +205,10 @@ class LocalProvider:
         # interpreters at once, and on a small loaded machine none answers its ping within 30 s.
         self._starts = anyio.Semaphore(concurrent_starts or max(2, 2 * (os.cpu_count() or 1)))
 
+    def _restore_caches(self) -> None:
+        for cache in self._caches:
+            restore_owner_access(cache)
+
     async def start(self) -> None:
         return None
 
@@ -185,7 +216,13 @@ class LocalProvider:
         return None
 
     async def acquire(self, episode_id: str, environment: EnvironmentRequest | None = None) -> LocalSandbox:
+        if environment is not None and self._confine:
+            # What an earlier episode's chmod took away (Landlock has no right for it), given back
+            # before this one uses a venv or the caches a new one is made from.
+            await anyio.to_thread.run_sync(self._restore_caches)
         python = None if environment is None else await self.environments.get(environment)
+        if python is not None and self._confine:
+            await anyio.to_thread.run_sync(restore_modes, Path(python).parent.parent)
         self._started += 1
         async with self._starts:
             return await LocalSandbox.start(episode_id, self._nproc, python, self._confine, self._hide)

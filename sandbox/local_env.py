@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import site
+import stat
 import subprocess
 import sys
 import tempfile
@@ -79,6 +80,49 @@ def prepare_venv(
         return venv_python(final), True
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def restore_modes(venv: Path) -> int:
+    """Give every directory of the venv 0755 and every file at least 0444 again; how many needed it.
+
+    A confined run only reads its environment's venv (Landlock), but Landlock has no right for
+    chmod and the venv shares the runs' uid: a run that took the permissions off it (chmod 000)
+    would break every later episode of that environment. Symlinks are left alone (never followed)."""
+    fixed = 0
+    try:
+        os.chmod(venv, 0o755, follow_symlinks=False)
+    except OSError:
+        return 0
+    for directory, subdirectories, files in os.walk(venv):
+        for name in subdirectories:
+            path = os.path.join(directory, name)
+            info = os.lstat(path)
+            if stat.S_ISDIR(info.st_mode) and stat.S_IMODE(info.st_mode) != 0o755:
+                os.chmod(path, 0o755)
+                fixed += 1
+        for name in files:
+            path = os.path.join(directory, name)
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode) and (info.st_mode & 0o444) != 0o444:
+                os.chmod(path, stat.S_IMODE(info.st_mode) | 0o644)
+                fixed += 1
+    return fixed
+
+
+def restore_owner_access(directory: Path) -> None:
+    """Give the owner (us) rwx back on `directory` and each of its ancestors we own. A confined run
+    shares our uid and may chmod 000 a parent of its venv (it knows the path: sys.prefix), so that no
+    later episode could start, nor any environment be made (the caches share that tree)."""
+    uid = os.geteuid()
+    for path in (directory, *directory.parents):
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue  # not made yet
+        if info.st_uid != uid or not stat.S_ISDIR(info.st_mode):
+            return  # not ours (/tmp, /home): nothing below it of ours to give back from here up
+        if info.st_mode & 0o700 != 0o700:
+            os.chmod(path, stat.S_IMODE(info.st_mode) | 0o700)
 
 
 def _step(command: list[str], doing: str) -> str:

@@ -11,12 +11,14 @@ the total size cap refused with the numbers. It only ever reads the user's tree.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
+import regex
 from pydantic import BaseModel, ConfigDict, Field
 
 # Directories never copied, whatever .gitignore says: version control, caches, tool state.
@@ -108,19 +110,66 @@ def copy_project(root: Path, limits: ProjectLimits) -> ProjectCopy:
         fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as exc:  # replaced by a symlink or removed since it was resolved, or not readable
         raise ProjectRefused(f"the project directory {str(root)!r} cannot be opened ({exc.strerror}).") from None
+    # O_NOFOLLOW guards the last component only: a directory above it swapped for a symlink since
+    # resolve_under_roots checked the path would lead the open elsewhere. What was opened must
+    # still be the path that was checked.
+    opened = Path(f"/proc/self/fd/{fd}")
+    if opened.exists() and os.path.realpath(opened) != str(root):
+        os.close(fd)
+        raise ProjectRefused(f"the project directory {str(root)!r} changed while it was being opened (a directory above it was replaced): open it again.")
     budget = {"entries": 0, "bytes": 0, "deadline": time.monotonic() + limits.max_copy_s}
     try:
         _walk(fd, "", [], copy, limits, budget)
+    except TimeoutError:  # a .gitignore pattern still matching at the deadline
+        raise _too_slow(copy, limits, budget, "; a .gitignore pattern that backtracks, like `a*a*a*a*b`, can do that: simplify it") from None
     finally:
         os.close(fd)
     return copy
 
 
-def _ignore_spec(dir_fd: int) -> pathspec.GitIgnoreSpec | None:
+def _too_slow(copy: ProjectCopy, limits: ProjectLimits, budget: dict, why: str = "") -> ProjectRefused:
+    return ProjectRefused(
+        f"copying the project at {str(copy.root)!r} took longer than {limits.max_copy_s:g} s ({budget['entries']:,} entries "
+        f"looked at{why}): open a smaller directory, or one on a faster disk."
+    )
+
+
+class _TimedRegex:
+    """A pattern's regex run by the `regex` engine with the copy's deadline: pathspec compiles
+    gitignore globs for `re`, and a line like `a*a*a*a*a*a*a*a*a*a*b` against a long file name
+    backtracks for hours, holding the GIL (found by the red team: one project's .gitignore froze
+    the whole server, deadline and all). `regex` releases the GIL and stops at the deadline."""
+
+    def __init__(self, pattern: str, deadline: float):
+        self.pattern = pattern
+        self._compiled = regex.compile(pattern, regex.VERSION0)
+        self._deadline = deadline
+
+    def match(self, text: str):
+        return self._compiled.match(text, concurrent=True, timeout=max(0.001, self._deadline - time.monotonic()))
+
+
+def _ignore_spec(dir_fd: int, deadline: float) -> pathspec.GitIgnoreSpec | None:
     text = _read_regular(".gitignore", dir_fd, 1_000_000)
     if text is None:
         return None
-    return pathspec.GitIgnoreSpec.from_lines(text.decode("utf-8", "replace").splitlines())
+    spec = pathspec.GitIgnoreSpec.from_lines(text.decode("utf-8", "replace").splitlines())
+    for pattern in spec.patterns:
+        compiled = getattr(pattern, "regex", None)
+        if compiled is not None and _may_backtrack(compiled.pattern):
+            pattern.regex = _TimedRegex(compiled.pattern, deadline)
+    return spec
+
+
+_QUANTIFIER = re.compile(r"(?<!\\)[*+]")
+_DIRECTORY_SUFFIX = "(?:(?P<ps_d>/).*)?$"  # pathspec's tail for a directory's contents: never backtracks
+
+
+def _may_backtrack(pattern: str) -> bool:
+    """More than two unbounded repeats (`**/` is one, each `*` another): `re` with two is at worst
+    quadratic in a path's length; past that it is a polynomial of any degree, so the slower `regex`
+    engine with the deadline takes it (~5x `re`'s cost per match: only for such lines)."""
+    return len(_QUANTIFIER.findall(pattern.removesuffix(_DIRECTORY_SUFFIX))) > 2
 
 
 def _ignored(rel: str, is_dir: bool, specs: list[tuple[str, pathspec.GitIgnoreSpec]]) -> bool:
@@ -135,17 +184,14 @@ def _ignored(rel: str, is_dir: bool, specs: list[tuple[str, pathspec.GitIgnoreSp
 
 
 def _walk(dir_fd: int, prefix: str, specs: list, copy: ProjectCopy, limits: ProjectLimits, budget: dict) -> None:
-    spec = _ignore_spec(dir_fd)
+    spec = _ignore_spec(dir_fd, budget["deadline"])
     specs = [*specs, (prefix, spec)] if spec is not None else specs
     with os.scandir(dir_fd) as entries:
         names = sorted((e.name, e) for e in entries)
     for name, entry in names:
         budget["entries"] += 1
         if time.monotonic() > budget["deadline"]:
-            raise ProjectRefused(
-                f"copying the project at {str(copy.root)!r} took longer than {limits.max_copy_s:g} s ({budget['entries']:,} entries "
-                "looked at): open a smaller directory, or one on a faster disk."
-            )
+            raise _too_slow(copy, limits, budget)
         if budget["entries"] > limits.max_entries:
             raise ProjectRefused(
                 f"the project at {str(copy.root)!r} has more than {limits.max_entries:,} files and directories (after "

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -203,3 +204,307 @@ def test_a_confined_run_finds_no_token_in_its_environment_nor_the_servers(monkey
     assert "serve-openenv" in out["server_cmdline"]  # it found the server (the control: the pid is right)
     assert out["server"] == 13  # EACCES: the server is not dumpable
     assert token not in json.dumps(out["own"]) and (out["runner"] == 13 or token not in out["runner"])
+
+
+LEAVE_BEHIND = textwrap.dedent(
+    """
+    import ctypes, json, os, sys
+    marker, key = sys.argv[1], int(sys.argv[2])
+    libc = ctypes.CDLL(None, use_errno=True)
+    def attempt(action):
+        try:
+            result = action()
+        except OSError as exc:
+            return exc.errno
+        return ctypes.get_errno() if result == -1 else "made"
+    def shm_file():
+        with open(f"/dev/shm/{marker}", "w") as f:
+            f.write(marker)
+    print("LEFT" + json.dumps({
+        "shm_file": attempt(shm_file),
+        "sysv_shm": attempt(lambda: libc.shmget(key, 4096, 0o1600)),
+        "sysv_msg": attempt(lambda: libc.msgget(key, 0o1600)),
+        "sysv_sem": attempt(lambda: libc.semget(key, 1, 0o1600)),
+        "user_keyring": attempt(lambda: libc.syscall(ADD_KEY, b"user", marker.encode(), b"note", 4, -4)),  # KEY_SPEC_USER_KEYRING
+    }))
+    """
+)
+
+FIND = textwrap.dedent(
+    """
+    import ctypes, json, os, sys
+    marker, key = sys.argv[1], int(sys.argv[2])
+    libc = ctypes.CDLL(None, use_errno=True)
+    print("FOUND" + json.dumps({
+        "shm_file": os.path.exists(f"/dev/shm/{marker}"),
+        "sysv": [getter(key, *rest) != -1 for getter, rest in ((libc.shmget, (0, 0)), (libc.msgget, (0,)), (libc.semget, (0, 0)))],
+        "user_keyring": libc.syscall(REQUEST_KEY, b"user", marker.encode(), None, 0) != -1,
+    }))
+    """
+)
+
+
+@pytest.mark.anyio
+async def test_an_episode_leaves_nothing_in_shared_memory_or_ipc_for_the_next(tmp_path):
+    """/dev/shm, the IPC namespace and the uid's keyring are shared by every episode and outlive
+    them: a file, System V object or key one episode left there, the next one read (found by the
+    red team: all were open to confined runs). The runs now may create none."""
+    import secrets
+    import shutil
+
+    marker, key = f"debugbox-leak-{secrets.token_hex(6)}", 0x5EC0000 + secrets.randbelow(0xFFFF)
+    add_key, request_key = {"x86_64": (248, 249), "aarch64": (217, 218)}[__import__("platform").machine()]
+    LEAVE = LEAVE_BEHIND.replace("ADD_KEY", str(add_key))
+    FOUND = FIND.replace("REQUEST_KEY", str(request_key))
+    provider = LocalProvider(confine=True)
+    try:
+        first = await provider.acquire("ep_leaves")
+        try:
+            left = await first.run(RunRequest(kind="python", files={}, code=_with_argv(LEAVE, marker, str(key)), timeout_s=30))
+        finally:
+            await first.close()
+        second = await provider.acquire("ep_finds")
+        try:
+            found = await second.run(RunRequest(kind="python", files={}, code=_with_argv(FOUND, marker, str(key)), timeout_s=30))
+        finally:
+            await second.close()
+        assert json.loads(left.stdout.split("LEFT", 1)[1]) == {"shm_file": 13, "sysv_shm": 13, "sysv_msg": 13, "sysv_sem": 13, "user_keyring": 13}  # EACCES
+        assert json.loads(found.stdout.split("FOUND", 1)[1]) == {"shm_file": False, "sysv": [False, False, False], "user_keyring": False}
+    finally:  # on a failure, leave nothing on this machine either
+        Path(f"/dev/shm/{marker}").unlink(missing_ok=True)
+        for kind in ("-M", "-Q", "-S"):
+            if shutil.which("ipcrm"):
+                subprocess.run(["ipcrm", kind, hex(key)], capture_output=True)
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        serial = libc.syscall(request_key, b"user", marker.encode(), None, 0)
+        if serial > 0:
+            libc.syscall(request_key + 1, 9, serial, -4)  # keyctl(KEYCTL_UNLINK, key, the user keyring)
+
+
+@pytest.mark.anyio
+async def test_a_confined_run_still_starts_processes_and_threads():
+    """What refusing /dev/shm costs: POSIX semaphores (multiprocessing's locks, queues and pools)
+    fail with a PermissionError the code sees; processes, pipes and threads still work."""
+    code = textwrap.dedent(
+        """
+        import multiprocessing, json
+        from concurrent.futures import ThreadPoolExecutor
+        child = multiprocessing.Process(target=abs, args=(-1,)); child.start(); child.join()
+        try:
+            multiprocessing.Queue(); queue = "made"
+        except PermissionError:
+            queue = "refused"
+        print("MP" + json.dumps({"process": child.exitcode, "threads": list(ThreadPoolExecutor(2).map(abs, [-2])), "queue": queue}))
+        """
+    )
+    sandbox = await LocalProvider(confine=True).acquire("ep_processes")
+    try:
+        result = await sandbox.run(RunRequest(kind="python", files={}, code=code, timeout_s=30))
+    finally:
+        await sandbox.close()
+    assert json.loads(result.stdout.split("MP", 1)[1]) == {"process": 0, "threads": [2], "queue": "refused"}
+
+
+def _left_on_disk_after(remove) -> bool:
+    """In a forked child running as a user chmod binds (root's capabilities would ignore it): build
+    an episode directory whose runs locked nested directories (chmod 000), remove it, report
+    whether anything is left."""
+    import os
+    import shutil
+    import tempfile
+
+    pid = os.fork()
+    if pid == 0:  # the child: no return to pytest from here
+        code = 2
+        try:
+            if os.getuid() == 0:
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+            root = tempfile.mkdtemp(prefix="debugbox-locked-")
+            os.makedirs(os.path.join(root, "workspace", "a", "b"))
+            open(os.path.join(root, "workspace", "a", "b", "f"), "w").close()
+            os.chmod(os.path.join(root, "workspace", "a", "b"), 0)
+            os.chmod(os.path.join(root, "workspace", "a"), 0)
+            os.chmod(root, 0o500)
+            remove(root)
+            code = int(os.path.exists(root))
+            if code:  # the control's leftovers: clean them up for real
+                for path in (root, os.path.join(root, "workspace", "a"), os.path.join(root, "workspace", "a", "b")):
+                    os.chmod(path, 0o700)
+                shutil.rmtree(root, ignore_errors=True)
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) in (0, 1)
+    return os.WEXITSTATUS(status) == 1
+
+
+def test_an_episode_directory_whose_runs_locked_it_is_still_removed():
+    """Runs share the server's uid, so they can chmod 000 directories of their episode's directory
+    (outside the workspace the runner wipes): the close's rmtree(ignore_errors) then left them in
+    /tmp for good, one more per episode (red team)."""
+    import shutil
+
+    from sandbox.local import remove_tree
+
+    assert _left_on_disk_after(lambda root: shutil.rmtree(root, ignore_errors=True))  # the control
+    assert not _left_on_disk_after(lambda root: remove_tree(Path(root)))
+
+
+def test_a_kernel_that_cannot_scope_signals_is_named_at_start(monkeypatch, caplog, tmp_path):
+    """Before Landlock ABI 6 a confined run can still signal the server and other episodes'
+    runners (one uid): the server says so rather than let the operator assume otherwise."""
+    import argparse
+    import logging
+
+    import sandbox.confine as confine_module
+    from cli import serve_openenv
+
+    monkeypatch.setattr(confine_module, "protect_server", lambda: None)  # not this test process
+    args = argparse.Namespace(confine_runs=True, tasks=[str(tmp_path)])
+    monkeypatch.setattr(serve_openenv.os, "geteuid", lambda: 1000)
+    for abi, warned in ((5, True), (6, False)):
+        monkeypatch.setattr(confine_module, "landlock_abi", lambda abi=abi: abi)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="debugbox"):
+            assert serve_openenv.confinement(args)[0] is True
+        assert ("signalling the server" in caplog.text) is warned
+
+
+@pytest.mark.anyio
+async def test_a_confined_run_can_neither_read_nor_write_the_operators_terminal():
+    """A server started from a terminal shares its uid with the runs: /dev was theirs to open, so a
+    run read the operator's keystrokes from /dev/pts/N and wrote to their screen (red team)."""
+    import os
+
+    master, slave = os.openpty()  # the operator's terminal
+    try:
+        code = _with_argv(
+            "import os, sys\ntry:\n    fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)\n    os.write(fd, b'INJECTED')\n"
+            "    print('TTY', os.read(fd, 100))\nexcept OSError as exc:\n    print('TTY', exc.errno)\n",
+            os.ttyname(slave),
+        )
+        sandbox = await LocalProvider(confine=True).acquire("ep_terminal")
+        try:
+            os.write(master, b"operator-password\n")  # typed before the run reads
+            result = await sandbox.run(RunRequest(kind="python", files={}, code=code, timeout_s=10))
+        finally:
+            await sandbox.close()
+        assert result.stdout.split("TTY", 1)[1].strip() == "13"  # EACCES
+        os.set_blocking(master, False)
+        assert b"INJECTED" not in os.read(master, 1000)
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_serving_as_root_is_named_at_start(monkeypatch, caplog, tmp_path):
+    """Runs of a root server keep uid 0 (no capabilities), and ownership alone lets them read
+    root-only files Landlock leaves readable (/etc/shadow: read from a confined run by the red team)."""
+    import argparse
+    import logging
+
+    import sandbox.confine as confine_module
+    from cli import serve_openenv
+
+    monkeypatch.setattr(confine_module, "protect_server", lambda: None)
+    monkeypatch.setattr(confine_module, "landlock_abi", lambda: 7)
+    for uid, warned in ((0, True), (1000, False)):
+        monkeypatch.setattr(serve_openenv.os, "geteuid", lambda uid=uid: uid)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="debugbox"):
+            serve_openenv.confinement(argparse.Namespace(confine_runs=True, tasks=[str(tmp_path)]))
+        assert ("serving as root" in caplog.text) is warned
+
+
+FIND_THE_NEIGHBOUR = textwrap.dedent(
+    """
+    import os, sys
+    neighbour = sys.argv[1]  # the test names it only to recognise it: a run learns it from /proc or not at all
+    seen = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            seen.update(a.decode() for a in open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0"))
+        except OSError:
+            pass
+    named = sorted(a for a in seen if a.startswith(neighbour))
+    for path in named:
+        try:
+            os.chmod(path, 0)
+        except OSError:
+            pass
+    print("NAMED", len(named))
+    """
+)
+
+
+@pytest.mark.anyio
+async def test_a_run_cannot_find_another_episodes_directory_to_lock_it():
+    """Landlock has no right for chmod, and episodes share a uid: a run that read another episode's
+    directory in its runner's command line (`--workdir /tmp/debugbox-.../workspace`, readable in
+    /proc) chmod-ed it 000, and that episode's next run failed as a sandbox failure (red team).
+    The command line now names it relatively to the runner's cwd, which /proc keeps from the runs."""
+    provider = LocalProvider(confine=True)
+    victim = await provider.acquire("ep_victim")
+    attacker = await provider.acquire("ep_attacker")
+    try:
+        code = _with_argv(FIND_THE_NEIGHBOUR, str(victim._root))
+        found = await attacker.run(RunRequest(kind="python", files={}, code=code, timeout_s=30))
+        assert found.stdout.split("NAMED", 1)[1].strip() == "0"
+        after = await victim.run(RunRequest(kind="python", files={"m.py": "X = 1\n"}, code="import m; print(m.X)", timeout_s=30))
+        assert after.status == "ok" and after.stdout.strip() == "1"
+    finally:
+        await attacker.close()
+        await victim.close()
+
+
+REACH_FOR_THE_NEIGHBOUR = textwrap.dedent(
+    """
+    import ctypes, json, os, platform, sys
+    pid = int(sys.argv[1])
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    def errno_of(result):
+        return ctypes.get_errno() if result == -1 else "allowed"
+    def read(path):
+        try:
+            open(path, "rb").read(1)
+            return "allowed"
+        except OSError as exc:
+            return exc.errno
+    class IoVec(ctypes.Structure):
+        _fields_ = [("base", ctypes.c_void_p), ("length", ctypes.c_size_t)]
+    buffer = ctypes.create_string_buffer(8)
+    local, remote = IoVec(ctypes.cast(buffer, ctypes.c_void_p), 8), IoVec(0x400000, 8)
+    pidfd_open, pidfd_getfd = 434, 438  # the same numbers on x86_64 and aarch64
+    pidfd = libc.syscall(pidfd_open, pid, 0)
+    print("REACH" + json.dumps({
+        "ptrace_attach": errno_of(libc.ptrace(16, pid, None, None)),  # PTRACE_ATTACH
+        "process_vm_readv": errno_of(libc.process_vm_readv(pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)),
+        "pidfd_getfd": errno_of(libc.syscall(pidfd_getfd, pidfd, 0, 0)) if pidfd >= 0 else "no pidfd",
+        "mem": read(f"/proc/{pid}/mem"), "environ": read(f"/proc/{pid}/environ"), "fd0": read(f"/proc/{pid}/fd/0"),
+    }))
+    """
+)
+
+
+@pytest.mark.anyio
+async def test_a_confined_run_cannot_trace_or_read_another_episodes_runner():
+    """ptrace, process_vm_readv, pidfd_getfd (another process's descriptors: its protocol pipe),
+    /proc/PID/mem, environ and fd of another episode's runner, which shares the run's uid: all
+    refused, by Landlock's scoping of ptrace access (each episode is its own domain)."""
+    provider = LocalProvider(confine=True)
+    victim = await provider.acquire("ep_traced")
+    attacker = await provider.acquire("ep_tracer")
+    try:
+        code = _with_argv(REACH_FOR_THE_NEIGHBOUR, str(victim._process.pid))
+        result = await attacker.run(RunRequest(kind="python", files={}, code=code, timeout_s=30))
+    finally:
+        await attacker.close()
+        await victim.close()
+    out = json.loads(result.stdout.split("REACH", 1)[1])
+    assert out["ptrace_attach"] == out["process_vm_readv"] == out["pidfd_getfd"] == 1  # EPERM
+    assert out["mem"] == out["environ"] == out["fd0"] == 13  # EACCES

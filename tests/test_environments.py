@@ -10,6 +10,7 @@ digest of its inputs, so a later session finds it on the engine (prepared, not r
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -284,6 +285,47 @@ async def test_bad_environment_is_named_and_the_pack_still_served(env_service):
         assert not env_service.registry.handles  # nothing started, nothing charged
         started = await call_ok(client, "start_task", task_id="toolz_totals")
         await call_ok(client, "submit", episode_id=started["episode_id"])
+
+
+PLANT_IN_THE_VENV = """
+import json, os, sys, toolz
+site_packages = os.path.dirname(os.path.dirname(toolz.__file__))
+def attempt(path, mode, text):
+    try:
+        with open(path, mode) as f:
+            f.write(text)
+        return "written"
+    except OSError as exc:
+        return exc.errno
+planted = {"prefix": sys.prefix, "pth": attempt(os.path.join(site_packages, "zz_plant.pth"), "w", "import sys; sys.PLANTED = 1\\n"),
+           "module": attempt(toolz.__file__, "a", "\\nPLANTED = 1\\n")}
+os.chmod(toolz.__file__, 0)  # Landlock has no right for chmod: this works, and would break every later episode
+os.chmod(os.path.dirname(toolz.__file__), 0)
+os.chmod(os.path.dirname(sys.prefix), 0)  # the venv cache: no later episode could start, nor a venv be made
+print("PLANT" + json.dumps(planted))
+"""
+
+
+async def test_a_confined_episode_runs_in_its_environment_and_cannot_change_it(wheel_cache, venv_cache):
+    """The OpenEnv image's runs are confined (sandbox/confine.py) and an environment's venv is
+    shared by every later episode of it. Found by the red team: the venv was outside what Landlock
+    let a run read, so every [environment] task failed to start there (a sandbox failure); it is
+    now read-only to the runs, so nothing planted in it reaches the next episode, and the modes a
+    run took off it (chmod 000: Landlock has no right for chmod) are given back before the next."""
+    provider = LocalProvider(wheel_cache=wheel_cache, venv_cache=venv_cache, confine=True)
+    outputs = []
+    for code in (PLANT_IN_THE_VENV, "import json, sys, toolz; print('PLANT' + json.dumps([getattr(sys, 'PLANTED', 0), getattr(toolz, 'PLANTED', 0), toolz.identity(3)]))"):
+        sandbox = await provider.acquire("ep_confined_env", TOOLZ)
+        try:
+            result = await sandbox.run(RunRequest(kind="python", files={}, code=code, timeout_s=30))
+        finally:
+            await sandbox.close()
+        assert result.status == "ok", result
+        outputs.append(json.loads(result.stdout.split("PLANT", 1)[1]))
+    planted, later = outputs
+    assert Path(planted["prefix"]).parent == venv_cache.resolve()  # it ran in the environment's venv
+    assert (planted["pth"], planted["module"]) == (13, 13)  # EACCES
+    assert later == [0, 0, 3]  # nothing planted, and toolz whole (the locked package came back)
 
 
 # -- docker: the image and the pools --------------------------------------------------------

@@ -195,3 +195,67 @@ def test_deep_nesting_is_skipped_and_a_slow_copy_given_up(tmp_path):
     assert "d0/d1/d2/d3/d4/d5/x.py" in open_copy(tmp_path, str(root)).files
     with pytest.raises(ProjectRefused, match="took longer than 1e-09 s"):
         open_copy(tmp_path, str(root), ProjectLimits(max_copy_s=1e-9))
+
+
+def test_a_backtracking_gitignore_pattern_neither_hangs_the_copy_nor_holds_the_server(tmp_path):
+    """pathspec compiles gitignore globs for `re`: `a*a*...*b` against a 200-character name backtracked
+    for hours with the GIL held, past the copy's deadline, freezing every episode of the server
+    (red team). Matched by the `regex` engine with the deadline, the copy is prompt and right."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / ".gitignore").write_text("a*a*a*a*a*a*a*a*a*a*a*a*b\nsecret*.env\n")
+    (root / ("a" * 200 + ".py")).write_text("x = 1\n")
+    (root / "secret-prod.env").write_text("TOKEN=1\n")
+    code = (
+        "import sys; from pathlib import Path; from tasks.project import copy_project, ProjectLimits\n"
+        f"print(sorted(copy_project(Path({str(root)!r}), ProjectLimits(max_copy_s=5)).files))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[1])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == repr(sorted([".gitignore", "a" * 200 + ".py"]))  # the secret is still ignored
+
+
+def test_a_gitignore_match_past_the_deadline_stops_with_a_clear_refusal(tmp_path):
+    import time
+
+    from tasks.project import _TimedRegex
+
+    with pytest.raises(TimeoutError):  # the engine stops at the deadline, however long the match would take
+        _TimedRegex(r"^(?:.+/)?" + r"a[^/]*" * 20 + "b$", time.monotonic() + 0.05).match("/".join(["a" * 250] * 30))
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / ".gitignore").write_text("*.log\nbuild-*-*-*.txt\n")  # the second may backtrack: the timed engine's
+    (root / "m.py").write_text("x = 1\n")
+
+    class Expired(_TimedRegex):
+        def match(self, text):
+            raise TimeoutError
+
+    import tasks.project as project
+
+    original = project._TimedRegex
+    project._TimedRegex = Expired
+    try:
+        with pytest.raises(ProjectRefused, match=r"took longer than .*; a \.gitignore pattern that backtracks"):
+            open_copy(tmp_path, str(root))
+    finally:
+        project._TimedRegex = original
+
+
+def test_a_directory_above_the_project_swapped_for_a_symlink_after_the_check_is_refused(tmp_path):
+    """O_NOFOLLOW guards only the last component: after resolve_under_roots checked root/a/p,
+    `a` replaced by a symlink to a directory outside the roots led the copy there (red team)."""
+    roots = tmp_path / "roots"
+    (roots / "a" / "p").mkdir(parents=True)
+    (roots / "a" / "p" / "main.py").write_text("x = 1\n")
+    outside = tmp_path / "outside" / "p"
+    outside.mkdir(parents=True)
+    (outside / "secret.py").write_text("KEY = 'the user\\'s secret'\n")
+    checked = resolve_under_roots(str(roots / "a" / "p"), (roots,))
+    (roots / "a").rename(tmp_path / "moved")
+    (roots / "a").symlink_to(outside.parent)  # the swap, between the check and the copy
+    with pytest.raises(ProjectRefused, match="changed while it was being opened"):
+        copy_project(checked, ProjectLimits())
