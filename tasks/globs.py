@@ -19,19 +19,16 @@ def translate(glob: str) -> str:
     out, i, n = [], 0, len(glob)
     while i < n:
         c = glob[i]
-        if glob.startswith("**", i):
-            if (i == 0 or glob[i - 1] == "/") and glob[i + 2 : i + 3] == "/":
-                out.append("(?:[^/]*/)*")  # '**/': zero or more directories
+        if glob.startswith("**/", i) and (i == 0 or glob[i - 1] == "/"):
+            out.append("(?:[^/]*/)*")  # '**/': zero or more directories
+            while glob.startswith("**/", i):  # '**/**/' is '**/': repeats would only backtrack
                 i += 3
-                continue
-            out.append(".*")
-            i += 2
-        elif c == "*":
-            out.append("[^/]*")
-            i += 1
-        elif c == "?":
-            out.append("[^/]")
-            i += 1
+        elif c in "*?":
+            j = i
+            while j < n and glob[j] in "*?":
+                j += 1
+            out.append(_wildcards(glob[i:j]))
+            i = j
         elif c == "[":
             end = glob.find("]", i + 2 if glob[i + 1 : i + 2] in ("!", "]") else i + 1)
             if end < 0:
@@ -45,6 +42,29 @@ def translate(glob: str) -> str:
             out.append(re.escape(c))
             i += 1
     return "".join(out)
+
+
+def _wildcards(run: str) -> str:
+    """A run of `*` and `?` as one regex piece of the same language. `*?*?*?` written as it reads is
+    `[^/]*[^/][^/]*[^/]...`, which backtracks for minutes on a name that does not match; without an
+    adjacent `**` the run is just "at least (or exactly) this many characters of one segment"."""
+    if "**" not in run:
+        count = run.count("?")
+        if "*" not in run:
+            return f"[^/]{{{count}}}" if count > 1 else "[^/]"
+        return f"[^/]{{{count},}}" if count else "[^/]*"
+    pieces, i = [], 0
+    while i < len(run):  # a run of two or more stars crosses directories; one star stays in its segment
+        if run[i] == "?":
+            pieces.append("[^/]")
+            i += 1
+            continue
+        j = i
+        while j < len(run) and run[j] == "*":
+            j += 1
+        pieces.append(".*" if j - i > 1 else "[^/]*")
+        i = j
+    return "".join(pieces)
 
 
 def expand(patterns: tuple[str, ...], paths: list[str] | set[str]) -> tuple[list[str], list[str]]:
