@@ -154,3 +154,25 @@ def test_a_session_belongs_to_its_token():
         assert call(bob, start)[1]["error"]["data"]["error_type"] == "invalid_session"
         assert call(bob, {"jsonrpc": "2.0", "id": 3, "method": "openenv/session/close", "params": {"session_id": session}})[1]["error"]
         assert call(alice, start)[1]["result"]["data"]["task_id"] == TASK
+
+        # A token that opens sessions by the thousand and never closes them (a leaky client, or a
+        # hostile tenant) crowds out no other token: past its share its own oldest idle sessions are
+        # forgotten. Before, MAX_SESSIONS of alice's refused every session to bob for the idle timeout.
+        import http.client
+
+        from openenv_server.mcp_rpc import MAX_IDLE_SESSIONS_PER_OWNER, MAX_SESSIONS
+
+        connection = http.client.HTTPConnection(url.removeprefix("http://"), timeout=60)
+        created = []
+        for i in range(MAX_SESSIONS + 5):
+            connection.request("POST", "/mcp", json.dumps({"jsonrpc": "2.0", "id": i, "method": "openenv/session/create"}),
+                               {"Content-Type": "application/json", "Authorization": f"Bearer {alice}"})
+            created.append(json.loads(connection.getresponse().read())["result"]["session_id"])
+        connection.close()
+        assert call(bob, {"jsonrpc": "2.0", "id": 4, "method": "openenv/session/create"})[1]["result"]["session_id"].startswith("ses_")
+        view = {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "list_files"}}
+        assert call(alice, view | {"params": {"name": "list_files", "session_id": created[0]}})[1]["error"]["data"]["error_type"] == "invalid_session"
+        newest = call(alice, view | {"params": {"name": "list_files", "session_id": created[-1]}})[1]["error"]
+        assert newest["data"]["error_type"] == "SESSION_ERROR"  # known, with no episode yet
+        assert call(alice, view | {"params": {"name": "list_files", "session_id": session}})[1]["result"]["data"]["total_files"] > 0  # its episode kept it
+        assert len(created) - MAX_IDLE_SESSIONS_PER_OWNER > 0
