@@ -176,3 +176,27 @@ def test_a_session_belongs_to_its_token():
         assert newest["data"]["error_type"] == "SESSION_ERROR"  # known, with no episode yet
         assert call(alice, view | {"params": {"name": "list_files", "session_id": session}})[1]["result"]["data"]["total_files"] > 0  # its episode kept it
         assert len(created) - MAX_IDLE_SESSIONS_PER_OWNER > 0
+
+
+def test_concurrent_start_tasks_on_one_session_leave_no_episode_behind(server):
+    """Five start_task calls at once on one /mcp session: each started an episode and only the last
+    was remembered, so closing the session left four running, unreachable, for the idle timeout."""
+    import threading
+
+    process, url = server
+    before = descendants(process.pid)
+    session = rpc(url, "openenv/session/create")["result"]["session_id"]
+    start = {"name": "start_task", "arguments": {"task_id": TASK}, "session_id": session}
+    replies: list[dict] = []
+    threads = [threading.Thread(target=lambda: replies.append(rpc(url, "tools/call", start))) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(replies) == 5 and all("result" in r for r in replies)
+    assert len(descendants(process.pid) - before) == 1  # one episode's runner: each start ended the one before
+    assert rpc(url, "openenv/session/close", {"session_id": session})["result"]["closed"] is True
+    deadline = time.monotonic() + 5
+    while descendants(process.pid) - before:
+        assert time.monotonic() < deadline, "episodes of a closed session are still running"
+        time.sleep(0.1)
