@@ -94,6 +94,10 @@ def instances(tmp_path) -> Path:
         {**good, "instance_id": "acme__image-1", "repo": "acme/imaged", "image_name": "swebench/acme-imaged:latest"},
         {**good, "instance_id": "acme__ledger-badpatch", "patch": "diff --git a/ledger/book.py b/ledger/book.py\n--- a/ledger/book.py\n+++ b/ledger/book.py\n@@ -1 +1 @@\n-nothing here\n+x\n"},
         {**good, "instance_id": "acme__ledger-nofail", "FAIL_TO_PASS": []},
+        # A hostile dataset naming a checkout outside --repos (any git repository of the host) by path.
+        {**good, "instance_id": "escape-absolute", "repo": f"x/{repo.resolve()}"},
+        {**good, "instance_id": "escape-dotdot", "repo": "../repos/acme__ledger"},
+        {**good, "instance_id": "bad-image", "image_name": ["not", "a", "name"]},
     ]
     path = tmp_path / "instances.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "not json\n")
@@ -110,7 +114,9 @@ def test_the_instance_becomes_a_repository_shaped_task(instances, tmp_path):
     assert "docker pull swebench/acme-imaged:latest" in reasons["acme__image-1"] or "no Docker engine answers" in reasons["acme__image-1"]
     assert "gold patch does not apply at base_commit" in reasons["acme__ledger-badpatch"]
     assert "missing FAIL_TO_PASS" in reasons["acme__ledger-nofail"]
-    assert "line 7" in reasons
+    assert "is not OWNER/NAME" in reasons["escape-absolute"] and "is not OWNER/NAME" in reasons["escape-dotdot"]
+    assert "image_name must be" in reasons["bad-image"]
+    assert "line 10" in reasons
     from tasks.importers.common import write_draft
 
     task = load_task(write_draft(drafts[0], tmp_path / "pack"))
