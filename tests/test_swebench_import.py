@@ -134,6 +134,21 @@ def test_the_instance_becomes_a_repository_shaped_task(instances, tmp_path):
     assert task.description.startswith("Refunds are added to the balance")
 
 
+async def test_two_instances_whose_ids_share_a_slug_keep_the_first_even_with_force(instances, tmp_path):
+    """'acme__ledger-1' and 'acme__ledger_1' are both task acme_ledger_1: with --force the second
+    silently replaced the first, written a moment before in the same import."""
+    from tasks.importers import import_pack
+
+    first = json.loads(instances.read_text().splitlines()[0])
+    twins = tmp_path / "twins.jsonl"
+    twins.write_text(json.dumps(first) + "\n" + json.dumps({**first, "instance_id": "acme__ledger_1", "problem_statement": "the twin"}) + "\n")
+    out = tmp_path / "pack"
+    result = await import_pack("swebench", twins, out, force=True, options={"repos": instances.parent / "repos"})
+    assert result.imported == ["acme_ledger_1"] and [s.name for s in result.skipped] == ["acme_ledger_1"]
+    assert "an earlier item of this import" in result.skipped[0].reason
+    assert "the twin" not in (out / "acme_ledger_1" / "description.md").read_text()
+
+
 def test_the_patch_scope_makes_only_the_fixed_files_editable(instances, tmp_path):
     drafts, _ = swebench.drafts(instances, repos=instances.parent / "repos", scope="patch")
     assert drafts[0].editable == ["ledger/book.py"]
@@ -156,7 +171,7 @@ async def test_import_check_and_play(backend, instances, tmp_path, capsys):
     code = await anyio.to_thread.run_sync(main, argv)  # the CLI runs its own event loop
     printed = capsys.readouterr().out
     assert code == 0, printed
-    assert "imported 1 task(s)" in printed and "acme_ledger_1" in printed and "skipped (6)" in printed
+    assert "imported 1 task(s)" in printed and "acme_ledger_1" in printed and "skipped (9)" in printed
     catalog = Catalog()
     catalog.add_pack(out)
     assert not catalog.errors
