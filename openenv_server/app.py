@@ -32,6 +32,11 @@ from openenv_server.session import ProtocolError, Session
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+# json.loads holds the GIL, and the event loop, for its whole run: 8 MB of '1,1,1,...' takes 0.35 s,
+# and a client could send one after another. Long strings (a file's new code) parse fast; many small
+# values do not, so their number is bounded: 250k (each ',' '[' '{' counts) parse in ~20 ms, and a
+# file of the largest size an edit takes has fewer commas than that unless it is nothing else.
+MAX_JSON_VALUES = 250_000
 POLICY_VIOLATION = 1008
 
 
@@ -228,6 +233,11 @@ def decode_json(raw: str | bytes) -> Any:
     """A message or body as JSON, or a ProtocolError saying why not. json.loads raises more than
     JSONDecodeError on hostile input: bad UTF-8, an integer past Python's digit limit, nesting past
     the recursion limit; and it takes NaN and Infinity, which no JSON reply can carry back."""
+    if len(raw) > 65_536:
+        separators = (",", "[", "{") if isinstance(raw, str) else (b",", b"[", b"{")
+        values = sum(raw.count(c) for c in separators)  # C speed, and an upper bound: strings count too
+        if values > MAX_JSON_VALUES:
+            raise ProtocolError(f"Invalid JSON: over {MAX_JSON_VALUES} values in one message (no action needs that many).", "INVALID_JSON")
     try:
         return json.loads(raw, parse_constant=_no_constant)
     except RecursionError:

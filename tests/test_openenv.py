@@ -141,6 +141,8 @@ HOSTILE_JSON = {
     "an integer past Python's digit limit": '{"type": "step", "data": ' + "1" * 5000 + "}",
     "nesting past the recursion limit": "[" * 100_000 + "]" * 100_000,
     "NaN": '{"type": "step", "data": {"tool_name": "run_python", "arguments": {"code": "1", "timeout_s": NaN}}}',
+    # Parsed, it held the event loop (json.loads keeps the GIL) for ~0.35 s per 8 MB message.
+    "millions of small values": '{"type": "step", "data": [' + "1," * 3_000_000 + "1]}",
 }
 
 
