@@ -6,8 +6,12 @@ any of `*?[` is a plain path. Pure: no I/O."""
 from __future__ import annotations
 
 import re
+import time
+
+import regex
 
 GLOB_CHARS = "*?["
+EXPAND_BUDGET_S = 2.0
 
 
 def is_glob(pattern: str) -> bool:
@@ -67,15 +71,29 @@ def _wildcards(run: str) -> str:
     return "".join(pieces)
 
 
+def compile_glob(glob: str) -> regex.Pattern:
+    """The glob, compiled for the `regex` engine (its time budgets; Python's re has none, and a glob
+    such as '**?' * 12 backtracks for minutes there). ValueError names an unclosed or bad class."""
+    try:
+        return regex.compile(translate(glob), regex.VERSION0)
+    except regex.error as exc:
+        raise ValueError(f"glob {glob!r} has a bad [...] class ({exc.msg})") from None
+
+
 def expand(patterns: tuple[str, ...], paths: list[str] | set[str]) -> tuple[list[str], list[str]]:
     """The paths the patterns select, each once, in the order the patterns name them (a glob's in
-    sorted order), and the patterns that select nothing."""
+    sorted order), and the patterns that select nothing. ValueError: a glob that is bad, or that
+    takes over EXPAND_BUDGET_S to match."""
     chosen: dict[str, None] = {}
     empty: list[str] = []
     for pattern in patterns:
         if is_glob(pattern):
-            compiled = re.compile(translate(pattern))
-            hits = sorted(p for p in paths if compiled.fullmatch(p))
+            compiled = compile_glob(pattern)
+            deadline = time.monotonic() + EXPAND_BUDGET_S
+            try:
+                hits = sorted(p for p in paths if compiled.fullmatch(p, timeout=max(deadline - time.monotonic(), 0.001)))
+            except TimeoutError:
+                raise ValueError(f"glob {pattern!r} takes over {EXPAND_BUDGET_S:g} s to match the files: write it with fewer wildcards") from None
         else:
             hits = [pattern] if pattern in paths else []
         if not hits:

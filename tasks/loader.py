@@ -111,7 +111,10 @@ def load_task(task_dir: Path) -> Task:
     tests = {_in_project(spec.tests.visible_dir, p): t for p, t in _read_tree(task_dir / "tests").items()}
     hidden = {_in_project(spec.tests.hidden_dir, p): t for p, t in _read_tree(task_dir / "hidden_tests").items()}
     solution = _read_tree(task_dir / "solution")
-    editable, unmatched = globs.expand(spec.editable, source)
+    try:
+        editable, unmatched = globs.expand(spec.editable, source)
+    except ValueError as exc:  # a glob that would take too long to match
+        raise InvalidTask([TaskLoadError(task_dir / "task.toml", str(exc), "editable")]) from None
     toml = task_dir / "task.toml"
     for pattern in unmatched:
         what = "glob selects no file of src/" if globs.is_glob(pattern) else "listed in editable but missing from src/"

@@ -442,3 +442,20 @@ def test_a_symlink_inside_the_task_is_read(tmp_path):
     root = write_task(tmp_path / "pack", "linked_inside")
     (root / "src" / "alias.py").symlink_to(root / "src" / "helpers.py")
     assert load_task(root).source_files["alias.py"] == "CONSTANT = 1\n"
+
+
+def test_a_bad_or_backtracking_editable_glob_is_named_and_the_pack_still_loads(tmp_path):
+    """editable = ['[z-a].py'] raised re.error out of the loader, so no task of the pack loaded;
+    '**?' * 12 + 'X' held it for minutes per file (Python's re backtracking)."""
+    import time
+
+    write_task(tmp_path / "pack", "bad_class", editable=["[z-a].py"])
+    write_task(tmp_path / "pack", "backtracking", editable=["calc.py", "**?" * 12 + "X"])
+    write_task(tmp_path / "pack", "fine")
+    started = time.monotonic()
+    tasks, errors = load_pack(tmp_path / "pack")
+    assert time.monotonic() - started < 5
+    assert [t.id for t in tasks] == ["fine"]
+    by_task = {e.path.parent.name: e for e in errors}
+    assert by_task["bad_class"].field == "editable" and "bad [...] class" in by_task["bad_class"].message
+    assert by_task["backtracking"].field == "editable" and "selects no file" in by_task["backtracking"].message
