@@ -40,11 +40,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"debugbox: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - a CLI reports what failed, not a traceback
+        from sandbox.base import SandboxError
         from sandbox.factory import BackendUnavailable
         from sandbox.images.build import ImageBuildError
 
         if isinstance(exc, (BackendUnavailable, ImageBuildError)):
             print(f"debugbox: {exc}", file=sys.stderr)
+            return 2
+        if isinstance(exc, SandboxError):  # a backend that could not start (a kubeconfig, a context, an engine)
+            logging.getLogger("debugbox").debug("the backend failed", exc_info=True)
+            print(f"debugbox: the {getattr(args, 'backend', 'sandbox')} backend failed: {exc}", file=sys.stderr)
             return 2
         raise
 

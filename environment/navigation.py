@@ -33,6 +33,7 @@ MAX_RESULTS = 500
 MAX_SHOWN_LINE_CHARS = 200
 MAX_OUTPUT_CHARS = 60_000
 MAX_LISTED_FILES = 1000
+GLOB_BUDGET_S = 1.0  # matching one glob against every path of an episode
 SEARCH_BUDGET_S = 1.0  # a search that has not finished by then answers with what it found
 MAX_REGEX_WEIGHT = 10_000  # the size of the program counted repeats expand to: (?:a{1000}){1000} is 10**6
 
@@ -63,10 +64,24 @@ def glob_matcher(glob: str | None) -> Callable[[str], bool]:
     if glob.startswith("/"):
         raise BadArgument(f"glob {quoted(glob)} is absolute; paths are relative to the project root, like 'src/*.py'. No step was counted.")
     glob = glob.removeprefix("./").rstrip("/")
-    compiled = re.compile(_translate(glob))
+    try:
+        compiled = regex.compile(_translate(glob), regex.VERSION0)
+    except regex.error as exc:  # a class such as [z-a]
+        raise BadArgument(f"glob {quoted(glob)} has a bad [...] class ({exc}). No step was counted.") from None
+    deadline: list[float] = []
+
+    def fullmatch(text: str) -> bool:
+        # tasks/globs.py writes globs so they do not backtrack; what still could ('**?**?**?...')
+        # meets a time budget, and the regex engine lets go of the GIL while it runs.
+        deadline[:] = deadline or [time.monotonic() + GLOB_BUDGET_S]
+        try:
+            return compiled.fullmatch(text, concurrent=True, timeout=max(deadline[0] - time.monotonic(), 0.001)) is not None
+        except TimeoutError:
+            raise BadArgument(f"glob {quoted(glob)} takes too long to match (over {GLOB_BUDGET_S:g} s): write it with fewer wildcards. No step was counted.") from None
+
     if "/" not in glob:
-        return lambda path: any(compiled.fullmatch(part) for part in path.split("/"))
-    return lambda path: any(compiled.fullmatch(prefix) for prefix in _prefixes(path))
+        return lambda path: any(fullmatch(part) for part in path.split("/"))
+    return lambda path: any(fullmatch(prefix) for prefix in _prefixes(path))
 
 
 def _prefixes(path: str) -> list[str]:

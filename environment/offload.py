@@ -57,6 +57,11 @@ class Offload:
             return fn(*args)
         return await anyio.to_thread.run_sync(fn, *args, limiter=self.search_threads)
 
+    async def glob(self, fn: Callable[..., T], *args) -> T:
+        """fn(*args) matching an agent's glob: in a search thread, since a glob may run for its whole
+        time budget (environment/navigation.py) and must not hold up the event loop meanwhile."""
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self.search_threads)
+
     async def edit_feedback(self, edit: Edit, text: str) -> EditFeedback:
         """The diff and window of an applied edit, and the syntax check of the file's new `text`,
         the two side by side."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from environment.errors import BadArgument, quoted
+from tasks.keywords import keyword_problem
 
 MAX_ITEMS = 100
 MAX_ITEM_CHARS = 500
@@ -55,14 +56,15 @@ def _check_item(item: object, what: str) -> str:
 def _check_keyword(expression: str) -> str:
     if len(expression) > MAX_KEYWORD_CHARS:
         raise BadArgument(f"tests: the -k expression is {len(expression)} characters long; at most {MAX_KEYWORD_CHARS}.")
-    # Balanced parentheses: the runner adds its own clause to the expression, and it must stay apart.
-    depth = 0
-    for char in expression:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            break
-    if depth != 0:
-        raise BadArgument(f"tests: the -k expression {quoted(expression)} has unbalanced parentheses.")
+    # pytest's grammar, here: an expression it cannot parse ends the run before any test (it read as
+    # if every test had been cut off, and cost a step); and a parsed one is balanced, so the clause
+    # the runner adds to it stays apart.
+    problem = keyword_problem(expression)
+    if problem is not None:
+        raise BadArgument(
+            f"tests: the -k expression {quoted(expression)} is not one pytest can read: {problem}. Write names of tests "
+            "(or parts of them) joined by and / or / not, with parentheses, e.g. `-k parse and not slow`. No step was counted."
+        )
     return expression
 
 

@@ -156,7 +156,8 @@ class DebugService(ProjectTools, DebuggerTools):
             ep = handle.episode
             readable = ep.readable_files()
             size = sum(map(len, readable.values()))
-            found = await self.offload.cpu(size, nav.listing, ep.files, readable, ep.task.test_files, glob, matches)
+            listing = (nav.listing, ep.files, readable, ep.task.test_files, glob, matches)
+            found = await (self.offload.cpu(size, *listing) if glob is None else self.offload.glob(*listing))
             ep.charge("list_files", f"{found.total_files} files" + (f" matching {glob}" if glob is not None else ""))
             return nav.ListFilesResult(**await self._after_step(handle), **found.model_dump())
 
@@ -171,7 +172,7 @@ class DebugService(ProjectTools, DebuggerTools):
         async with self._active(episode_id, owner) as handle:
             ep = handle.episode
             readable = ep.readable_files()
-            paths = nav.select(list(readable), glob, matches)
+            paths = nav.select(list(readable), glob, matches) if glob is None else await self.offload.glob(nav.select, list(readable), glob, matches)
             size = sum(len(readable[p]) for p in paths)
             # A search with no match is an answer (it tells the agent something), and costs a step.
             found = await self.offload.search(size, regex, nav.search, readable, paths, find, pattern, regex, glob, limit)

@@ -32,6 +32,11 @@ from openenv_server.session import ProtocolError, Session
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+# json.loads holds the GIL, and the event loop, for its whole run: 8 MB of '1,1,1,...' takes 0.35 s,
+# and a client could send one after another. Long strings (a file's new code) parse fast; many small
+# values do not, so their number is bounded: 250k (each ',' '[' '{' counts) parse in ~20 ms, and a
+# file of the largest size an edit takes has fewer commas than that unless it is nothing else.
+MAX_JSON_VALUES = 250_000
 POLICY_VIOLATION = 1008
 
 
@@ -54,13 +59,10 @@ def build_app(service: DebugService, security: Security | None = None) -> Starle
         return owner
 
     async def body(request: Request) -> dict:
-        raw = await request.body()
+        raw = await _read_body(request)
         if not raw:
             return {}
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ProtocolError(f"Invalid JSON: {exc}", "INVALID_JSON") from None
+        data = decode_json(raw)
         if not isinstance(data, dict):
             raise ProtocolError("The body must be a JSON object.", "VALIDATION_ERROR")
         return data
@@ -87,13 +89,10 @@ def build_app(service: DebugService, security: Security | None = None) -> Starle
         owner = refused(request)
         if isinstance(owner, JSONResponse):
             return owner
-        raw = await request.body()
-        if len(raw) > MAX_MESSAGE_BYTES:
-            return JSONResponse({"jsonrpc": "2.0", "id": None, "error": {"code": PARSE_ERROR, "message": f"Request too large (over {MAX_MESSAGE_BYTES} bytes)."}})
         try:
-            rpc = json.loads(raw or b"{}")
-        except json.JSONDecodeError:
-            return JSONResponse({"jsonrpc": "2.0", "id": None, "error": {"code": PARSE_ERROR, "message": "Parse error: the body is not JSON."}})
+            rpc = decode_json(await _read_body(request) or b"{}")
+        except ProtocolError as exc:
+            return JSONResponse({"jsonrpc": "2.0", "id": None, "error": {"code": PARSE_ERROR, "message": f"Parse error: {exc}"}})
         return JSONResponse(await mcp_sessions.handle(rpc, owner))
 
     def prune() -> None:
@@ -185,12 +184,12 @@ def build_app(service: DebugService, security: Security | None = None) -> Starle
 async def _serve(ws: WebSocket, session: Session, mcp_sessions: McpSessions) -> None:
     """Read messages while the previous one is being answered, so that a dropped connection is seen
     at once: it cancels the step in flight (its processes are killed), and the caller ends the episode."""
-    inbox, outbox = anyio.create_memory_object_stream[str](4)
+    inbox, outbox = anyio.create_memory_object_stream[str | bytes](4)
     async with anyio.create_task_group() as tg:
         tg.start_soon(_answer, ws, session, mcp_sessions, outbox, tg.cancel_scope)
         try:
             while True:
-                await inbox.send(await ws.receive_text())
+                await inbox.send(await _receive(ws))
         except WebSocketDisconnect:
             pass
         finally:
@@ -203,9 +202,9 @@ async def _answer(ws: WebSocket, session: Session, mcp_sessions: McpSessions, me
             await _send(ws, "error", {"message": f"Message too large (over {MAX_MESSAGE_BYTES} bytes).", "code": "VALIDATION_ERROR"})
             continue
         try:
-            message = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            await _send(ws, "error", {"message": f"Invalid JSON: {exc}", "code": "INVALID_JSON"})
+            message = decode_json(raw)
+        except ProtocolError as exc:
+            await _send(ws, "error", {"message": str(exc), "code": exc.code})
             continue
         kind = message.get("type") if isinstance(message, dict) else None
         try:
@@ -224,6 +223,46 @@ async def _answer(ws: WebSocket, session: Session, mcp_sessions: McpSessions, me
                 await _send(ws, "error", {"message": f"Unknown message type: {kind!r} (reset, step, state, mcp or close).", "code": "UNKNOWN_TYPE"})
         except ProtocolError as exc:
             await _send(ws, "error", {"message": str(exc), "code": exc.code})
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def decode_json(raw: str | bytes) -> Any:
+    """A message or body as JSON, or a ProtocolError saying why not. json.loads raises more than
+    JSONDecodeError on hostile input: bad UTF-8, an integer past Python's digit limit, nesting past
+    the recursion limit; and it takes NaN and Infinity, which no JSON reply can carry back."""
+    if len(raw) > 65_536:
+        separators = (",", "[", "{") if isinstance(raw, str) else (b",", b"[", b"{")
+        values = sum(raw.count(c) for c in separators)  # C speed, and an upper bound: strings count too
+        if values > MAX_JSON_VALUES:
+            raise ProtocolError(f"Invalid JSON: over {MAX_JSON_VALUES} values in one message (no action needs that many).", "INVALID_JSON")
+    try:
+        return json.loads(raw, parse_constant=_no_constant)
+    except RecursionError:
+        raise ProtocolError("Invalid JSON: nested too deeply.", "INVALID_JSON") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, the int digit limit, NaN
+        raise ProtocolError(f"Invalid JSON: {exc}", "INVALID_JSON") from None
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, refused past MAX_MESSAGE_BYTES before it is all in memory."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_MESSAGE_BYTES:
+            raise ProtocolError(f"Request too large (over {MAX_MESSAGE_BYTES} bytes).", "VALIDATION_ERROR")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _receive(ws: WebSocket) -> str | bytes:
+    """The next message, text or binary (a binary frame is read as UTF-8 JSON, not a reason to drop the connection)."""
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    return message["text"] if message.get("text") is not None else message.get("bytes") or b""
 
 
 async def _send(ws: WebSocket, kind: str, data: dict) -> None:

@@ -10,8 +10,12 @@ the first episode, as a reset does. `list_tasks` needs no session. Results are t
 CallToolResult shape (content, structured_content, data, is_error); a bad call is a JSON-RPC error
 whose message says what to do and whose data names the error_type, and costs nothing.
 
-Sessions are bounded (MAX_SESSIONS) and owned by the caller's token; one unused for the server's
-idle timeout is forgotten (its episode, if any, has been ended by the registry's idle sweep).
+Sessions are owned by the caller's token. One with a live episode is bounded by the registry's
+episode limits; those without (created, or their episode over) are bounded per token
+(MAX_IDLE_SESSIONS_PER_OWNER: one more forgets that token's least recently used one, so no token
+can crowd out another's, and a client that never closes its sessions still works) and in all
+(MAX_SESSIONS). One unused for the server's idle timeout is forgotten (its episode, if any, has
+been ended by the registry's idle sweep).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from openenv_server.tools import TOOLS, tool_list
 
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, SERVER_ERROR = -32700, -32600, -32601, -32602, -32000
 MAX_SESSIONS = 1024
+MAX_IDLE_SESSIONS_PER_OWNER = 64
 
 START_TASK = {
     "name": "start_task",
@@ -88,8 +93,11 @@ class McpSessions:
 
     def _create(self, owner: str) -> str:
         self._prune()
-        if len(self._sessions) >= MAX_SESSIONS:
-            raise RpcError(SERVER_ERROR, f"This server holds {MAX_SESSIONS} MCP sessions, its limit: close one (openenv/session/close) and retry.")
+        idle = sorted((used, sid) for sid, (session, used) in self._sessions.items() if session.owner == owner and not self._live(session))
+        for _, session_id in idle[: max(0, len(idle) - MAX_IDLE_SESSIONS_PER_OWNER + 1)]:
+            del self._sessions[session_id]  # this token's least recently used sessions without an episode
+        if sum(not self._live(session) for session, _ in self._sessions.values()) >= MAX_SESSIONS:
+            raise RpcError(SERVER_ERROR, f"This server holds {MAX_SESSIONS} MCP sessions without an episode, its limit: close one (openenv/session/close) and retry.")
         session = Session(self.service, owner)
         self._sessions[session.session_id] = (session, time.monotonic())
         return session.session_id
@@ -112,6 +120,9 @@ class McpSessions:
         del self._sessions[session_id]
         await session.close()
         return {"session_id": session_id, "closed": True}
+
+    def _live(self, session: Session) -> bool:
+        return session.episode_id is not None and session.episode_id in self.service.registry.handles
 
     def _prune(self) -> None:
         idle_s = self.service.settings.idle_timeout_s

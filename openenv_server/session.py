@@ -14,6 +14,7 @@ import random
 import secrets
 from typing import Any
 
+import anyio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from environment.errors import SANDBOX_FAILURE_CODE, DebugboxError, SubmitFailed, quoted
@@ -86,10 +87,17 @@ class Session:
         self.episode_id: str | None = None
         self.last_output: str | None = None
         self.syntax_error: str | None = None
+        # reset and close take turns: two resets at once on one /mcp session each started an episode
+        # and only the last was remembered; the others ran on, unreachable, until the idle timeout.
+        self._turn = anyio.Lock()
 
     # -- reset -----------------------------------------------------------------------------
 
     async def reset(self, data: dict | None) -> dict:
+        async with self._turn:
+            return await self._reset(data)
+
+    async def _reset(self, data: dict | None) -> dict:
         try:
             params = ResetParams.model_validate(data or {})
         except ValidationError as exc:
@@ -97,7 +105,7 @@ class Session:
         task_id = params.task_id or self._pick(params)
         if self.service.catalog.get(task_id) is None:  # before ending the live episode: a typo must not cost it
             raise ProtocolError(f"No task {quoted(task_id)} (task_id). Call the list_tasks tool to see the available task ids.", "VALIDATION_ERROR")
-        await self.close()
+        await self._close()
         try:
             started = await self.service.start_task(task_id, params.max_steps, owner=self.owner)
         except (DebugboxError, SandboxError) as exc:
@@ -192,6 +200,10 @@ class Session:
 
     async def close(self) -> None:
         """End the live episode (unscored) and remove its sandbox."""
+        async with self._turn:
+            await self._close()
+
+    async def _close(self) -> None:
         episode_id, self.episode_id = self.episode_id, None
         if episode_id is not None:
             await self.service.registry.close_episode(episode_id, "client_closed")

@@ -45,14 +45,23 @@ class InvalidTask(Exception):
         self.errors = errors
 
 
+def _inside(path: Path, task_dir: Path) -> None:
+    """A task's file is its own: a symbolic link out of the task directory would serve the host's
+    files to every agent playing it (/proc/self/environ holds the server's tokens; its size reads 0)."""
+    if not path.resolve().is_relative_to(task_dir.resolve()):
+        raise InvalidTask([TaskLoadError(path, f"is a symbolic link out of the task directory (to {str(path.resolve())!r}); a task's files must be its own")])
+
+
 def _read_tree(root: Path) -> dict[str, str]:
     """Every file below root as text, keyed by POSIX path relative to root."""
     files: dict[str, str] = {}
     if not root.is_dir():
         return files
+    _inside(root, root.parent)
     for path in sorted(root.rglob("*")):
         if any(part in IGNORED_NAMES for part in path.relative_to(root).parts) or not path.is_file():
             continue
+        _inside(path, root.parent)
         if path.stat().st_size > MAX_TASK_FILE_BYTES:
             raise InvalidTask([TaskLoadError(path, f"file is larger than {MAX_TASK_FILE_BYTES} bytes")])
         try:
@@ -93,6 +102,8 @@ def load_task(task_dir: Path) -> Task:
     if spec.id != task_dir.name:
         errors.append(TaskLoadError(task_dir / "task.toml", f"{spec.id!r} must equal the directory name {task_dir.name!r}", "id"))
     description_path = task_dir / "description.md"
+    if description_path.is_file():
+        _inside(description_path, task_dir)
     description = description_path.read_text(encoding="utf-8") if description_path.is_file() else ""
     if not description.strip():
         errors.append(TaskLoadError(description_path, "missing or empty: the agent needs a description"))
@@ -100,7 +111,10 @@ def load_task(task_dir: Path) -> Task:
     tests = {_in_project(spec.tests.visible_dir, p): t for p, t in _read_tree(task_dir / "tests").items()}
     hidden = {_in_project(spec.tests.hidden_dir, p): t for p, t in _read_tree(task_dir / "hidden_tests").items()}
     solution = _read_tree(task_dir / "solution")
-    editable, unmatched = globs.expand(spec.editable, source)
+    try:
+        editable, unmatched = globs.expand(spec.editable, source)
+    except ValueError as exc:  # a glob that would take too long to match
+        raise InvalidTask([TaskLoadError(task_dir / "task.toml", str(exc), "editable")]) from None
     toml = task_dir / "task.toml"
     for pattern in unmatched:
         what = "glob selects no file of src/" if globs.is_glob(pattern) else "listed in editable but missing from src/"

@@ -211,7 +211,7 @@ class TaskSpec(BaseModel):
         for path in value:
             check_relative_path(path)
             if globs.is_glob(path):
-                globs.translate(path)  # an unclosed '[' is reported here
+                globs.compile_glob(path)  # an unclosed '[' or a bad class ('[z-a]') is reported here
         if len(set(value)) != len(value):
             raise ValueError("editable lists a file twice")
         return value

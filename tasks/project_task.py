@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from packaging.utils import canonicalize_name
 
 from sandbox.environment_request import MAX_REQUIREMENTS, BadRequirement, EnvironmentRequest, parse_requirement
+from tasks.keywords import keyword_problem
 from tasks.model import ProjectInfo, Task, TaskSpec, check_relative_path
 from tasks.project import ProjectCopy, ProjectRefused
 
@@ -56,6 +57,8 @@ def parse_test_command(command: str | None, files: dict[str, str]) -> tuple[tupl
             keyword = word[2:] or next(items, "")
             if not keyword.strip():
                 raise ProjectRefused("test_command's -k has no expression after it.")
+            if (problem := keyword_problem(keyword)) is not None:
+                raise ProjectRefused(f"test_command's -k expression {keyword!r} is not one pytest can read: {problem}.")
             continue
         if word.startswith("-"):
             raise ProjectRefused(

@@ -88,3 +88,24 @@ def test_a_missing_kubeconfig_stops_the_server_with_what_to_set(tmp_path):
         finally:
             for key in env:
                 os.environ.pop(key)
+
+
+@pytest.mark.parametrize("command", ["serve", "serve-openenv"])
+def test_a_kubeconfig_or_context_that_cannot_be_used_is_one_line_naming_the_variable(tmp_path, command):
+    """It was a traceback (the SandboxError of the backend's start), with the variable at its end."""
+    import subprocess
+    import sys
+
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+        "contexts: [{name: a, context: {cluster: c, user: u}}]\ncurrent-context: a\nusers: [{name: u, user: {token: x}}]\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for env, named in [({"DEBUGBOX_K8S_KUBECONFIG": str(tmp_path / "nowhere")}, "DEBUGBOX_K8S_KUBECONFIG"),
+                       ({"DEBUGBOX_K8S_KUBECONFIG": str(kubeconfig), "DEBUGBOX_K8S_CONTEXT": "nope"}, "DEBUGBOX_K8S_CONTEXT")]:
+        run = subprocess.run([sys.executable, "-m", "cli", command, "--backend", "kubernetes", *(["--transport", "http"] if command == "serve" else []), "--port", "1"],
+                             cwd=root, env={**os.environ, "PYTHONPATH": root, **env}, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-2000:]
+        last = run.stderr.strip().splitlines()[-1]
+        assert last.startswith("debugbox: the kubernetes backend failed: no usable Kubernetes configuration") and named in last, last

@@ -90,10 +90,64 @@ def test_globs_select_names_paths_and_directories(glob, selected):
     assert set(nav.select(paths, glob, nav.glob_matcher(glob))) == selected
 
 
-@pytest.mark.parametrize(("glob", "needle"), [("", "empty"), ("  ", "empty"), ("/etc/*", "absolute"), ("x[ab", "without its ']'"), ("*" * 400, "at most")])
+@pytest.mark.parametrize(
+    ("glob", "needle"),
+    [("", "empty"), ("  ", "empty"), ("/etc/*", "absolute"), ("x[ab", "without its ']'"), ("*" * 400, "at most"), ("[z-a].py", "bad \\[...\\] class")],
+)
 def test_bad_globs_are_errors(glob, needle):
     with pytest.raises(BadArgument, match=needle):
         nav.glob_matcher(glob)
+
+
+BACKTRACKING_GLOBS = ["**/" * 99 + "x", "*?" * 12 + "X", "**?" * 99 + "X", "?**" * 99, "*a" * 140 + "X", "**" * 150]
+
+
+@pytest.mark.parametrize("glob", BACKTRACKING_GLOBS)
+def test_globs_that_would_backtrack_are_matched_at_once(glob):
+    """Written as they read, '**/**/...' and '*?*?...' backtracked for minutes on one path that did
+    not match (30 s for '*?' * 12 on a 34-character name), with the GIL held."""
+    paths = ["django/contrib/admin/templatetags/admin_list.py", "test_subscriptions_and_invoices.py", "/".join(["a"] * 40) + "/aa.py"]
+    started = time.monotonic()
+    matches = nav.glob_matcher(glob)
+    found = [p for p in paths if matches(p)]
+    assert time.monotonic() - started < 0.5
+    assert found == (paths if glob == "**" * 150 else [])
+
+
+def _reference_match(glob: str, path: str, segment_start: bool = True) -> bool:
+    """The glob grammar read literally, by recursion (slow, obviously right): the oracle for the regex.
+    '**/' at a segment's start is any run of whole directories; other '**' any text; '*' any text
+    within a segment; '?' one character of a segment."""
+    if not glob:
+        return not path
+    rest = range(len(path) + 1)
+    if glob.startswith("**/") and segment_start:
+        return any(_reference_match(glob[3:], path[i:]) for i in rest if i == 0 or path[i - 1] == "/")
+    if glob.startswith("**"):
+        return any(_reference_match(glob[2:], path[i:], False) for i in rest)
+    if glob[0] == "*":
+        return any(_reference_match(glob[1:], path[i:], False) for i in rest if "/" not in path[:i])
+    if glob[0] == "?":
+        return bool(path) and path[0] != "/" and _reference_match(glob[1:], path[1:], False)
+    return bool(path) and path[0] == glob[0] and _reference_match(glob[1:], path[1:], glob[0] == "/")
+
+
+def test_the_glob_regex_is_the_grammar():
+    """tasks/globs.py collapses runs of wildcards; the language stays the one the grammar reads
+    (random globs of up to six pieces against every path of up to six characters over 'ab/')."""
+    import itertools
+    import random
+    import re
+
+    from tasks import globs
+
+    rnd = random.Random(7)
+    paths = ["".join(p) for n in range(7) for p in itertools.product("ab/", repeat=n)]
+    for _ in range(1500):
+        glob = "".join(rnd.choice(["a", "/", "*", "?", "**/", "**"]) for _ in range(rnd.randint(1, 6)))
+        compiled = re.compile(globs.translate(glob))
+        for path in paths:
+            assert bool(compiled.fullmatch(path)) == _reference_match(glob, path), (glob, path, globs.translate(glob))
 
 
 def test_search_counts_every_match_shows_at_most_max_results_and_cuts_long_lines():
@@ -229,6 +283,11 @@ async def test_bad_input_is_an_error_that_costs_no_step(client):
     await fails(client, "list_files", "without its ']'", episode_id=episode, glob="proj/[pkg")
     await fails(client, "list_files", "absolute", episode_id=episode, glob="/etc/passwd")
     await fails(client, "list_files", "no readable file matches", episode_id=episode, glob="*.rs")
+    started = time.monotonic()  # 500 paths three directories deep: minutes of backtracking before
+    await fails(client, "list_files", "no readable file matches", episode_id=episode, glob="**/" * 99 + "x")
+    await fails(client, "search_code", "no readable file matches", episode_id=episode, pattern="x", glob="**/" * 99 + "x")
+    await fails(client, "search_code", "bad [...] class", episode_id=episode, pattern="x", glob="[z-a]")
+    assert time.monotonic() - started < 5
     await fails(client, "search_code", "no episode", episode_id="ep_nope", pattern="x")
     assert await steps_and_rewards(client, episode) == before
     # view_code in a large project names the nearest files, not all 500.

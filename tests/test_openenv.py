@@ -137,6 +137,41 @@ def test_bad_input_is_a_clear_error_and_the_connection_survives(url):
         assert env.reset(task_id=TASK).metadata["step"] == 0  # still usable
 
 
+HOSTILE_JSON = {
+    "an integer past Python's digit limit": '{"type": "step", "data": ' + "1" * 5000 + "}",
+    "nesting past the recursion limit": "[" * 100_000 + "]" * 100_000,
+    "NaN": '{"type": "step", "data": {"tool_name": "run_python", "arguments": {"code": "1", "timeout_s": NaN}}}',
+    # Parsed, it held the event loop (json.loads keeps the GIL) for ~0.35 s per 8 MB message.
+    "millions of small values": '{"type": "step", "data": [' + "1," * 3_000_000 + "1]}",
+}
+
+
+def test_hostile_json_is_an_error_and_the_episode_lives(url):
+    """json.loads raises more than JSONDecodeError (the digit limit, RecursionError, bad UTF-8) and
+    takes NaN; each ended the connection, and its episode, without a word (HTTP: a bare 500)."""
+    with DebugboxEnv(url) as env:
+        episode = env.reset(task_id=TASK).metadata["episode_id"]
+        for name, raw in HOSTILE_JSON.items():
+            env._ws.send(raw)
+            reply = json.loads(env._ws.recv(timeout=30))
+            assert reply["data"]["code"] == "INVALID_JSON" and "Invalid JSON" in reply["data"]["message"], name
+        env._ws.send(b'{"type": "state"}')  # a binary frame is read as JSON, not a reason to drop the connection
+        assert json.loads(env._ws.recv(timeout=30))["data"]["episode_id"] == episode
+        env._ws.send(b'{"type": "\xff"}')
+        assert json.loads(env._ws.recv(timeout=30))["data"]["code"] == "INVALID_JSON"
+        assert env.state()["episode_id"] == episode and env.step(("view_code", {}))[0].error is None
+    for raw in [*HOSTILE_JSON.values(), b'{"a": "\xff\xfe"}']:
+        body = raw.encode() if isinstance(raw, str) else raw
+        for path in ("/reset", "/step"):
+            request = urllib.request.Request(f"{url}{path}", data=body, method="POST", headers={"Content-Type": "application/json"})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=30)
+            assert refused.value.code == 422 and json.loads(refused.value.read())["code"] == "INVALID_JSON"
+        request = urllib.request.Request(f"{url}/mcp", data=body, method="POST", headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert json.loads(response.read())["error"]["code"] == -32700
+
+
 def test_http_routes_play_an_episode(url):
     status, reset = http(f"{url}/reset", "POST", {"task_id": TASK})
     assert status == 200 and set(reset) == {"observation", "reward", "done"}

@@ -154,3 +154,49 @@ def test_a_session_belongs_to_its_token():
         assert call(bob, start)[1]["error"]["data"]["error_type"] == "invalid_session"
         assert call(bob, {"jsonrpc": "2.0", "id": 3, "method": "openenv/session/close", "params": {"session_id": session}})[1]["error"]
         assert call(alice, start)[1]["result"]["data"]["task_id"] == TASK
+
+        # A token that opens sessions by the thousand and never closes them (a leaky client, or a
+        # hostile tenant) crowds out no other token: past its share its own oldest idle sessions are
+        # forgotten. Before, MAX_SESSIONS of alice's refused every session to bob for the idle timeout.
+        import http.client
+
+        from openenv_server.mcp_rpc import MAX_IDLE_SESSIONS_PER_OWNER, MAX_SESSIONS
+
+        connection = http.client.HTTPConnection(url.removeprefix("http://"), timeout=60)
+        created = []
+        for i in range(MAX_SESSIONS + 5):
+            connection.request("POST", "/mcp", json.dumps({"jsonrpc": "2.0", "id": i, "method": "openenv/session/create"}),
+                               {"Content-Type": "application/json", "Authorization": f"Bearer {alice}"})
+            created.append(json.loads(connection.getresponse().read())["result"]["session_id"])
+        connection.close()
+        assert call(bob, {"jsonrpc": "2.0", "id": 4, "method": "openenv/session/create"})[1]["result"]["session_id"].startswith("ses_")
+        view = {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "list_files"}}
+        assert call(alice, view | {"params": {"name": "list_files", "session_id": created[0]}})[1]["error"]["data"]["error_type"] == "invalid_session"
+        newest = call(alice, view | {"params": {"name": "list_files", "session_id": created[-1]}})[1]["error"]
+        assert newest["data"]["error_type"] == "SESSION_ERROR"  # known, with no episode yet
+        assert call(alice, view | {"params": {"name": "list_files", "session_id": session}})[1]["result"]["data"]["total_files"] > 0  # its episode kept it
+        assert len(created) - MAX_IDLE_SESSIONS_PER_OWNER > 0
+
+
+def test_concurrent_start_tasks_on_one_session_leave_no_episode_behind(server):
+    """Five start_task calls at once on one /mcp session: each started an episode and only the last
+    was remembered, so closing the session left four running, unreachable, for the idle timeout."""
+    import threading
+
+    process, url = server
+    before = descendants(process.pid)
+    session = rpc(url, "openenv/session/create")["result"]["session_id"]
+    start = {"name": "start_task", "arguments": {"task_id": TASK}, "session_id": session}
+    replies: list[dict] = []
+    threads = [threading.Thread(target=lambda: replies.append(rpc(url, "tools/call", start))) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(replies) == 5 and all("result" in r for r in replies)
+    assert len(descendants(process.pid) - before) == 1  # one episode's runner: each start ended the one before
+    assert rpc(url, "openenv/session/close", {"session_id": session})["result"]["closed"] is True
+    deadline = time.monotonic() + 5
+    while descendants(process.pid) - before:
+        assert time.monotonic() < deadline, "episodes of a closed session are still running"
+        time.sleep(0.1)

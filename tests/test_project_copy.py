@@ -123,6 +123,8 @@ def test_test_command_targets_and_refusals():
         ("docs", "neither a file of the project"),
         ("-k a -k b", "one -k"),
         ("tests 'unclosed", "cannot be split"),
+        ("-k 'x) or not (y'", "not one pytest can read"),  # accepted, then every run was a pytest usage error
+        ("-k not", "expected a name"),
     ]:
         with pytest.raises(ProjectRefused, match=needle):
             parse_test_command(command, files)
@@ -259,3 +261,23 @@ def test_a_directory_above_the_project_swapped_for_a_symlink_after_the_check_is_
     (roots / "a").symlink_to(outside.parent)  # the swap, between the check and the copy
     with pytest.raises(ProjectRefused, match="changed while it was being opened"):
         copy_project(checked, ProjectLimits())
+
+
+def test_the_keyword_grammar_is_pytests():
+    """tasks/keywords.py against pytest's own parser (private API, so only here) on random expressions."""
+    import random
+
+    from _pytest.mark.expression import Expression
+
+    from tasks.keywords import keyword_problem
+
+    rnd = random.Random(3)
+    pieces = ["a", "test_x", "not", "and", "or", "(", ")", "x[1-2]", "y::z", "a.b", "\\", "@", "-"]
+    for _ in range(5000):
+        expression = " ".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 7)))
+        try:
+            Expression.compile(expression)
+            parses = True
+        except Exception:
+            parses = False
+        assert (keyword_problem(expression) is None) == parses, expression

@@ -182,7 +182,12 @@ async def test_a_keyword_expression_selects_by_name(service, tests):
         (["tests/" + "a" * 600], "at most 500"),
         (["tests/test_mod.py"] * 101, "at most 100"),
         (["-k a", "-k b"], "only one -k"),
-        (["-k ok) or (x"], "unbalanced"),
+        (["-k ok) or (x"], "not one pytest can read"),
+        # pytest's usage errors: each ended the run before any test ("NOT RUN ... cut off") and cost a step.
+        (["-k not"], "expected a name at the end"),
+        (["-k", "test_ok test_fail"], "follows a complete expression"),
+        (["-k ()"], "not one pytest can read"),
+        (["-k test_ok(x=1)"], "not part of a -k expression"),
         (["-k"], "empty"),
         (["tests/test_mod.py::test_nope"], "no visible test matches"),
         (["-k", "no_such_name"], "no visible test matches"),

@@ -96,6 +96,10 @@ def instances(tmp_path) -> Path:
         {**good, "instance_id": "acme__image-1", "repo": "acme/imaged", "image_name": "swebench/acme-imaged:latest"},
         {**good, "instance_id": "acme__ledger-badpatch", "patch": "diff --git a/ledger/book.py b/ledger/book.py\n--- a/ledger/book.py\n+++ b/ledger/book.py\n@@ -1 +1 @@\n-nothing here\n+x\n"},
         {**good, "instance_id": "acme__ledger-nofail", "FAIL_TO_PASS": []},
+        # A hostile dataset naming a checkout outside --repos (any git repository of the host) by path.
+        {**good, "instance_id": "escape-absolute", "repo": f"x/{repo.resolve()}"},
+        {**good, "instance_id": "escape-dotdot", "repo": "../repos/acme__ledger"},
+        {**good, "instance_id": "bad-image", "image_name": ["not", "a", "name"]},
     ]
     path = tmp_path / "instances.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "not json\n")
@@ -112,7 +116,9 @@ def test_the_instance_becomes_a_repository_shaped_task(instances, tmp_path):
     assert "docker pull swebench/acme-imaged:latest" in reasons["acme__image-1"] or "no Docker engine answers" in reasons["acme__image-1"]
     assert "gold patch does not apply at base_commit" in reasons["acme__ledger-badpatch"]
     assert "missing FAIL_TO_PASS" in reasons["acme__ledger-nofail"]
-    assert "line 7" in reasons
+    assert "is not OWNER/NAME" in reasons["escape-absolute"] and "is not OWNER/NAME" in reasons["escape-dotdot"]
+    assert "image_name must be" in reasons["bad-image"]
+    assert "line 10" in reasons
     from tasks.importers.common import write_draft
 
     task = load_task(write_draft(drafts[0], tmp_path / "pack"))
@@ -129,6 +135,21 @@ def test_the_instance_becomes_a_repository_shaped_task(instances, tmp_path):
     assert "tests/test_book.py::TestRefundsInBulk::test_many_refunds" in task.visible_test_ids
     assert not {"tests/test_book.py::test_refund", "tests/test_book.py::test_only_refunds"} & task.visible_test_ids
     assert task.description.startswith("Refunds are added to the balance")
+
+
+async def test_two_instances_whose_ids_share_a_slug_keep_the_first_even_with_force(instances, tmp_path):
+    """'acme__ledger-1' and 'acme__ledger_1' are both task acme_ledger_1: with --force the second
+    silently replaced the first, written a moment before in the same import."""
+    from tasks.importers import import_pack
+
+    first = json.loads(instances.read_text().splitlines()[0])
+    twins = tmp_path / "twins.jsonl"
+    twins.write_text(json.dumps(first) + "\n" + json.dumps({**first, "instance_id": "acme__ledger_1", "problem_statement": "the twin"}) + "\n")
+    out = tmp_path / "pack"
+    result = await import_pack("swebench", twins, out, force=True, options={"repos": instances.parent / "repos"})
+    assert result.imported == ["acme_ledger_1"] and [s.name for s in result.skipped] == ["acme_ledger_1"]
+    assert "an earlier item of this import" in result.skipped[0].reason
+    assert "the twin" not in (out / "acme_ledger_1" / "description.md").read_text()
 
 
 def test_the_patch_scope_makes_only_the_fixed_files_editable(instances, tmp_path):
@@ -153,7 +174,7 @@ async def test_import_check_and_play(backend, instances, tmp_path, capsys):
     code = await anyio.to_thread.run_sync(main, argv)  # the CLI runs its own event loop
     printed = capsys.readouterr().out
     assert code == 0, printed
-    assert "imported 1 task(s)" in printed and "acme_ledger_1" in printed and "skipped (6)" in printed
+    assert "imported 1 task(s)" in printed and "acme_ledger_1" in printed and "skipped (9)" in printed
     catalog = Catalog()
     catalog.add_pack(out)
     assert not catalog.errors

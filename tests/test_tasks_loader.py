@@ -411,3 +411,51 @@ def test_bundled_pack_loads_cleanly():
 def test_default_catalog_includes_the_bundled_pack():
     catalog = load_catalog(environ={})
     assert "binary_search_off_by_one" in catalog.tasks
+
+
+@pytest.mark.parametrize("where", ["src/notes.txt", "tests/data.txt", "hidden_tests/data.txt", "solution/helpers.py", "description.md", "src"])
+def test_a_symlink_out_of_the_task_is_refused_naming_the_file(tmp_path, where):
+    """A pack from elsewhere with src/notes.txt -> /proc/self/environ handed the server's environment
+    (its bearer tokens) to every agent as a read-only source file; its size reads 0, so no cap held."""
+    outside = tmp_path / "host_secret"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("TOKEN=hunter2\n")
+    (outside / "helpers.py").write_text("TOKEN = 'hunter2'\n")
+    root = write_task(tmp_path / "pack", "linked")
+    link = root / where
+    if where == "src":  # the whole directory: the host's, with a calc.py so that nothing else is amiss
+        for child in link.iterdir():
+            child.unlink()
+        link.rmdir()
+        (outside / "calc.py").write_text(SRC)
+        link.symlink_to(outside)
+    else:
+        if link.is_file():
+            link.unlink()
+        link.symlink_to(outside / ("helpers.py" if where.endswith(".py") else "secret.txt"))
+    with pytest.raises(InvalidTask) as refused:
+        load_task(root)
+    assert "symbolic link out of the task directory" in str(refused.value) and where in str(refused.value)
+
+
+def test_a_symlink_inside_the_task_is_read(tmp_path):
+    root = write_task(tmp_path / "pack", "linked_inside")
+    (root / "src" / "alias.py").symlink_to(root / "src" / "helpers.py")
+    assert load_task(root).source_files["alias.py"] == "CONSTANT = 1\n"
+
+
+def test_a_bad_or_backtracking_editable_glob_is_named_and_the_pack_still_loads(tmp_path):
+    """editable = ['[z-a].py'] raised re.error out of the loader, so no task of the pack loaded;
+    '**?' * 12 + 'X' held it for minutes per file (Python's re backtracking)."""
+    import time
+
+    write_task(tmp_path / "pack", "bad_class", editable=["[z-a].py"])
+    write_task(tmp_path / "pack", "backtracking", editable=["calc.py", "**?" * 12 + "X"])
+    write_task(tmp_path / "pack", "fine")
+    started = time.monotonic()
+    tasks, errors = load_pack(tmp_path / "pack")
+    assert time.monotonic() - started < 5
+    assert [t.id for t in tasks] == ["fine"]
+    by_task = {e.path.parent.name: e for e in errors}
+    assert by_task["bad_class"].field == "editable" and "bad [...] class" in by_task["bad_class"].message
+    assert by_task["backtracking"].field == "editable" and "selects no file" in by_task["backtracking"].message

@@ -48,7 +48,8 @@ async def load_configuration(s: KubernetesSettings) -> client.Configuration:
         await config.load_kube_config(config_file=s.kubeconfig, context=s.context, client_configuration=configuration)
     except (config.ConfigException, OSError, ValueError, TypeError, KeyError) as exc:
         where = s.kubeconfig or "the in-cluster service account or ~/.kube/config"
-        raise SandboxError(f"no usable Kubernetes configuration in {where}: {exc} (set DEBUGBOX_K8S_KUBECONFIG)") from None
+        hint = "check DEBUGBOX_K8S_KUBECONFIG and DEBUGBOX_K8S_CONTEXT" if s.context else "set DEBUGBOX_K8S_KUBECONFIG"
+        raise SandboxError(f"no usable Kubernetes configuration in {where}: {exc} ({hint})") from None
     return configuration
 
 

@@ -53,6 +53,9 @@ async def import_pack(
     result = ImportResult(out=out, skipped=list(skipped), items=len(drafts) + len(skipped))
     written: list[Path] = []
     for draft in drafts:
+        if any(p.name == draft.id for p in written):  # 'a-1' and 'a_1' share a slug: --force must not replace one with the other
+            result.skipped.append(Skipped(draft.id, f"an earlier item of this import became task {draft.id} (task ids are slugs of the item's name)"))
+            continue
         try:
             written.append(write_draft(draft, out, force=force))
         except FileExistsError as exc:

@@ -46,6 +46,7 @@ from tasks.importers.common import Skipped, TaskDraft, judge_difficulty, run_tim
 from tasks.loader import IGNORED_NAMES, MAX_TASK_FILE_BYTES
 from tasks.model import CONFIG_FILE_NAMES, TEST_FILE_NAME, Difficulty
 
+REPO = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
 NODE_ID = re.compile(r"^([\w./-]+\.py)::([\w.:\[\]\-, =+/'\"]+)$")
 TEST_DIR_NAMES = {"tests", "test", "testing"}
 # Modules a project ships for its tests' assertions (numpy.testing, pandas._testing, xarray/testing.py):
@@ -92,6 +93,12 @@ def parse_instance(row: dict) -> Instance:
         raise ValueError("requirements must be a requirements text or a list of requirements")
     if not re.fullmatch(r"[0-9a-f]{7,40}", str(row["base_commit"])):
         raise ValueError(f"base_commit {str(row['base_commit'])[:60]!r} is not a commit hash")
+    # The repo names a directory under --repos: 'x//home/me/private' or '../..' would have read a
+    # checkout anywhere on the host into the task, and so to every agent that plays it.
+    if not isinstance(row["repo"], str) or not REPO.fullmatch(row["repo"]) or any(part in (".", "..") for part in row["repo"].split("/")):
+        raise ValueError(f"repo {str(row['repo'])[:80]!r} is not OWNER/NAME (letters, digits, '-', '_', '.')")
+    if row.get("image_name") is not None and not isinstance(row["image_name"], str):
+        raise ValueError("image_name must be an image reference (a string)")
     return Instance(
         instance_id=str(row["instance_id"]),
         repo=str(row["repo"]),
