@@ -676,7 +676,9 @@ class TestGuard:
                 forged = self._forged_origin(args[1] if len(args) > 1 else None)
             else:
                 forged = isinstance(args[0], CodeType) and self._forged_origin(args[0].co_filename)
-            if not forged or not self._editable_frame(caller):
+            if caller.f_code is ast.parse.__code__:
+                caller = caller.f_back  # ast.parse(source, filename) compiles for its caller
+            if not forged or caller is None or not self._editable_frame(caller):
                 return
             where = os.path.relpath(caller.f_code.co_filename, self.workspace) if caller.f_code.co_filename.startswith(self.workspace) else "editable code"
             name = args[1] if event in ("compile", "code.__new__") else args[0].co_filename
