@@ -39,6 +39,9 @@ pipe is ignored). Every pytest run carries a planted harness check: two tests th
 run before the real tests and one after. If either passes, is skipped, or the tests run without
 it, something rewired pytest (a patched runtest, a plugin that forges reports), and so does a test
 file that changed during the run; then no result of the run counts (every test is an error).
+The test guard (TestGuard) voids a run the same way when a test function is not the code its module
+compiled to, or when the code under test sets a trace or profile hook, a function's __code__, reaches
+the C API or raw memory through ctypes, or forges a code object's file name.
 This stops generic tampering, not code written against this runner's internals (docs/SECURITY.md).
 """
 
@@ -620,6 +623,7 @@ class TestGuard:
         self.workspace = workspace.rstrip(os.sep) + os.sep
         self.report = report
         self.modules: dict[int, tuple[object, set[CodeType], dict[str, set[CodeType]]]] = {}  # id(namespace) ->
+        self.helpers: dict[int, tuple[dict, set[CodeType], dict[str, set[CodeType]]]] = {}  # other workspace modules
         self.module_files: set[str] = set()  # the recorded modules' files: tests, conftests, the check
         self.flagged: str | None = None
         self._exec_module_code = _pytest.assertion.rewrite.AssertionRewritingHook.exec_module.__code__
@@ -658,15 +662,22 @@ class TestGuard:
     def _audit(self, event: str, args: tuple) -> None:
         if event not in GUARDED_EVENTS:
             return
-        caller = sys._getframe(1)
-        if event == "exec":
-            # pytest's loader running a test module's code: record it (the first exec of its file).
-            if caller.f_code is self._exec_module_code:
-                self._record(caller.f_locals.get("module"), args[0])
-                return
-        elif event == "object.__setattr__" and not (len(args) >= 2 and args[1] == "__code__"):
+        # The cheap refusals first: a class attribute set or a C library lookup happens often.
+        if event == "object.__setattr__" and not (len(args) >= 2 and args[1] == "__code__"):
             return
-        elif event == "ctypes.dlsym" and not (len(args) >= 2 and isinstance(args[1], str) and args[1].lstrip("_").startswith("Py")):
+        if event == "ctypes.dlsym" and not (len(args) >= 2 and isinstance(args[1], str) and args[1].lstrip("_").startswith("Py")):
+            return
+        caller = sys._getframe(1)
+        if event == "exec" and caller.f_code is self._exec_module_code:
+            # pytest's loader running a test module's code: record it (the first exec of its file).
+            self._record(caller.f_locals.get("module"), args[0])
+            return
+        if event == "exec" and caller.f_code.co_name == "_call_with_frames_removed" and caller.f_globals.get("__name__") == "importlib._bootstrap":
+            # Python's loader running a workspace module that pytest does not rewrite (a tests'
+            # helper with a base class of tests, or an editable module): kept apart, see problem().
+            loaded = caller.f_locals.get("args") or ()
+            if len(loaded) >= 2 and isinstance(loaded[0], CodeType) and isinstance(loaded[1], dict) and loaded[0].co_filename.startswith(self.workspace) and id(loaded[1]) not in self.helpers:
+                self.helpers[id(loaded[1])] = (loaded[1], *_code_index(loaded[0]))
             return
         if event in ("compile", "code.__new__", "exec", "function.__new__"):
             # Only a forged origin, and only when editable code itself makes it.
@@ -728,7 +739,7 @@ class TestGuard:
                 break
             chain.append(inner)
         innermost = chain[-1]
-        if not self._defined_in_tests(innermost, name if len(chain) == 1 else None):
+        if not self._defined_in_tests(innermost, name if len(chain) == 1 else None) and not self._defined_in_helper(innermost, name):
             return f"the test function {name} is not the one its module defined"
         for wrapper in chain[:-1]:
             # A wrapper (hypothesis' @given, mock.patch, a functools.wraps decorator) is code of a
@@ -749,6 +760,13 @@ class TestGuard:
             return False
         cells = [cell.cell_contents for cell in func.__closure__ or () if cell.cell_contents is not None]
         return len(cells) == 1 and getattr(getattr(cells[0], "__code__", None), "co_filename", None) == core.__file__
+
+    def _defined_in_helper(self, func, name: str) -> bool:
+        """A test defined in a workspace module pytest did not rewrite (a base class of tests in a
+        helper): only under its own name, by a def in the module or class body. Editable code
+        could define such a function too, but only for test names it knows (not the hidden ones)."""
+        entry = self.helpers.get(id(func.__globals__))
+        return entry is not None and func.__globals__ is entry[0] and func.__code__ in entry[2].get(name, ())
 
     def _defined_in_tests(self, func, name: str | None) -> bool:
         entry = self.modules.get(id(func.__globals__))

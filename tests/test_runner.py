@@ -929,6 +929,10 @@ from unittest import mock
 import pytest
 from hypothesis import given, settings, strategies as st
 from calc import add, evaluate, Point
+from tests.base_tests import InheritedTests
+
+class TestInherited(InheritedTests):
+    pass
 
 def test_plain():
     assert add(1, 2) == 3
@@ -1017,13 +1021,16 @@ Pair = collections.namedtuple("Pair", "a b")
 
 def test_the_test_guard_raises_no_false_alarm_on_honest_tests(runner):
     """Hypothesis (passing and failing, with its explain phase), mock.patch, decorators with and
-    without functools.wraps, a test factory, class methods, parametrize, tests that trace
+    without functools.wraps, a test factory, class methods, a base class of tests from a helper
+    module pytest does not rewrite, parametrize, tests that trace
     themselves, and code under test that compiles, evals and makes dataclasses: none is flagged."""
-    _, result = runner.run(files=pytest_files(GUARD_HONEST_TESTS, **{"calc.py": GUARD_HONEST_MODULE}), targets=TARGETS, timeout_s=60, test_timeout_s=30)
+    helper = "from calc import add\n\nclass InheritedTests:\n    def test_inherited(self):\n        assert add(1, 2) == 3\n"
+    files = pytest_files(GUARD_HONEST_TESTS, **{"calc.py": GUARD_HONEST_MODULE, "tests/__init__.py": "", "tests/base_tests.py": helper})
+    _, result = runner.run(files=files, targets=TARGETS, timeout_s=60, test_timeout_s=30)
     assert result["tampered"] is False, result
     outcomes = {name: t["outcome"] for name, t in by_id(result).items()}
     assert outcomes.pop("test_hypothesis_failing_with_its_explain_phase") == "failed"
-    assert len(outcomes) == 12 and set(outcomes.values()) == {"passed"}, outcomes
+    assert len(outcomes) == 13 and set(outcomes.values()) == {"passed"}, outcomes
 
 
 GUARD_BUGGY = "def add(a, b):\n    return a - b\n"
