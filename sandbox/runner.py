@@ -39,6 +39,9 @@ pipe is ignored). Every pytest run carries a planted harness check: two tests th
 run before the real tests and one after. If either passes, is skipped, or the tests run without
 it, something rewired pytest (a patched runtest, a plugin that forges reports), and so does a test
 file that changed during the run; then no result of the run counts (every test is an error).
+The test guard (TestGuard) voids a run the same way when a test function is not the code its module
+compiled to, or when the code under test sets a trace or profile hook, a function's __code__, reaches
+the C API or raw memory through ctypes, or forges a code object's file name.
 This stops generic tampering, not code written against this runner's internals (docs/SECURITY.md).
 """
 
@@ -569,8 +572,234 @@ def _apply_limits(limits: dict) -> None:
     set_limit(resource.RLIMIT_CORE, 0)
 
 
+# -- the test guard: what the code under test may not do to the tests -----------------------------
+# The code under test runs in pytest's own process, so it could rewrite the tests in memory (swap a
+# test function for a no-op, set its __code__, install a profile hook that does it as the module
+# finishes importing) without rewiring pytest, which the planted check alone would not see. The
+# guard, installed in every pytest run's child before any task code is imported, has two layers:
+#   1. each test module's code object, as pytest compiled it, is recorded (seen from an audit hook,
+#      so restoring pytest's loader does not hide a module); before a test is called, its function
+#      must come from that code and run in that module's namespace;
+#   2. a permanent audit hook (CPython offers no way to remove one) refuses, while editable code is
+#      on the stack, what a fix never needs and a rewrite does: sys.settrace / sys.setprofile,
+#      setting a function's __code__, the C API through ctypes, raw memory through ctypes, and code
+#      compiled or built under the name of a file outside the workspace (a forged origin).
+# A flagged run ends as a tampered one (parent: Run._tamper): nothing of it counts. Debugger and
+# trace runs have their own children and are not guarded (they use settrace themselves).
+
+GUARDED_EVENTS = frozenset({"sys.settrace", "sys.setprofile", "object.__setattr__", "ctypes.dlsym", "ctypes.cdata", "compile", "code.__new__", "exec", "function.__new__"})
+MAX_WRAPPERS = 16  # __wrapped__ links followed from a collected test to the function it wraps
+
+
+class GuardViolation(RuntimeError):
+    """Raised into the code that tried something the test guard refuses (the run is void already)."""
+
+
+def _code_index(code: CodeType) -> tuple[set[CodeType], dict[str, set[CodeType]]]:
+    """Every code object inside a module's code (functions, classes, nested), and the functions
+    defined directly in the module body or a class body, by name."""
+    every: set[CodeType] = set()
+    by_name: dict[str, set[CodeType]] = {}
+
+    def walk(co: CodeType, top_level: bool) -> None:
+        for const in co.co_consts:
+            if isinstance(const, CodeType) and const not in every:
+                every.add(const)
+                # A class body's code is called like a function: its defs are top-level too.
+                is_class_body = top_level and const.co_flags & 0x2 == 0  # no CO_NEWLOCALS: a class body
+                if top_level and not is_class_body:
+                    by_name.setdefault(const.co_name, set()).add(const)
+                walk(const, is_class_body)
+
+    every.add(code)
+    walk(code, True)
+    return every, by_name
+
+
+class TestGuard:
+    """Both layers, for one pytest run in its forked child. `report(why)` tells the parent."""
+
+    def __init__(self, workspace: str, report):
+        self.workspace = workspace.rstrip(os.sep) + os.sep
+        self.report = report
+        self.modules: dict[int, tuple[object, set[CodeType], dict[str, set[CodeType]]]] = {}  # id(namespace) ->
+        self.helpers: dict[int, tuple[dict, set[CodeType], dict[str, set[CodeType]]]] = {}  # other workspace modules
+        self.module_files: set[str] = set()  # the recorded modules' files: tests, conftests, the check
+        self.flagged: str | None = None
+        self._exec_module_code = _pytest.assertion.rewrite.AssertionRewritingHook.exec_module.__code__
+        self._own_codes = {TestGuard._audit.__code__, TestGuard.flag.__code__}
+
+    def install(self) -> None:
+        sys.addaudithook(self._audit)
+
+    # -- what is whose ----------------------------------------------------------------------------
+    def _editable_frame(self, frame) -> bool:
+        """Code of the workspace that is not a test module pytest loaded (by its file or its namespace:
+        a forged file name does not hide code run in an editable module's namespace)."""
+        filename = frame.f_code.co_filename
+        if filename.startswith(self.workspace) and filename not in self.module_files:
+            return True
+        module_file = frame.f_globals.get("__file__")
+        return isinstance(module_file, str) and module_file.startswith(self.workspace) and module_file not in self.module_files
+
+    def _editable_on_stack(self, frame) -> str | None:
+        while frame is not None:
+            if self._editable_frame(frame):
+                return os.path.relpath(frame.f_code.co_filename, self.workspace) if frame.f_code.co_filename.startswith(self.workspace) else str(frame.f_globals.get("__name__"))
+            frame = frame.f_back
+        return None
+
+    def _forged_origin(self, filename) -> bool:
+        return isinstance(filename, str) and os.path.isabs(filename) and not filename.startswith(self.workspace)
+
+    def flag(self, why: str) -> None:
+        if self.flagged is None:
+            self.flagged = why
+            self.report(why)
+        raise GuardViolation(f"debugbox test guard: {why}; the run is void")
+
+    # -- layer 2: the audit hook ------------------------------------------------------------------
+    def _audit(self, event: str, args: tuple) -> None:
+        if event not in GUARDED_EVENTS:
+            return
+        # The cheap refusals first: a class attribute set or a C library lookup happens often.
+        if event == "object.__setattr__" and not (len(args) >= 2 and args[1] == "__code__"):
+            return
+        if event == "ctypes.dlsym" and not (len(args) >= 2 and isinstance(args[1], str) and args[1].lstrip("_").startswith("Py")):
+            return
+        caller = sys._getframe(1)
+        if event == "exec" and caller.f_code is self._exec_module_code:
+            # pytest's loader running a test module's code: record it (the first exec of its file).
+            self._record(caller.f_locals.get("module"), args[0])
+            return
+        if event == "exec" and caller.f_code.co_name == "_call_with_frames_removed" and caller.f_globals.get("__name__") == "importlib._bootstrap":
+            # Python's loader running a workspace module that pytest does not rewrite (a tests'
+            # helper with a base class of tests, or an editable module): kept apart, see problem().
+            loaded = caller.f_locals.get("args") or ()
+            if len(loaded) >= 2 and isinstance(loaded[0], CodeType) and isinstance(loaded[1], dict) and loaded[0].co_filename.startswith(self.workspace) and id(loaded[1]) not in self.helpers:
+                self.helpers[id(loaded[1])] = (loaded[1], *_code_index(loaded[0]))
+            return
+        if event in ("compile", "code.__new__", "exec", "function.__new__"):
+            # Only a forged origin, and only when editable code itself makes it.
+            if event == "compile":
+                forged = self._forged_origin(args[1] if len(args) > 1 else None)
+            elif event == "code.__new__":
+                forged = self._forged_origin(args[1] if len(args) > 1 else None)
+            else:
+                forged = isinstance(args[0], CodeType) and self._forged_origin(args[0].co_filename)
+            if caller.f_code is ast.parse.__code__:
+                caller = caller.f_back  # ast.parse(source, filename) compiles for its caller
+            if not forged or caller is None or not self._editable_frame(caller):
+                return
+            where = os.path.relpath(caller.f_code.co_filename, self.workspace) if caller.f_code.co_filename.startswith(self.workspace) else "editable code"
+            name = args[1] if event in ("compile", "code.__new__") else args[0].co_filename
+            self.flag(f"{where} made code that claims to come from {clip(name, 200)} ({event}), which a fix never needs")
+        where = self._editable_on_stack(caller)
+        if where is None:
+            return
+        what = {
+            "sys.settrace": "called sys.settrace",
+            "sys.setprofile": "called sys.setprofile",
+            "object.__setattr__": "replaced a function's __code__",
+            "ctypes.dlsym": f"reached the Python C API through ctypes ({clip(args[1], 100) if event == 'ctypes.dlsym' else ''})",
+            "ctypes.cdata": "read or wrote raw memory through ctypes",
+        }[event]
+        self.flag(f"{where} {what} while the tests ran, which a fix never needs; the tests' own code is off limits")
+
+    def _record(self, module, code) -> None:
+        if module is None or not isinstance(code, CodeType) or id(module.__dict__) in self.modules:
+            return
+        every, by_name = _code_index(code)
+        self.modules[id(module.__dict__)] = (module, every, by_name)
+        self.module_files.add(code.co_filename)
+
+    # -- layer 1: the test about to be called -----------------------------------------------------
+    def problem(self, item) -> str | None:
+        """Why the function pytest is about to call is not the test the module defined, or None."""
+        module = getattr(item, "module", None)
+        func = getattr(item, "obj", None)
+        func = getattr(func, "__func__", func)  # a method of a test class
+        if module is None or not hasattr(func, "__code__"):
+            return None
+        name = getattr(item, "originalname", None) or item.name
+        if id(module.__dict__) not in self.modules:
+            return f"pytest's own compiled code for {getattr(module, '__name__', '?')} was not seen"
+        handle = getattr(func, "hypothesis", None)
+        if handle is not None and hasattr(getattr(handle, "inner_test", None), "__code__"):
+            # hypothesis' @given: what pytest calls is a generated `def test(...): return accept(...)`
+            # that hands over to hypothesis' engine, which runs inner_test: that one is the test.
+            if not self._hypothesis_wrapper(func, handle):
+                return f"the test function {name} is wrapped by code outside the tests"
+            func = getattr(handle.inner_test, "__func__", handle.inner_test)
+        chain = [func]
+        while hasattr(chain[-1], "__wrapped__") and len(chain) <= MAX_WRAPPERS:
+            inner = chain[-1].__wrapped__
+            inner = getattr(inner, "__func__", inner)
+            if not hasattr(inner, "__code__"):
+                break
+            chain.append(inner)
+        innermost = chain[-1]
+        if not self._defined_in_tests(innermost, name if len(chain) == 1 else None) and not self._defined_in_helper(innermost, name):
+            return f"the test function {name} is not the one its module defined"
+        for wrapper in chain[:-1]:
+            # A wrapper (hypothesis' @given, mock.patch, a functools.wraps decorator) is code of a
+            # test module or of an installed library, never code of the workspace's editable files.
+            if self._defined_in_tests(wrapper, None):
+                continue
+            filename = wrapper.__code__.co_filename
+            if filename.startswith(self.workspace) or wrapper.__globals__.get("__file__", "") .startswith(self.workspace):
+                return f"the test function {name} is wrapped by code outside the tests"
+        return None
+
+    def _hypothesis_wrapper(self, func, handle) -> bool:
+        """Made by hypothesis: its handle, and a closure over its engine's wrapper (in hypothesis.core)."""
+        core = sys.modules.get("hypothesis.core")
+        if core is None or type(handle) is not getattr(core, "HypothesisHandle", None):
+            return False
+        if str(func.__globals__.get("__file__") or "").startswith(self.workspace):
+            return False
+        cells = [cell.cell_contents for cell in func.__closure__ or () if cell.cell_contents is not None]
+        return len(cells) == 1 and getattr(getattr(cells[0], "__code__", None), "co_filename", None) == core.__file__
+
+    def _defined_in_helper(self, func, name: str) -> bool:
+        """A test defined in a workspace module pytest did not rewrite (a base class of tests in a
+        helper): only under its own name, by a def in the module or class body. Editable code
+        could define such a function too, but only for test names it knows (not the hidden ones)."""
+        entry = self.helpers.get(id(func.__globals__))
+        return entry is not None and func.__globals__ is entry[0] and func.__code__ in entry[2].get(name, ())
+
+    def _defined_in_tests(self, func, name: str | None) -> bool:
+        entry = self.modules.get(id(func.__globals__))
+        if entry is None:
+            return False
+        module, every, by_name = entry
+        if func.__globals__ is not module.__dict__ or func.__code__ not in every:
+            return False
+        # A test's name, where the module defines a function of that name: that function's code
+        # (not another test's body swapped in); a name bound otherwise (an alias, a factory) is free.
+        if name is not None and name in by_name and func.__code__ not in by_name[name]:
+            top_level = set().union(*by_name.values())
+            return func.__code__ not in top_level
+        return True
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem):
+        why = self.problem(pyfuncitem)
+        if why is not None:
+            self.flag(why)
+        return None
+
+
 def child_main(request: dict, workspace: str, targets: list[str], event_fd: int, token: str = "", check: dict | None = None) -> int:
     events = os.fdopen(event_fd, "w", buffering=1)
+
+    def send_raw(event: dict) -> None:
+        # The guard's report: straight to the pipe, past anything the code under test patched.
+        line = (json.dumps({**event, "token": token}) + "\n").encode()
+        try:
+            os.write(event_fd, line)
+        except OSError:
+            pass
 
     def send(event: dict) -> None:
         # Bounded here, where the names are made: a line past the parent's limit would be dropped whole.
@@ -611,13 +840,15 @@ def child_main(request: dict, workspace: str, targets: list[str], event_fd: int,
     if request["kind"] == "python":
         return _run_snippet(request.get("code", ""), workspace, send, float(request.get("timeout_s") or 30))
     reporter = Reporter(send, workspace, float(request.get("test_timeout_s") or 10), check, bool(request.get("verbose")))
+    guard = TestGuard(workspace, lambda why: send_raw({"event": "guard", "why": clip(why, 500)}))
+    guard.install()  # before pytest imports anything of the task
     keyword = request.get("keyword")
     if check:
         targets = [check["path"], *targets]  # collected first: before any code under test is imported
         if keyword is not None:
             # The planted check must run whatever the expression selects (its module's name matches).
             keyword = f"({keyword}) or {os.path.basename(check['path']).removesuffix('.py')}"
-    return int(pytest.main(pytest_args(targets, root, keyword, request), plugins=[reporter]))
+    return int(pytest.main(pytest_args(targets, root, keyword, request), plugins=[reporter, guard]))
 
 
 def project_root(request: dict, workspace: str) -> str:
@@ -1156,6 +1387,8 @@ class Run:
                 self.checks_passed.add(event["role"])
             else:
                 self._tamper(f"the runner's {event.get('role')} check did not fail as planted")
+        elif kind == "guard":
+            self._tamper(clip(event.get("why"), 500))
         elif kind == "collected":
             if self.collected is None:
                 nodeids = event.get("nodeids") if isinstance(event.get("nodeids"), list) else []
@@ -1213,6 +1446,10 @@ class Run:
         if self.tampered:
             why = self.tampered
             tests = [{**t, "outcome": "error", "message": why, "longrepr": why, "frames": [], "captured": None} for t in tests]
+            # A module the guard stopped at import fails to collect: its error says why first.
+            collect_errors = [{**c, "longrepr": clip_text(why + "\n\n" + c["longrepr"])} for c in self.collect_errors]
+        else:
+            collect_errors = self.collect_errors
         not_run = [n for n in order if n not in self.results]
         stdout, stdout_dropped = self.stdout.text()
         stderr, stderr_dropped = self.stderr.text()
@@ -1231,7 +1468,7 @@ class Run:
             "collected": self.collected,
             "tests": tests,
             "not_run": not_run,
-            "collect_errors": self.collect_errors,
+            "collect_errors": collect_errors,
             "exception": self.exception,
             "trace": self.trace,
             "exit_code": self.exit_code,

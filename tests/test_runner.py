@@ -919,3 +919,156 @@ def test_a_tests_package_with_relative_imports_survives_the_warm_up(runner):
     events, done = runner.run(files=files, targets=TARGETS, test_timeout_s=5)
     outcomes = {e["nodeid"]: e["outcome"] for e in events if e["event"] == "test"}
     assert outcomes == {"tests/test_it.py::test_two": "passed"}, (outcomes, done)
+
+
+# -- the test guard: no false alarm on honest tests, a void run on rewritten ones ---------------
+
+GUARD_HONEST_TESTS = """
+import dataclasses, functools, sys
+from unittest import mock
+import pytest
+from hypothesis import given, settings, strategies as st
+from calc import add, evaluate, Point
+from tests.base_tests import InheritedTests
+
+class TestInherited(InheritedTests):
+    pass
+
+def test_plain():
+    assert add(1, 2) == 3
+
+@given(st.integers())
+def test_hypothesis(x):
+    assert add(x, 0) == x
+
+@settings(max_examples=5, database=None)
+@given(st.integers(min_value=0))
+def test_hypothesis_failing_with_its_explain_phase(x):
+    assert add(x, 1) == x
+
+@mock.patch("os.getcwd", return_value="/nowhere")
+def test_mock_patch(getcwd):
+    import os
+    assert os.getcwd() == "/nowhere"
+
+def wrapping(f):
+    @functools.wraps(f)
+    def inner(*args, **kwargs):
+        return f(*args, **kwargs)
+    return inner
+
+def not_wrapping(f):
+    def inner():
+        return f()
+    return inner
+
+@wrapping
+def test_functools_wraps():
+    assert add(2, 2) == 4
+
+@not_wrapping
+def test_decorator_without_wraps():
+    assert add(0, 0) == 0
+
+def make_test():
+    def made():
+        assert add(1, 1) == 2
+    return made
+
+test_from_a_factory = make_test()
+
+class TestMethods:
+    def test_method(self):
+        assert add(3, 3) == 6
+
+    @pytest.mark.parametrize("v", [1, 2])
+    def test_parametrized(self, v):
+        assert add(v, 0) == v
+
+    @staticmethod
+    def test_static():
+        assert add(1, 0) == 1
+
+def test_the_tests_may_trace_themselves():
+    calls = []
+    sys.settrace(lambda frame, event, arg: calls.append(event))
+    add(1, 1)
+    sys.settrace(None)
+    assert calls
+
+def test_code_under_test_compiles_and_makes_dataclasses():
+    assert evaluate("1 + 2") == 3 and Point(1, 2).x == 1
+"""
+
+GUARD_HONEST_MODULE = """
+import ast, collections, dataclasses
+
+def add(a, b):
+    return a + b
+
+def evaluate(text):
+    tree = ast.parse(text, "<expression>", "eval")
+    return eval(compile(tree, "<expression>", "eval"), {})
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int
+
+Pair = collections.namedtuple("Pair", "a b")
+"""
+
+
+def test_the_test_guard_raises_no_false_alarm_on_honest_tests(runner):
+    """Hypothesis (passing and failing, with its explain phase), mock.patch, decorators with and
+    without functools.wraps, a test factory, class methods, a base class of tests from a helper
+    module pytest does not rewrite, parametrize, tests that trace
+    themselves, and code under test that compiles, evals and makes dataclasses: none is flagged."""
+    helper = "from calc import add\n\nclass InheritedTests:\n    def test_inherited(self):\n        assert add(1, 2) == 3\n"
+    files = pytest_files(GUARD_HONEST_TESTS, **{"calc.py": GUARD_HONEST_MODULE, "tests/__init__.py": "", "tests/base_tests.py": helper})
+    _, result = runner.run(files=files, targets=TARGETS, timeout_s=60, test_timeout_s=30)
+    assert result["tampered"] is False, result
+    outcomes = {name: t["outcome"] for name, t in by_id(result).items()}
+    assert outcomes.pop("test_hypothesis_failing_with_its_explain_phase") == "failed"
+    assert len(outcomes) == 13 and set(outcomes.values()) == {"passed"}, outcomes
+
+
+GUARD_BUGGY = "def add(a, b):\n    return a - b\n"
+GUARD_TESTS = "from calc import add\n\ndef test_add():\n    assert add(1, 2) == 3\n\ndef test_add_zero():\n    assert add(0, 0) == 0\n"
+
+
+@pytest.mark.parametrize(
+    "hack, refused",
+    [
+        ("import sys\nsys.settrace(lambda *a: None)\nsys.settrace(None)\n", "called sys.settrace"),
+        ("import ctypes\nctypes.pythonapi.PyEval_SetTrace\n", "reached the Python C API through ctypes (PyEval_SetTrace)"),
+        ("import ctypes\nctypes.c_char.from_address(id(1))\n", "raw memory through ctypes"),
+        ("def _f():\n    pass\n_f.__code__ = (lambda: None).__code__\n", "replaced a function's __code__"),
+        ("import ast\nast.parse('x = 1', '/usr/lib/python3.11/os.py')\n", "claims to come from /usr/lib/python3.11/os.py"),
+        ("_c = (lambda: None).__code__.replace(co_filename='/usr/lib/python3.11/os.py')\n", "claims to come from /usr/lib/python3.11/os.py"),
+    ],
+)
+def test_the_test_guard_voids_a_run_whose_editable_code_does_what_no_fix_needs(runner, hack, refused):
+    """Refused at the editable module's import even when the module catches the refusal: every
+    test of the run is an error that says what was refused, and the run is tampered."""
+    guarded = "try:\n" + "".join(f"    {line}\n" for line in hack.splitlines()) + "except Exception:\n    pass\n"
+    _, result = runner.run(files=pytest_files(GUARD_TESTS, **{"calc.py": guarded + GUARD_BUGGY.replace("a - b", "a + b")}), targets=TARGETS)
+    assert result["tampered"] is True, result
+    assert [t["outcome"] for t in result["tests"]] == ["error", "error"]
+    assert all(refused in t["message"] and "calc.py" in t["message"] for t in result["tests"]), result["tests"]
+
+
+def test_the_test_guard_voids_a_run_whose_tests_were_swapped_in_memory(runner):
+    """A test function replaced in the test module's namespace (no audited operation): not the
+    code that module defined, so the run is void when the test is called."""
+    swap = "import sys\n_m = sys.modules\n" + GUARD_BUGGY + (
+        "def _noop():\n    return None\n"
+        "def _later():\n"
+        "    import _pytest.python, gc\n"
+        "    for item in [o for o in gc.get_objects() if isinstance(o, _pytest.python.Function)]:\n"
+        "        item.obj = _noop\n"
+    )
+    hook = "_real_add = add\ndef add(a, b):\n    _later()\n    return _real_add(a, b)\n"
+    _, result = runner.run(files=pytest_files(GUARD_TESTS, **{"calc.py": swap + hook}), targets=TARGETS)
+    assert result["tampered"] is True, result
+    assert "test_add_zero is not the one its module defined" in result["tests"][1]["message"], result["tests"]
