@@ -131,10 +131,10 @@ def _context(request: EnvironmentRequest, wheelhouse: Wheelhouse) -> io.BytesIO:
     dockerfile = _DOCKERFILE % {"names": " ".join(unconditional)}
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        _add(tar, "Dockerfile", dockerfile.encode())
-        _add(tar, "install_wheels.py", INSTALLER.read_bytes())
+        add_bytes(tar, "Dockerfile", dockerfile.encode())
+        add_bytes(tar, "install_wheels.py", INSTALLER.read_bytes())
         for path in wheelhouse.paths():
-            _add(tar, f"wheels/{path.name}", path.read_bytes())
+            add_bytes(tar, f"wheels/{path.name}", path.read_bytes())
     buffer.seek(0)
     return buffer
 
@@ -143,7 +143,8 @@ def _log_line(line: str) -> None:
     log.debug("%s", line)
 
 
-def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+def add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    """A file of `data` in a build context."""
     info = tarfile.TarInfo(name)
     info.size = len(data)
     info.mode = 0o644  # the image must not depend on the cache's umask

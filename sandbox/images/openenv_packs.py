@@ -20,7 +20,7 @@ from pathlib import Path
 import docker
 
 from sandbox.images.build import Progress, build_image
-from sandbox.images.environment_image import image_target
+from sandbox.images.environment_image import add_bytes, image_target
 from sandbox.wheelhouse import fetch_wheels
 
 PACKS_IN_IMAGE = "/opt/debugbox/packs/extra"
@@ -85,9 +85,9 @@ def build_openenv_packs_image(
     }
     context = io.BytesIO()
     with tarfile.open(fileobj=context, mode="w") as tar:
-        _add(tar, "Dockerfile", dockerfile.encode())
-        _add(tar, f"wheels/{REQUESTS_FILE}", json.dumps([list(r.requirements) for r in requests]).encode())
-        _add(tar, "packs/.keep", b"")
+        add_bytes(tar, "Dockerfile", dockerfile.encode())
+        add_bytes(tar, f"wheels/{REQUESTS_FILE}", json.dumps([list(r.requirements) for r in requests]).encode())
+        add_bytes(tar, "packs/.keep", b"")
         for pack, name in zip(packs, names):
             tar.add(pack, arcname=f"packs/{name}", filter=_without_caches)
         for house in houses:
@@ -100,10 +100,3 @@ def build_openenv_packs_image(
 def _without_caches(member: tarfile.TarInfo) -> tarfile.TarInfo | None:
     parts = Path(member.name).parts
     return None if "__pycache__" in parts or ".pytest_cache" in parts else member
-
-
-def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    info.mode = 0o644
-    tar.addfile(info, io.BytesIO(data))
